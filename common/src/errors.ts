@@ -1,0 +1,73 @@
+/**
+ * Every failure a user can see is an EtcdlabError with a stable code (documented in docs/errors.md).
+ * Input errors exit with status 2 and carry where the problem is and how to fix it.
+ */
+export interface Problem {
+  /** File the problem is in, when there is one. */
+  file?: string;
+  /** Dotted path of the field, e.g. `phases[2].clients`. */
+  field?: string;
+  message: string;
+  fix?: string;
+}
+
+export class EtcdlabError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly problems: Problem[];
+
+  constructor(code: string, message: string, opts: { exitCode?: number; problems?: Problem[]; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = opts.exitCode ?? 1;
+    this.problems = opts.problems ?? [];
+  }
+
+  /** Multi-line text for a terminal: the headline, then one line per problem. */
+  describe(): string {
+    const lines = [`error ${this.code}: ${this.message}`];
+    for (const p of this.problems) {
+      const where = [p.file, p.field].filter(Boolean).join(': ');
+      lines.push(`  - ${where ? where + ': ' : ''}${p.message}${p.fix ? `\n    fix: ${p.fix}` : ''}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+/** Bad input from the user (files, flags): nothing was started. Exit status 2. */
+export class InputError extends EtcdlabError {
+  constructor(code: string, message: string, problems: Problem[] = []) {
+    super(code, message, { exitCode: 2, problems });
+  }
+}
+
+/** The etcd cluster could not be brought up or reached. */
+export class ClusterError extends EtcdlabError {}
+
+/** An agent broke the protocol, was refused, or was lost. */
+export class ProtocolError extends EtcdlabError {}
+
+/** Merged results do not add up: a bug or lost data, never silently ignored. */
+export class IntegrityError extends EtcdlabError {}
+
+export const ErrorCodes = {
+  workloadUnreadable: 'E_WORKLOAD_UNREADABLE',
+  workloadInvalid: 'E_WORKLOAD_INVALID',
+  optionInvalid: 'E_OPTION_INVALID',
+  portInUse: 'E_PORT_IN_USE',
+  etcdNotFound: 'E_ETCD_NOT_FOUND',
+  memberStartFailed: 'E_MEMBER_START_FAILED',
+  clusterUnhealthy: 'E_CLUSTER_UNHEALTHY',
+  endpointUnreachable: 'E_ENDPOINT_UNREACHABLE',
+  tlsFileUnreadable: 'E_TLS_FILE_UNREADABLE',
+  protocolVersion: 'E_PROTOCOL_VERSION',
+  authToken: 'E_AUTH_TOKEN',
+  payloadInvalid: 'E_PAYLOAD_INVALID',
+  agentsMissing: 'E_AGENTS_MISSING',
+  agentLost: 'E_AGENT_LOST',
+  histogramMismatch: 'E_HISTOGRAM_MISMATCH',
+  runAborted: 'E_RUN_ABORTED',
+  runDirInvalid: 'E_RUN_DIR_INVALID',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,0 +1,18 @@
+import type { Ack, AgentFault, ClockPong, IntervalReport, PhaseDone, PhasePrepare, PhaseStart, PhaseStop } from './messages.js';
+
+/** Events the coordinator emits to agents. Every callback is a socket.io acknowledgement. */
+export interface CoordinatorToAgentEvents {
+  'clock:ping': (ping: { seq: number }, ack: (pong: ClockPong) => void) => void;
+  'phase:prepare': (msg: PhasePrepare, ack: (r: Ack) => void) => void;
+  'phase:start': (msg: PhaseStart, ack: (r: Ack) => void) => void;
+  'phase:stop': (msg: PhaseStop) => void;
+  /** The run is over: local agents exit, service agents wait for the next coordinator. */
+  'run:end': (msg: { runId: string; reason: string }) => void;
+}
+
+/** Events agents emit to the coordinator. */
+export interface AgentToCoordinatorEvents {
+  interval: (msg: IntervalReport, ack: (r: Ack) => void) => void;
+  'phase:done': (msg: PhaseDone, ack: (r: Ack) => void) => void;
+  'agent:fault': (msg: AgentFault) => void;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { OP_NAMES } from '../workload/schema.js';
+
+/** Bumped on any incompatible change to the messages below; agents and coordinator must agree exactly. */
+export const PROTOCOL_VERSION = 1;
+
+export const agentRoleSchema = z.enum(['agent', 'monitor']);
+
+/** Sent in socket.io's handshake `auth`; checked before the connection is accepted. */
+export const helloSchema = z.strictObject({
+  protocolVersion: z.number().int(),
+  token: z.string().min(1),
+  agentId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  host: z.string().min(1),
+  role: agentRoleSchema,
+  pid: z.number().int(),
+  agentVersion: z.string(),
+  nodeVersion: z.string(),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+/** What the coordinator tells a refused agent (socket.io connect_error `data`). */
+export const refusalSchema = z.object({ code: z.string(), message: z.string() });
+export type Refusal = z.infer<typeof refusalSchema>;
+
+const opName = z.enum(OP_NAMES);
+
+export const agentPhasePlanSchema = z.strictObject({
+  phase: z.string(),
+  ops: z.partialRecord(opName, z.number().min(0)),
+  clients: z.number().int().min(0),
+  connections: z.number().int().min(0),
+  total: z.number().int().min(0).optional(),
+  durationMs: z.number().int().min(0).optional(),
+  rate: z.number().min(0).optional(),
+  keys: z.strictObject({
+    prefix: z.string(),
+    distribution: z.enum(['sequential', 'uniform']),
+    space: z.number().int().min(1),
+    start: z.number().int().min(0),
+    count: z.number().int().min(1),
+    width: z.number().int().min(1),
+  }),
+  valueSize: z.number().int().min(0),
+  deadlineMs: z.number().int().min(1),
+  consistency: z.enum(['linearizable', 'serializable']),
+});
+
+export const tlsFilesSchema = z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() });
+
+/** Coordinator -> agent: everything needed to run one phase; acknowledged before any start. */
+export const phasePrepareSchema = z.strictObject({
+  runId: z.string(),
+  endpoints: z.array(z.string().url()).min(1),
+  /** PEM contents, not paths: the agent may run on another host. */
+  tls: tlsFilesSchema.optional(),
+  /** The coordinator's estimate of agentClock - coordinatorClock. */
+  clockOffsetMs: z.number(),
+  intervalMs: z.number().int().min(100),
+  plan: agentPhasePlanSchema,
+});
+export type PhasePrepare = z.infer<typeof phasePrepareSchema>;
+
+export const phaseStartSchema = z.strictObject({ runId: z.string(), phase: z.string(), startAtMs: z.number() });
+export type PhaseStart = z.infer<typeof phaseStartSchema>;
+
+export const phaseStopSchema = z.strictObject({ runId: z.string(), phase: z.string(), reason: z.string() });
+export type PhaseStop = z.infer<typeof phaseStopSchema>;
+
+export const clockPingSchema = z.strictObject({ seq: z.number().int() });
+export const clockPongSchema = z.strictObject({ seq: z.number().int(), agentTimeMs: z.number() });
+export type ClockPong = z.infer<typeof clockPongSchema>;
+
+export const ackSchema = z.union([z.strictObject({ ok: z.literal(true) }), z.strictObject({ ok: z.literal(false), code: z.string(), message: z.string() })]);
+export type Ack = z.infer<typeof ackSchema>;
+
+/** Errors by gRPC status name (e.g. DEADLINE_EXCEEDED) or a transport code (e.g. ECONNREFUSED). */
+const errorsByCode = z.record(z.string(), z.number().int().min(0));
+
+export const opIntervalSchema = z.strictObject({
+  op: opName,
+  /** Successful operations; equals the histogram's total count. */
+  count: z.number().int().min(0),
+  errors: errorsByCode,
+  /** HdrHistogram V2 compressed, base64: latencies of successful ops in integer microseconds. */
+  histogram: z.string(),
+});
+export type OpInterval = z.infer<typeof opIntervalSchema>;
+
+/** Agent -> coordinator, once per interval per phase; acknowledged by seq. */
+export const intervalReportSchema = z.strictObject({
+  runId: z.string(),
+  agentId: z.string(),
+  /** Per-agent sequence number, strictly increasing over the whole run. */
+  seq: z.number().int().min(0),
+  phase: z.string(),
+  /** Interval start in coordinator clock (ms): phase start + k * intervalMs. */
+  intervalStartMs: z.number(),
+  intervalMs: z.number().int().min(1),
+  ops: z.array(opIntervalSchema),
+  /** Agent process CPU time in this interval (user + system, all threads), microseconds. */
+  cpuUs: z.number().min(0),
+  /** Open loop: starts that could not be made on time (the client pool was busy). */
+  lateStarts: z.number().int().min(0),
+});
+export type IntervalReport = z.infer<typeof intervalReportSchema>;
+
+export const phaseDoneSchema = z.strictObject({
+  runId: z.string(),
+  agentId: z.string(),
+  phase: z.string(),
+  /** The agent's whole-phase histograms, recorded independently of its intervals (integrity check). */
+  finals: z.array(opIntervalSchema),
+  /** Last interval seq sent for this phase (-1 if none); the coordinator must have all up to it. */
+  lastSeq: z.number().int().min(-1),
+  /** Actual local start minus intended local start (ms). */
+  startSkewMs: z.number(),
+  elapsedMs: z.number().min(0),
+  /** Why it ended: completed, duration, stopped. */
+  endedBy: z.enum(['total', 'duration', 'stopped', 'idle']),
+});
+export type PhaseDone = z.infer<typeof phaseDoneSchema>;
+
+export const agentFaultSchema = z.strictObject({ agentId: z.string(), phase: z.string().optional(), code: z.string(), message: z.string() });
+export type AgentFault = z.infer<typeof agentFaultSchema>;
