@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { ErrorCodes, InputError } from '../errors.js';
 import { zodProblems } from '../validation.js';
-import { type OpName, type ParsedPhase, workloadSchema } from './schema.js';
+import { duplicatePhaseNames, type OpName, type ParsedPhase, workloadSchema } from './schema.js';
 
 /** A phase with every default filled in: what agents are planned from. */
 export interface PhaseSpec {
@@ -40,9 +40,14 @@ export function parseWorkload(text: string, file: string, opts: { quick?: boolea
       doc.errors.map((e) => ({ file, field: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message, fix: 'correct the YAML syntax' })),
     );
   }
-  const result = workloadSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    throw new InputError(ErrorCodes.workloadInvalid, `${file} has ${result.error.issues.length} problem(s)`, zodProblems(result.error, workloadSchema, file));
+  const raw: unknown = doc.toJS();
+  const result = workloadSchema.safeParse(raw);
+  const problems = [
+    ...(result.success ? [] : zodProblems(result.error, workloadSchema, file)),
+    ...duplicatePhaseNames(raw).map((d) => ({ file, field: `phases[${d.index}].name`, message: `duplicate phase name "${d.name}" (also phases[${d.first}])`, fix: 'give every phase its own name' })),
+  ];
+  if (!result.success || problems.length > 0) {
+    throw new InputError(ErrorCodes.workloadInvalid, `${file} has ${problems.length} problem(s)`, problems);
   }
   const quick = opts.quick ?? false;
   const w = result.data;

@@ -49,14 +49,21 @@ const phaseFields = {
   consistency: z.enum(['linearizable', 'serializable']).default('linearizable'),
 };
 
+// Quick overrides carry no defaults of their own: an absent field keeps the phase's value.
 const quickSchema = z
   .strictObject({
-    clients: phaseFields.clients.optional(),
-    connections: phaseFields.connections,
-    total: phaseFields.total,
-    duration: phaseFields.duration,
-    rate: phaseFields.rate,
-    keys: keysSchema.partial().optional(),
+    clients: positiveInt.optional(),
+    connections: positiveInt.optional(),
+    total: positiveInt.optional(),
+    duration: duration.optional(),
+    rate: z.number().positive().optional(),
+    keys: z
+      .strictObject({
+        prefix: keysSchema.shape.prefix,
+        distribution: z.enum(['sequential', 'uniform']).optional(),
+        space: positiveInt.optional(),
+      })
+      .optional(),
   })
   .optional();
 
@@ -81,21 +88,27 @@ export const phaseSchema = z
     }
   });
 
-export const workloadSchema = z
-  .strictObject({
-    name: z.string().min(1),
-    description: z.string().optional(),
-    phases: z.array(phaseSchema).min(1),
-  })
-  .superRefine((w, ctx) => {
-    const seen = new Map<string, number>();
-    w.phases.forEach((p, i) => {
-      const first = seen.get(p.name);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name "${p.name}" (also phases[${first}])` });
-      } else seen.set(p.name, i);
-    });
+export const workloadSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  phases: z.array(phaseSchema).min(1),
+});
+
+/** Duplicate phase names, checked on the raw document so that they show beside every other problem. */
+export function duplicatePhaseNames(raw: unknown): { index: number; name: string; first: number }[] {
+  const phases = (raw as { phases?: unknown })?.phases;
+  if (!Array.isArray(phases)) return [];
+  const seen = new Map<string, number>();
+  const out: { index: number; name: string; first: number }[] = [];
+  phases.forEach((p: unknown, index) => {
+    const name = (p as { name?: unknown })?.name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first !== undefined) out.push({ index, name, first });
+    else seen.set(name, index);
   });
+  return out;
+}
 
 export type WorkloadInput = z.input<typeof workloadSchema>;
 export type ParsedWorkload = z.output<typeof workloadSchema>;

@@ -1,0 +1,196 @@
+/**
+ * EtcdClient: the etcd v3 KV / Maintenance calls etcdlab needs, over a fixed pool of HTTP/2 connections.
+ *
+ * Connections are spread round-robin over the endpoints; a load generator pins each of its workers to one
+ * connection with the `conn` argument, everything else takes the next connection in turn. Every call has
+ * an explicit deadline and is sent exactly once (see connection.ts).
+ */
+import { Connection } from './connection.js';
+import type { ResponseDecoder } from './connection.js';
+import { parseEndpoint } from './endpoint.js';
+import { EtcdRequestError, GrpcStatus } from './grpc-status.js';
+import type { EtcdTlsOptions } from './endpoint.js';
+import {
+  DeleteRangeRequestEncoder,
+  PutRequestEncoder,
+  RangeRequestEncoder,
+  Rpc,
+  StatusRequestEncoder,
+  decodeDeleteRangeResponse,
+  decodeRangeResponse,
+  decodeStatusResponse,
+  encodeFrame,
+  prefixRangeEnd,
+} from './proto.js';
+import type { KeyValue, RpcMethod } from './proto.js';
+
+export interface EtcdClientOptions {
+  /** `http://host:port` or `https://host:port`, one per member. */
+  endpoints: string[];
+  /** Size of the connection pool (HTTP/2 sessions), spread round-robin over the endpoints. */
+  connections: number;
+  tls?: EtcdTlsOptions;
+}
+
+export interface RangePrefixOptions {
+  /** Maximum keys returned; 0 or absent = no limit. */
+  limit?: number;
+  keysOnly?: boolean;
+  serializable?: boolean;
+}
+
+export interface RangeResult {
+  /** key/value are views into the response buffer; value is empty with keysOnly. */
+  kvs: KeyValue[];
+  /** More keys matched than `limit` allowed. */
+  more: boolean;
+  /** Number of keys in the whole range (not just those returned). */
+  count: number;
+}
+
+export interface EndpointStatus {
+  endpoint: string;
+  /** uint64 ids in hex, as etcdctl prints them. */
+  memberId: string;
+  leader: string;
+  version: string;
+  dbSize: number;
+  dbSizeInUse: number;
+  raftTerm: number;
+  raftIndex: number;
+  raftAppliedIndex: number;
+  errors: string[];
+  isLearner: boolean;
+}
+
+const ignoreResponse: ResponseDecoder<void> = () => undefined;
+const firstValue: ResponseDecoder<Buffer | undefined> = (msg) => decodeRangeResponse(msg).kvs[0]?.value;
+const rangeCount: ResponseDecoder<number> = (msg) => decodeRangeResponse(msg).count;
+const deletedCount: ResponseDecoder<number> = (msg) => decodeDeleteRangeResponse(msg).deleted;
+const rangeResult: ResponseDecoder<RangeResult> = (msg) => {
+  const { kvs, more, count } = decodeRangeResponse(msg);
+  return { kvs, more, count };
+};
+const STATUS_FRAME = encodeFrame(StatusRequestEncoder, {});
+const ALL_KEYS = Buffer.from([0]);
+
+/** The [key, rangeEnd) pair covering a prefix; the empty prefix means every key ("\0", "\0"). */
+function prefixRange(prefix: Buffer): { key: Buffer; rangeEnd: Buffer } {
+  return prefix.length === 0 ? { key: ALL_KEYS, rangeEnd: ALL_KEYS } : { key: prefix, rangeEnd: prefixRangeEnd(prefix) };
+}
+
+export class EtcdClient {
+  /** Normalised endpoints (`scheme://host:port`). */
+  readonly endpoints: readonly string[];
+  private readonly pool: Connection[];
+  /** Connections made only for status() of an endpoint the pool has no connection to. */
+  private readonly statusOnly = new Map<string, Connection>();
+  private readonly tls: EtcdTlsOptions | undefined;
+  private next = 0;
+  private closed = false;
+
+  constructor(opts: EtcdClientOptions) {
+    if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) throw new TypeError('EtcdClient needs at least one endpoint');
+    if (!Number.isInteger(opts.connections) || opts.connections < 1) {
+      throw new RangeError(`EtcdClient connections must be a positive integer, got ${opts.connections}`);
+    }
+    this.endpoints = opts.endpoints.map((e) => parseEndpoint(e).origin);
+    this.tls = opts.tls;
+    this.pool = [];
+    for (let i = 0; i < opts.connections; i++) this.pool.push(new Connection(this.endpoints[i % this.endpoints.length]!, opts.tls));
+  }
+
+  get connectionCount(): number {
+    return this.pool.length;
+  }
+
+  /** The pool's connections, e.g. to see which endpoint connection i talks to. */
+  connection(index: number): Connection | undefined {
+    return this.pool[index];
+  }
+
+  put(key: Buffer, value: Buffer, deadlineMs: number, conn?: number): Promise<void> {
+    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value }), deadlineMs, conn, ignoreResponse);
+  }
+
+  /** The value of key, or undefined when the key does not exist. Linearizable unless serializable. */
+  get(key: Buffer, opts: { serializable: boolean }, deadlineMs: number, conn?: number): Promise<Buffer | undefined> {
+    const frame = encodeFrame(RangeRequestEncoder, { key, serializable: opts.serializable });
+    return this.call(Rpc.range, frame, deadlineMs, conn, firstValue);
+  }
+
+  /** Deletes one key; resolves with the number deleted (0 or 1). */
+  deleteKey(key: Buffer, deadlineMs: number, conn?: number): Promise<number> {
+    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, { key }), deadlineMs, conn, deletedCount);
+  }
+
+  /** Number of keys starting with prefix (linearizable count_only range). */
+  countPrefix(prefix: Buffer, deadlineMs: number, conn?: number): Promise<number> {
+    const frame = encodeFrame(RangeRequestEncoder, { ...prefixRange(prefix), countOnly: true });
+    return this.call(Rpc.range, frame, deadlineMs, conn, rangeCount);
+  }
+
+  /** Keys (and values unless keysOnly) starting with prefix, in key order, at most `limit` of them. */
+  rangePrefix(prefix: Buffer, opts: RangePrefixOptions, deadlineMs: number, conn?: number): Promise<RangeResult> {
+    const frame = encodeFrame(RangeRequestEncoder, {
+      ...prefixRange(prefix),
+      limit: opts.limit ?? 0,
+      keysOnly: opts.keysOnly ?? false,
+      serializable: opts.serializable ?? false,
+    });
+    return this.call(Rpc.range, frame, deadlineMs, conn, rangeResult);
+  }
+
+  /** Maintenance/Status of one specific member, whatever the round-robin position. */
+  status(endpoint: string, deadlineMs: number): Promise<EndpointStatus> {
+    let origin: string;
+    try {
+      origin = parseEndpoint(endpoint).origin;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let c = this.pool.find((p) => p.endpoint === origin) ?? this.statusOnly.get(origin);
+    if (c === undefined && this.closed) {
+      return Promise.reject(new EtcdRequestError(GrpcStatus.CANCELLED, 'the etcd client is closed', { method: Rpc.status.name, endpoint: origin }));
+    }
+    if (c === undefined) {
+      c = new Connection(origin, this.tls);
+      this.statusOnly.set(origin, c);
+    }
+    return c.unary(Rpc.status, STATUS_FRAME, deadlineMs, (msg) => {
+      const s = decodeStatusResponse(msg);
+      return {
+        endpoint,
+        memberId: (s.header?.memberId ?? 0n).toString(16),
+        leader: s.leader.toString(16),
+        version: s.version,
+        dbSize: s.dbSize,
+        dbSizeInUse: s.dbSizeInUse,
+        raftTerm: s.raftTerm,
+        raftIndex: s.raftIndex,
+        raftAppliedIndex: s.raftAppliedIndex,
+        errors: s.errors,
+        isLearner: s.isLearner,
+      };
+    });
+  }
+
+  /** Closes every session; later calls reject with CANCELLED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pool, ...this.statusOnly.values()].map((c) => c.close()));
+  }
+
+  private call<T>(method: RpcMethod, frame: Buffer, deadlineMs: number, conn: number | undefined, decode: ResponseDecoder<T>): Promise<T> {
+    const pool = this.pool;
+    let c: Connection | undefined;
+    if (conn === undefined) {
+      c = pool[this.next]!;
+      this.next = this.next + 1 === pool.length ? 0 : this.next + 1;
+    } else if (Number.isInteger(conn) && conn >= 0) {
+      c = pool[conn % pool.length]; // pinned: worker i may pass i for any i
+    }
+    if (c === undefined) return Promise.reject(new RangeError(`connection index must be a non-negative integer, got ${conn}`));
+    return c.unary(method, frame, deadlineMs, decode);
+  }
+}

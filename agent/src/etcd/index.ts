@@ -1,0 +1,57 @@
+/** etcd v3 gRPC client on node:http2 with hand-written protobuf: the public surface of @etcdlab/agent/etcd. */
+export { EtcdClient } from './client.js';
+export type { EtcdClientOptions, EndpointStatus, RangePrefixOptions, RangeResult } from './client.js';
+export { Connection, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
+export type { ResponseDecoder } from './connection.js';
+export { parseEndpoint } from './endpoint.js';
+export type { EtcdTlsOptions, ParsedEndpoint } from './endpoint.js';
+export {
+  EtcdRequestError,
+  GrpcStatus,
+  decodeGrpcMessage,
+  grpcStatusCode,
+  grpcStatusName,
+  isEtcdRequestError,
+  parseGrpcStatus,
+  statusFromHttpStatus,
+  statusFromRstCode,
+} from './grpc-status.js';
+export type { EtcdRequestErrorDetails, GrpcStatusName } from './grpc-status.js';
+export {
+  DeleteRangeRequestEncoder,
+  PutRequestEncoder,
+  RangeRequestEncoder,
+  Rpc,
+  StatusRequestEncoder,
+  decodeDeleteRangeResponse,
+  decodePutResponse,
+  decodeRangeResponse,
+  decodeStatusResponse,
+  encodeFrame,
+  encodeMessage,
+  prefixRangeEnd,
+} from './proto.js';
+export type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  KeyValue,
+  MessageEncoder,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  RpcMethod,
+  StatusResponse,
+} from './proto.js';
+export {
+  GRPC_FRAME_HEADER_BYTES,
+  ProtoDecodeError,
+  ProtoReader,
+  ProtoWriter,
+  WireType,
+  frameMessage,
+  unframeMessage,
+  varintSize,
+  varintSizeBig,
+} from './wire.js';

@@ -1,0 +1,151 @@
+import { hostname } from 'node:os';
+import {
+  type Ack,
+  type AgentToCoordinatorEvents,
+  type CoordinatorToAgentEvents,
+  ErrorCodes,
+  type Hello,
+  PROTOCOL_VERSION,
+  phasePrepareSchema,
+  phaseStartSchema,
+  phaseStopSchema,
+  refusalSchema,
+} from '@etcdlab/common';
+import type { Logger } from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { type ExecutionSink, PhaseExecution, wallNowMs } from './phase-execution.js';
+import { ReportSpool } from './spool.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentSessionOptions {
+  coordinatorUrl: string;
+  token: string;
+  agentId: string;
+  role: 'agent' | 'monitor';
+  logger: Logger;
+  /** Exit when the coordinator ends the run (agents started for one run), instead of waiting for the next. */
+  exitOnRunEnd: boolean;
+  /** Give up after this long without a coordinator (ms); 0 = keep trying forever (service agents). */
+  orphanTimeoutMs: number;
+  ackTimeoutMs?: number;
+}
+
+export type SessionEnd = { reason: 'run-end' | 'orphaned' } | { reason: 'refused'; code: string; message: string };
+
+const invalid = (message: string): Ack => ({ ok: false, code: ErrorCodes.payloadInvalid, message });
+
+/**
+ * The agent's side of the protocol: handshake, clock-sync answers, phase prepare/start/stop, and reliable
+ * delivery of interval reports through the spool. Every inbound payload is validated before use.
+ */
+export class AgentSession {
+  private readonly socket: Socket<CoordinatorToAgentEvents, AgentToCoordinatorEvents>;
+  private readonly spool: ReportSpool;
+  private readonly prepared = new Map<string, PhaseExecution>();
+  private current: PhaseExecution | undefined;
+  private seq = 0;
+  private orphanTimer: NodeJS.Timeout | undefined;
+  private resolveEnd!: (end: SessionEnd) => void;
+  readonly ended: Promise<SessionEnd>;
+
+  constructor(private readonly opts: AgentSessionOptions) {
+    this.ended = new Promise((r) => (this.resolveEnd = r));
+    const hello: Hello = {
+      protocolVersion: PROTOCOL_VERSION,
+      token: opts.token,
+      agentId: opts.agentId,
+      host: hostname(),
+      role: opts.role,
+      pid: process.pid,
+      agentVersion: AGENT_VERSION,
+      nodeVersion: process.version,
+    };
+    this.socket = io(opts.coordinatorUrl, { auth: hello, transports: ['websocket'], reconnectionDelayMax: 2000 });
+    const ackTimeout = opts.ackTimeoutMs ?? 10_000;
+    this.spool = new ReportSpool((item) => this.socket.timeout(ackTimeout).emitWithAck(item.event as 'interval', item.payload as never), opts.logger);
+    this.wire();
+    this.armOrphanTimer();
+  }
+
+  private wire(): void {
+    const { logger } = this.opts;
+    this.socket.on('connect', () => {
+      logger.info({ url: this.opts.coordinatorUrl }, 'connected to coordinator');
+      if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    });
+    this.socket.on('disconnect', (reason) => {
+      logger.warn({ reason }, 'disconnected from coordinator');
+      this.armOrphanTimer();
+    });
+    this.socket.on('connect_error', (err) => {
+      const refusal = refusalSchema.safeParse((err as Error & { data?: unknown }).data);
+      if (refusal.success) {
+        // A wrong version or token will not fix itself by retrying.
+        logger.error(refusal.data, 'coordinator refused this agent');
+        this.end({ reason: 'refused', ...refusal.data });
+      } else logger.debug({ err: err.message }, 'coordinator not reachable yet');
+    });
+    this.socket.on('clock:ping', (ping, ack) => {
+      if (typeof ack === 'function') ack({ seq: Number(ping?.seq) || 0, agentTimeMs: wallNowMs() });
+    });
+    this.socket.on('phase:prepare', (msg, ack) => {
+      const parsed = phasePrepareSchema.safeParse(msg);
+      if (!parsed.success) return ack(invalid(`phase:prepare: ${parsed.error.message}`));
+      const exec = new PhaseExecution(parsed.data, this.opts.agentId, this.sinkFor(), logger);
+      this.prepared.set(parsed.data.plan.phase, exec);
+      logger.info({ phase: parsed.data.plan.phase, plan: parsed.data.plan, offsetMs: parsed.data.clockOffsetMs }, 'phase prepared');
+      ack({ ok: true });
+    });
+    this.socket.on('phase:start', (msg, ack) => {
+      const parsed = phaseStartSchema.safeParse(msg);
+      if (!parsed.success) return ack(invalid(`phase:start: ${parsed.error.message}`));
+      const exec = this.prepared.get(parsed.data.phase);
+      if (!exec) return ack({ ok: false, code: ErrorCodes.payloadInvalid, message: `phase ${parsed.data.phase} was not prepared` });
+      this.prepared.delete(parsed.data.phase);
+      this.current = exec;
+      ack({ ok: true });
+      exec.run(parsed.data.startAtMs).catch((err: unknown) => {
+        logger.error({ err: String(err), phase: exec.phase }, 'phase failed');
+        this.socket.emit('agent:fault', { agentId: this.opts.agentId, phase: exec.phase, code: 'E_AGENT_PHASE_FAILED', message: String(err) });
+      });
+    });
+    this.socket.on('phase:stop', (msg) => {
+      const parsed = phaseStopSchema.safeParse(msg);
+      if (parsed.success && this.current?.phase === parsed.data.phase) {
+        logger.warn(parsed.data, 'phase stopped by coordinator');
+        this.current.stop();
+      }
+    });
+    this.socket.on('run:end', (msg) => {
+      logger.info({ runId: msg?.runId, reason: msg?.reason }, 'run ended');
+      this.current?.stop();
+      if (this.opts.exitOnRunEnd) void this.spool.drained().then(() => this.end({ reason: 'run-end' }));
+    });
+  }
+
+  private sinkFor(): ExecutionSink {
+    return {
+      interval: (report) => this.spool.push({ event: 'interval', payload: { ...report, seq: this.seq++ } }),
+      done: (msg) => this.spool.push({ event: 'phase:done', payload: { ...msg, lastSeq: this.seq - 1 } }),
+    };
+  }
+
+  private armOrphanTimer(): void {
+    if (this.opts.orphanTimeoutMs <= 0) return;
+    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.orphanTimer = setTimeout(() => {
+      this.opts.logger.error({ afterMs: this.opts.orphanTimeoutMs }, 'no coordinator; giving up');
+      this.end({ reason: 'orphaned' });
+    }, this.opts.orphanTimeoutMs);
+    this.orphanTimer.unref();
+  }
+
+  private end(end: SessionEnd): void {
+    this.current?.stop();
+    this.spool.close();
+    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.socket.close();
+    this.resolveEnd(end);
+  }
+}

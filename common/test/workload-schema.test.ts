@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { parseWorkload } from '../src/workload/load.js';
+
+function problemsOf(yaml: string) {
+  try {
+    parseWorkload(yaml, 'bad.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    const e = err as InputError;
+    expect(e.exitCode).toBe(2);
+    expect(e.code).toBe('E_WORKLOAD_INVALID');
+    return e.problems;
+  }
+  throw new Error('expected the workload to be refused');
+}
+
+describe('workload validation', () => {
+  it('names the file, the field and a fix for a mistyped field', () => {
+    const problems = problemsOf('name: x\nphases:\n  - { name: a, ops: { put: 1 }, total: 10, clinets: 4 }\n');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'bad.yaml', field: 'phases[0].clinets', message: 'unknown field "clinets"', fix: 'did you mean "clients"?' });
+  });
+
+  it('collects every problem at once', () => {
+    const problems = problemsOf(
+      'name: x\nphases:\n  - { name: a, ops: { put: 1 }, total: 10, rate: -5 }\n  - { name: a, ops: { pot: 1 }, duration: soon, keys: { space: 0 } }\n',
+    );
+    const fields = problems.map((p) => p.field);
+    expect(fields).toContain('phases[0].rate');
+    expect(fields).toContain('phases[1].duration');
+    expect(fields).toContain('phases[1].keys.space');
+    expect(fields).toContain('phases[1].name');
+    expect(fields.some((f) => f?.startsWith('phases[1].ops'))).toBe(true);
+    expect(problems.find((p) => p.field === 'phases[0].rate')?.message).toMatch(/>0|positive|too small/i);
+  });
+
+  it('requires a total or a duration and a positive weight', () => {
+    const problems = problemsOf('name: x\nphases:\n  - { name: a, ops: { put: 0 } }\n');
+    expect(problems.map((p) => p.field).sort()).toEqual(['phases[0].ops', 'phases[0].total']);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const problems = problemsOf('name: x\nphases: [\n');
+    expect(problems[0]?.field).toMatch(/^line \d+/);
+  });
+
+  it('fills defaults and applies quick overrides only with --quick', () => {
+    const yaml = 'name: x\nphases:\n  - { name: a, ops: { put: 1 }, clients: 20, total: 1000, quick: { duration: 2s } }\n';
+    const full = parseWorkload(yaml, 'x.yaml').phases[0]!;
+    expect(full).toMatchObject({ total: 1000, clients: 20, connections: 10, valueSize: 256, deadlineMs: 5000, keys: { prefix: 'a', distribution: 'sequential', space: 100000 } });
+    expect(full.durationMs).toBeUndefined();
+    const quick = parseWorkload(yaml, 'x.yaml', { quick: true }).phases[0]!;
+    expect(quick.total).toBeUndefined();
+    expect(quick.durationMs).toBe(2000);
+  });
+});
+
+describe('quick overrides', () => {
+  it('keep every field they do not name (no defaults leak in)', () => {
+    const yaml = 'name: x\nphases:\n  - { name: m, ops: { get: 1 }, clients: 10, duration: 60s, keys: { distribution: uniform, space: 1000 }, quick: { duration: 10s, keys: { space: 200 } } }\n';
+    const q = parseWorkload(yaml, 'x.yaml', { quick: true }).phases[0]!;
+    expect(q).toMatchObject({ clients: 10, durationMs: 10_000, keys: { distribution: 'uniform', space: 200, prefix: 'm' } });
+  });
+});

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { ClusterError, ErrorCodes, InputError, type PhasePrepare } from '@etcdlab/common';
+import { EtcdClient } from '@etcdlab/agent/etcd';
+import { Progress } from '../output/progress.js';
+import { executeRun } from '../run/run-session.js';
+import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from './run-support.js';
+
+export interface RunOptions {
+  endpoints: string;
+  workload: string;
+  agents: number;
+  quick: boolean;
+  json: boolean;
+  results: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** `host:port` or a URL; TLS options switch bare endpoints to https. */
+export function normalizeEndpoints(list: string, tls: boolean): string[] {
+  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new InputError(ErrorCodes.optionInvalid, 'no endpoints given', [{ field: '--endpoints', message: 'empty list', fix: 'e.g. --endpoints 10.0.0.1:2379,10.0.0.2:2379' }]);
+  return items.map((e) => {
+    const url = /^[a-z]+:\/\//.test(e) ? e : `${tls ? 'https' : 'http'}://${e}`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new InputError(ErrorCodes.optionInvalid, `invalid endpoint "${e}"`, [{ field: '--endpoints', message: `"${e}" is not HOST:PORT or a URL`, fix: 'e.g. --endpoints 127.0.0.1:2379' }]);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || !parsed.port)
+      throw new InputError(ErrorCodes.optionInvalid, `invalid endpoint "${e}"`, [{ field: '--endpoints', message: 'needs http(s), a host and a port', fix: 'e.g. --endpoints https://etcd-1:2379' }]);
+    return `${parsed.protocol}//${parsed.host}`;
+  });
+}
+
+function readTls(o: RunOptions): PhasePrepare['tls'] | undefined {
+  const files = { ca: o.cacert, cert: o.cert, key: o.key };
+  if (!files.ca && !files.cert && !files.key) return undefined;
+  if (Boolean(files.cert) !== Boolean(files.key))
+    throw new InputError(ErrorCodes.optionInvalid, 'a client certificate needs its key', [{ field: files.cert ? '--key' : '--cert', message: 'given without the other', fix: 'pass both --cert and --key' }]);
+  const out: NonNullable<PhasePrepare['tls']> = {};
+  for (const [name, file] of Object.entries(files) as [keyof typeof files, string | undefined][]) {
+    if (!file) continue;
+    try {
+      out[name] = readFileSync(file, 'utf8');
+    } catch (err) {
+      const flag = name === 'ca' ? '--cacert' : `--${name}`;
+      throw new InputError(ErrorCodes.tlsFileUnreadable, `cannot read ${flag} file ${file}`, [{ file, field: flag, message: (err as NodeJS.ErrnoException).code ?? String(err), fix: 'give the path of a PEM file' }]);
+    }
+  }
+  return out;
+}
+
+/** Checks every endpoint answers before any agent starts; returns the cluster's version. */
+async function probeEndpoints(endpoints: string[], tls: PhasePrepare['tls'] | undefined): Promise<string | undefined> {
+  const client = new EtcdClient({ endpoints, connections: endpoints.length, ...(tls ? { tls: { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } } : {}) });
+  try {
+    let version: string | undefined;
+    for (const ep of endpoints) {
+      try {
+        version = (await client.status(ep, 3000)).version;
+      } catch (err) {
+        throw new ClusterError(ErrorCodes.endpointUnreachable, `etcd endpoint ${ep} did not answer: ${(err as Error).message}`, {
+          exitCode: 1,
+          problems: [{ field: '--endpoints', message: ep, fix: 'check the address and port, and pass --cacert/--cert/--key for a TLS cluster' }],
+        });
+      }
+    }
+    return version;
+  } finally {
+    await client.close();
+  }
+}
+
+/** A run against a cluster the user already has. */
+export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
+  const tls = readTls(o);
+  const endpoints = normalizeEndpoints(o.endpoints, tls !== undefined);
+  const workload = loadWorkloadFile(o.workload, o.quick);
+  const etcdVersion = await probeEndpoints(endpoints, tls);
+  const progress = new Progress(process.stderr);
+  const { runId, runDir } = createRunDir(o.results);
+  const logger = createRunLogger(runDir);
+  const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
+  try {
+    progress.note(`etcdlab run ${runId}: ${endpoints.join(', ')} (etcd ${etcdVersion ?? '?'})`);
+    const { summary, error } = await executeRun({
+      runId,
+      runDir,
+      workload,
+      agents: o.agents,
+      endpoints,
+      ...(tls ? { tls } : {}),
+      cluster: { provider: 'external', members: endpoints.length, endpoints, ...(etcdVersion ? { etcdVersion } : {}), tls: tls !== undefined },
+      logger,
+      progress,
+      signal: interrupt.signal,
+      invocation: { command: 'run', ...o },
+    });
+    return reportOutcome(summary, error, { json: o.json });
+  } finally {
+    interrupt.dispose();
+    logger.flush();
+  }
+}

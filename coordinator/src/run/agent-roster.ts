@@ -1,0 +1,56 @@
+import { type ClockEstimate, ErrorCodes, ProtocolError } from '@etcdlab/common';
+import type { Logger } from 'pino';
+import type { AgentServer, ConnectedAgent } from '../server/agent-server.js';
+import { syncClock } from './clock-sync.js';
+
+export interface RosterEntry {
+  agentId: string;
+  host: string;
+  pid: number;
+  role: string;
+  agentVersion: string;
+  nodeVersion: string;
+  clock: ClockEstimate;
+}
+
+/** Waits until every expected agent has completed the handshake; names the ones that did not come. */
+export async function waitForAgents(server: AgentServer, expected: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<ConnectedAgent[]> {
+  const have = () => expected.filter((id) => server.get(id));
+  if (have().length < expected.length) {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (have().length === expected.length) finish();
+      };
+      const timer = setTimeout(() => {
+        finish();
+        const missing = expected.filter((id) => !server.get(id));
+        reject(new ProtocolError(ErrorCodes.agentsMissing, `agents did not connect within ${timeoutMs / 1000}s: ${missing.join(', ')} (see their logs in the run folder's agents/)`));
+      }, timeoutMs);
+      const onAbort = () => {
+        finish();
+        reject(new ProtocolError(ErrorCodes.runAborted, 'interrupted while waiting for agents'));
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        server.off('connected', check);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      server.on('connected', check);
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+  return expected.map((id) => server.get(id) as ConnectedAgent);
+}
+
+/** Measures every agent's clock offset (in parallel: each uses its own connection). */
+export async function syncRoster(agents: readonly ConnectedAgent[], logger: Logger): Promise<RosterEntry[]> {
+  return Promise.all(
+    agents.map(async (a) => {
+      const clock = await syncClock(a.socket);
+      logger.info({ agentId: a.hello.agentId, ...clock }, 'clock synchronized');
+      const { agentId, host, pid, role, agentVersion, nodeVersion } = a.hello;
+      return { agentId, host, pid, role, agentVersion, nodeVersion, clock };
+    }),
+  );
+}

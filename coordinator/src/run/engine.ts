@@ -1,0 +1,175 @@
+import {
+  type Ack,
+  type AgentPhasePlan,
+  ErrorCodes,
+  type IntegrityMismatch,
+  type IntervalReport,
+  PhaseMerger,
+  type PhaseDone,
+  type PhasePrepare,
+  type PhaseSpec,
+  type PhaseSummary,
+  planPhase,
+  ProtocolError,
+  type Workload,
+} from '@etcdlab/common';
+import type { Logger } from 'pino';
+import type { AgentServer } from '../server/agent-server.js';
+import type { RosterEntry } from './agent-roster.js';
+
+export interface EngineOptions {
+  runId: string;
+  workload: Workload;
+  endpoints: string[];
+  tls?: PhasePrepare['tls'];
+  roster: RosterEntry[];
+  server: AgentServer;
+  logger: Logger;
+  /** Raw reports go here as they arrive (the results folder). */
+  onInterval(report: IntervalReport): void;
+  onLive?(merger: PhaseMerger, agentsOnline: number): void;
+  onPhaseDone?(summary: PhaseSummary): void;
+  signal?: AbortSignal;
+  intervalMs?: number;
+  /** Time between the start message and the synchronized start: covers delivery to every agent. */
+  leadMs?: number;
+  /** How long an agent may stay disconnected mid-phase before it counts as lost. */
+  lostAfterMs?: number;
+}
+
+export interface EngineResult {
+  phases: PhaseSummary[];
+  mismatches: IntegrityMismatch[];
+  warnings: string[];
+  status: 'completed' | 'aborted';
+  namespace: string;
+}
+
+const wallNowMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Runs a workload's phases one after another over connected agents: plan, prepare (every agent
+ * acknowledges), synchronized start in coordinator time, live merge of interval reports by interval
+ * start, and the end-of-phase integrity check. A phase ends when every agent has reported its end or
+ * is lost; an abort stops the phase in progress and keeps what was measured.
+ */
+export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
+  const intervalMs = opts.intervalMs ?? 1000;
+  const leadMs = opts.leadMs ?? 1500;
+  const namespace = `etcdlab/${opts.runId}`;
+  const result: EngineResult = { phases: [], mismatches: [], warnings: [], status: 'completed', namespace };
+  for (const phase of opts.workload.phases) {
+    if (opts.signal?.aborted) {
+      result.status = 'aborted';
+      break;
+    }
+    const summary = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace }, result);
+    result.phases.push(summary);
+    opts.onPhaseDone?.(summary);
+  }
+  if (opts.signal?.aborted) result.status = 'aborted';
+  return result;
+}
+
+type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string };
+
+async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<PhaseSummary> {
+  const { server, roster, logger, runId } = opts;
+  const plans = planPhase(phase, roster.length, opts.namespace);
+  const planOf = new Map<string, AgentPhasePlan>(roster.map((a, i) => [a.agentId, plans[i] as AgentPhasePlan]));
+  logger.info({ phase: phase.name, plans: Object.fromEntries(planOf) }, 'phase planned');
+
+  await Promise.all(
+    roster.map(async (a) => {
+      const msg: PhasePrepare = { runId, endpoints: opts.endpoints, ...(opts.tls ? { tls: opts.tls } : {}), clockOffsetMs: a.clock.offsetMs, intervalMs: opts.intervalMs, plan: planOf.get(a.agentId) as AgentPhasePlan };
+      expectOk(a.agentId, 'phase:prepare', await emitWithAck(server, a.agentId, 'phase:prepare', msg));
+    }),
+  );
+
+  const startAtMs = wallNowMs() + opts.leadMs;
+  const merger = new PhaseMerger({ phase: phase.name, agentIds: roster.map((a) => a.agentId), intervalMs: opts.intervalMs, startAtMs });
+  const pending = new Set(roster.map((a) => a.agentId));
+  let finish!: () => void;
+  const allDone = new Promise<void>((r) => (finish = r));
+  const markDone = (agentId: string) => {
+    pending.delete(agentId);
+    if (pending.size === 0) finish();
+  };
+
+  server.setHandler({
+    interval: (report): Ack => {
+      if (report.runId !== runId) return { ok: false, code: ErrorCodes.payloadInvalid, message: `report for run ${report.runId}, not ${runId}` };
+      if (report.phase !== phase.name) {
+        logger.warn({ agentId: report.agentId, phase: report.phase, seq: report.seq }, 'interval report for another phase ignored');
+        return { ok: true };
+      }
+      if (merger.addInterval(report)) opts.onInterval(report);
+      return { ok: true };
+    },
+    done: (msg: PhaseDone): Ack => {
+      if (msg.runId !== runId || msg.phase !== phase.name || merger.isDone(msg.agentId)) return { ok: true };
+      const mismatches = merger.addDone(msg);
+      for (const m of mismatches) logger.error(m, 'HISTOGRAM MISMATCH: final histogram is not the sum of its intervals');
+      result.mismatches.push(...mismatches);
+      markDone(msg.agentId);
+      return { ok: true };
+    },
+    fault: (f) => {
+      logger.error(f, 'agent fault');
+      result.warnings.push(`agent ${f.agentId} reported ${f.code} in phase ${f.phase ?? '?'}: ${f.message}`);
+    },
+  });
+
+  // An agent that stays away longer than lostAfterMs is given up on; the phase completes without it.
+  const lostAfterMs = opts.lostAfterMs ?? 15_000;
+  const lostTimers = new Map<string, NodeJS.Timeout>();
+  const onDisconnect = (a: { hello: { agentId: string } }) => {
+    const id = a.hello.agentId;
+    if (!pending.has(id) || lostTimers.has(id)) return;
+    lostTimers.set(id, setTimeout(() => {
+      if (!pending.has(id) || server.get(id)) return;
+      const warning = `agent ${id} was lost during phase ${phase.name}; its results up to then are kept`;
+      logger.error({ agentId: id, phase: phase.name }, warning);
+      result.warnings.push(warning);
+      markDone(id);
+    }, lostAfterMs));
+  };
+  const onConnect = (a: { hello: { agentId: string } }) => {
+    clearTimeout(lostTimers.get(a.hello.agentId));
+    lostTimers.delete(a.hello.agentId);
+  };
+  server.on('disconnected', onDisconnect);
+  server.on('connected', onConnect);
+  const onAbort = () => {
+    logger.warn({ phase: phase.name }, 'run interrupted: stopping the phase');
+    for (const a of server.connected()) a.socket.emit('phase:stop', { runId, phase: phase.name, reason: 'interrupted' });
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  const live = setInterval(() => opts.onLive?.(merger, roster.filter((a) => server.get(a.agentId)).length), 1000);
+
+  try {
+    await Promise.all(roster.map(async (a) => expectOk(a.agentId, 'phase:start', await emitWithAck(server, a.agentId, 'phase:start', { runId, phase: phase.name, startAtMs }))));
+    logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
+    await allDone;
+  } finally {
+    clearInterval(live);
+    opts.signal?.removeEventListener('abort', onAbort);
+    server.off('disconnected', onDisconnect);
+    server.off('connected', onConnect);
+    for (const t of lostTimers.values()) clearTimeout(t);
+    server.setHandler(undefined);
+  }
+  const summary = merger.summarize(new Map([...planOf].map(([id, p]) => [id, p.clients])));
+  logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs }, 'phase merged');
+  return summary;
+}
+
+async function emitWithAck<E extends 'phase:prepare' | 'phase:start'>(server: AgentServer, agentId: string, event: E, msg: E extends 'phase:prepare' ? PhasePrepare : { runId: string; phase: string; startAtMs: number }): Promise<Ack> {
+  const agent = server.get(agentId);
+  if (!agent) throw new ProtocolError(ErrorCodes.agentLost, `agent ${agentId} is not connected (needed for ${event})`);
+  return (await agent.socket.timeout(10_000).emitWithAck(event as 'phase:prepare', msg as PhasePrepare)) as Ack;
+}
+
+function expectOk(agentId: string, event: string, ack: Ack): void {
+  if (!ack.ok) throw new ProtocolError(ack.code, `agent ${agentId} refused ${event}: ${ack.message}`);
+}
