@@ -107,7 +107,7 @@ export class AgentSession {
       ack({ ok: true });
       exec.run(parsed.data.startAtMs).catch((err: unknown) => {
         logger.error({ err: String(err), phase: exec.phase }, 'phase failed');
-        this.socket.emit('agent:fault', { agentId: this.opts.agentId, phase: exec.phase, code: 'E_AGENT_PHASE_FAILED', message: String(err) });
+        this.socket.emit('agent:fault', { agentId: this.opts.agentId, phase: exec.phase, code: ErrorCodes.agentPhaseFailed, message: String(err) });
       });
     });
     this.socket.on('phase:stop', (msg) => {

@@ -69,5 +69,6 @@ export const ErrorCodes = {
   histogramMismatch: 'E_HISTOGRAM_MISMATCH',
   runAborted: 'E_RUN_ABORTED',
   runDirInvalid: 'E_RUN_DIR_INVALID',
+  agentPhaseFailed: 'E_AGENT_PHASE_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -143,11 +143,35 @@ describe('local provider with the real etcd', () => {
 
   it('a cluster that is not healthy in time is stopped and reported with the member log', async () => {
     const dir = await tempDir('slow');
-    const err = await failure(startLocalCluster({ members: 3, dir, logger: captureLogger().logger, startTimeoutMs: 1 }));
+    const binDir = await tempDir('slow-bin');
+    const bin = path.join(binDir, 'etcd');
+    // Runs but never serves /health; its `sleep` children share its process group and must go too.
+    await writeFile(bin, '#!/bin/sh\necho "fake etcd: never healthy"\nwhile :; do sleep 0.2; done\n');
+    await chmod(bin, 0o755);
+
+    const t0 = Date.now();
+    const err = await failure(startLocalCluster({ members: 3, dir, etcdBin: bin, logger: captureLogger().logger, startTimeoutMs: 1500 }));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
     expect(err.code).toBe('E_MEMBER_START_FAILED');
-    expect(err.message).toMatch(/etcd member etcd-1 was not healthy within 1 ms/);
+    expect(err.message).toMatch(/etcd member etcd-1 was not healthy within 1500 ms \(unhealthy: etcd-1, etcd-2, etcd-3/);
     expect(err.message).toContain(path.join(dir, 'etcd-1.log'));
+    expect(err.message).toContain('fake etcd: never healthy');
+    const pids = (await readClusterState(dir)).members.map((m) => m.pid);
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(await isAlive(pid)).toBe(false);
     expect(await pidsMentioning(dir)).toEqual([]);
+  });
+
+  it('aborting during startup stops the members already started', async () => {
+    const dir = await tempDir('abort');
+    const ac = new AbortController();
+    const { logger, lines } = captureLogger();
+    const pending = startLocalCluster({ members: 3, dir, logger, signal: ac.signal });
+    const spawned = setInterval(() => lines.some((l) => l.msg === 'member spawned') && ac.abort(), 5);
+    const err = await failure(pending).finally(() => clearInterval(spawned));
+    expect(err.code).toBe('E_RUN_ABORTED');
+    expect(await pidsMentioning(dir)).toEqual([]);
+    expect((await readClusterState(dir)).status).toBe('failed');
   });
 
   it('a kept (detached) cluster is stopped later from cluster.json, idempotently', async () => {

@@ -15,7 +15,7 @@ function etcdctl(endpoints: string[], args: string[]): string {
   }
 }
 
-const countKeys = (endpoints: string[], prefix: string): number => Number(JSON.parse(etcdctl(endpoints, ['get', '--prefix', prefix, '--count-only', '-w', 'json'])).count ?? 0);
+const countKeys = (endpoints: string[], prefix: string): number => Number(JSON.parse(etcdctl(endpoints, ['get', '--prefix', prefix, '--keys-only', '-w', 'json'])).count ?? 0);
 
 describe('etcdlab quickstart --quick (end to end, real etcd)', () => {
   const results = mkdtempSync(join(tmpdir(), 'etcdlab-qs-'));

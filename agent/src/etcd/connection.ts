@@ -5,29 +5,28 @@
  * opens a new one. The failed call itself is never retried: a load test must count every failed write and
  * must never apply one twice behind the caller's back.
  *
- * Hot path: the per-call state is one UnaryCall object; stream listeners are module-level functions that
- * find it through a symbol on the stream (no closures per call besides the Promise executor), request
- * headers are cached per (path, deadline), and timers are unref'd. The session is ref'd only while calls
- * are in flight, so an idle client never keeps the process alive.
+ * Hot path: request headers are cached per (path, deadline); per-call work lives in unary-call.ts. The
+ * session is ref'd only while calls are in flight, so an idle client never keeps the process alive.
  */
 import http2, { constants as h2 } from 'node:http2';
-import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import type { Duplex } from 'node:stream';
 import { connectSocket, parseEndpoint } from './endpoint.js';
 import type { EtcdTlsOptions, ParsedEndpoint } from './endpoint.js';
-import { EtcdRequestError, GrpcStatus, decodeGrpcMessage, parseGrpcStatus, statusFromHttpStatus, statusFromRstCode } from './grpc-status.js';
+import { EtcdRequestError, GrpcStatus } from './grpc-status.js';
 import type { RpcMethod } from './proto.js';
-import { unframeMessage } from './wire.js';
+import { SessionSlot, startCall } from './unary-call.js';
+import type { CallOwner, ResponseDecoder } from './unary-call.js';
 
-/** Turns the unframed response message into the call's result; a throw becomes an INTERNAL error. */
-export type ResponseDecoder<T> = (msg: Buffer) => T;
+export { MAX_RESPONSE_BYTES } from './unary-call.js';
+export type { ResponseDecoder } from './unary-call.js';
 
-/** Responses above this are refused (RESOURCE_EXHAUSTED) rather than buffered without bound. */
-export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+/** Longest deadline a Node timer can express (~24.8 days); longer ones would fire at once. */
+export const MAX_DEADLINE_MS = 2 ** 31 - 1;
 /** How long close() lets in-flight calls finish before destroying the session. */
 const CLOSE_GRACE_MS = 2000;
 
 const REQUEST_OPTIONS = { endStream: false } as const;
-const kCall = Symbol('etcdlab.unaryCall');
 
 // Request headers per path and deadline. Node copies the object in request(), so sharing is safe; the
 // deadline set of a load test is small, and the bound below keeps a caller with random deadlines in check.
@@ -59,45 +58,14 @@ function requestHeaders(path: string, deadlineMs: number): OutgoingHttpHeaders {
   return headers;
 }
 
-/** A session plus its in-flight count, which decides whether it may keep the process alive. */
-class SessionSlot {
-  inflight = 0;
-  constructor(readonly session: ClientHttp2Session) {}
-}
-
-/** State of one unary call, reached from stream events through the kCall symbol. */
-class UnaryCall {
-  done = false;
-  headersSeen = false;
-  httpStatus = 0;
-  grpcStatus = -1;
-  grpcMessage = '';
-  first: Buffer | undefined = undefined;
-  rest: Buffer[] | undefined = undefined;
-  bytes = 0;
-  error: Error | undefined = undefined;
-  timer: NodeJS.Timeout | undefined = undefined;
-  constructor(
-    readonly conn: Connection,
-    readonly slot: SessionSlot,
-    readonly method: RpcMethod,
-    readonly deadlineMs: number,
-    readonly decode: ResponseDecoder<unknown>,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (err: Error) => void,
-  ) {}
-}
-
-type CallStream = ClientHttp2Stream & { [kCall]?: UnaryCall };
-
-export class Connection {
+export class Connection implements CallOwner {
   readonly endpoint: string;
   /** Sessions opened so far (a new one after each failure); for diagnostics and tests. */
   sessionsOpened = 0;
   private readonly target: ParsedEndpoint;
   private slot: SessionSlot | undefined;
-  private readonly live = new Set<ClientHttp2Session>();
-  private closed = false;
+  private readonly live = new Set<SessionSlot>();
+  private isClosed = false;
 
   constructor(
     endpoint: string,
@@ -112,12 +80,12 @@ export class Connection {
    * with EtcdRequestError. `frame` is a complete gRPC frame (see encodeFrame).
    */
   unary<T>(method: RpcMethod, frame: Buffer, deadlineMs: number, decode: ResponseDecoder<T>): Promise<T> {
-    if (this.closed) return Promise.reject(this.error(GrpcStatus.CANCELLED, 'the etcd client is closed', method));
-    if (!(deadlineMs > 0) || !Number.isFinite(deadlineMs)) {
-      return Promise.reject(new RangeError(`deadlineMs must be a positive finite number of milliseconds, got ${deadlineMs}`));
+    if (this.isClosed) return Promise.reject(this.error(GrpcStatus.CANCELLED, 'the etcd client is closed', method));
+    if (!(deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) {
+      return Promise.reject(new RangeError(`deadlineMs must be > 0 and <= ${MAX_DEADLINE_MS} ms, got ${deadlineMs}`));
     }
     const slot = this.slot ?? (this.slot = this.open());
-    let stream: CallStream;
+    let stream: ClientHttp2Stream;
     try {
       stream = slot.session.request(requestHeaders(method.path, deadlineMs), REQUEST_OPTIONS);
     } catch (err) {
@@ -125,29 +93,22 @@ export class Connection {
       this.discard(slot);
       return Promise.reject(this.error(GrpcStatus.UNAVAILABLE, `cannot start a stream: ${(err as Error).message}`, method, err));
     }
-    return new Promise<T>((resolve, reject) => {
-      const call = new UnaryCall(this, slot, method, deadlineMs, decode, resolve as (v: unknown) => void, reject);
-      stream[kCall] = call;
-      stream.on('response', onResponse);
-      stream.on('data', onData);
-      stream.on('trailers', onTrailers);
-      stream.on('error', onStreamError);
-      stream.on('close', onStreamClose);
-      call.timer = setTimeout(onDeadline, deadlineMs, call, stream);
-      call.timer.unref();
-      if (slot.inflight++ === 0) slot.session.ref();
-      stream.end(frame);
-    });
+    return new Promise<T>((resolve, reject) => startCall(this, slot, stream, frame, method, deadlineMs, decode, resolve, reject));
   }
 
-  /** Closes the session: in-flight calls get CLOSE_GRACE_MS to finish, then the session is destroyed. */
+  /** Closes every session of this connection (see closeSession); later calls reject with CANCELLED. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.isClosed = true;
     this.slot = undefined;
     await Promise.all([...this.live].map(closeSession));
   }
 
-  /** @internal */
+  /** Set by close(); in-flight calls it cuts off fail with CANCELLED rather than UNAVAILABLE. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** An EtcdRequestError naming this endpoint and the method. */
   error(code: number, message: string, method: RpcMethod, cause?: unknown): EtcdRequestError {
     return new EtcdRequestError(code, message, { method: method.name, endpoint: this.endpoint, cause });
   }
@@ -155,22 +116,24 @@ export class Connection {
   private open(): SessionSlot {
     const target = this.target;
     const tlsOptions = this.tlsOptions;
+    let socket: Duplex | undefined;
     const session = http2.connect(target.origin, {
-      createConnection: () => connectSocket(target, tlsOptions),
+      createConnection: () => (socket = connectSocket(target, tlsOptions)),
       settings: { enablePush: false, initialWindowSize: 1024 * 1024 },
       maxSessionMemory: 64,
       peerMaxConcurrentStreams: 1000,
     });
     this.sessionsOpened++;
     const slot = new SessionSlot(session);
-    this.live.add(session);
+    slot.socket = socket;
+    this.live.add(slot);
     // Per-session (not per-call) listeners: any failure retires the session for future calls.
     session.on('connect', () => session.setLocalWindowSize(16 * 1024 * 1024));
     session.on('error', () => this.discard(slot)); // calls see the error through their streams
     session.on('goaway', () => this.discard(slot));
     session.on('close', () => {
       this.discard(slot);
-      this.live.delete(session);
+      this.live.delete(slot);
     });
     return slot;
   }
@@ -180,117 +143,29 @@ export class Connection {
   }
 }
 
-function closeSession(session: ClientHttp2Session): Promise<void> {
+/**
+ * Closes one session. Idle: destroyed at once. Busy: in-flight calls get CLOSE_GRACE_MS, then it is
+ * destroyed. session.destroy() alone half-closes the socket and waits for the peer, which may be hung
+ * (SIGSTOP), so the socket we created is destroyed with it.
+ */
+function closeSession(slot: SessionSlot): Promise<void> {
+  const session = slot.session;
   if (session.destroyed) return Promise.resolve();
+  const kill = (): void => {
+    session.destroy();
+    slot.socket?.destroy();
+  };
   return new Promise<void>((resolve) => {
-    // Ref'd while closing so `await client.close()` completes; the grace timer bounds it.
-    session.ref();
-    const timer = setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
-    session.once('close', () => {
-      clearTimeout(timer);
+    session.ref(); // so `await client.close()` completes; the timers bound how long
+    const done = (): void => {
+      clearTimeout(graceTimer);
+      clearTimeout(lastTimer);
       resolve();
-    });
-    if (!session.closed) session.close();
+    };
+    const graceTimer = setTimeout(kill, slot.inflight === 0 ? 0 : CLOSE_GRACE_MS);
+    const lastTimer = setTimeout(done, CLOSE_GRACE_MS + 1000);
+    session.once('close', done);
+    if (slot.inflight > 0 && !session.closed) session.close();
   });
 }
 
-// ---- stream listeners (this = the stream) ----------------------------------------------------------------
-
-function onResponse(this: CallStream, headers: IncomingHttpHeaders): void {
-  const call = this[kCall];
-  if (call === undefined) return;
-  call.headersSeen = true;
-  call.httpStatus = Number(headers[h2.HTTP2_HEADER_STATUS]);
-  // A trailers-only response (typical for errors) carries the status in the headers.
-  const status = parseGrpcStatus(headers['grpc-status']);
-  if (status !== undefined) {
-    call.grpcStatus = status;
-    call.grpcMessage = decodeGrpcMessage(headers['grpc-message']);
-  }
-}
-
-function onData(this: CallStream, chunk: Buffer): void {
-  const call = this[kCall];
-  if (call === undefined || call.done) return;
-  call.bytes += chunk.length;
-  if (call.bytes > MAX_RESPONSE_BYTES) {
-    fail(call, GrpcStatus.RESOURCE_EXHAUSTED, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-    this.close(h2.NGHTTP2_CANCEL);
-    return;
-  }
-  if (call.first === undefined) call.first = chunk;
-  else if (call.rest === undefined) call.rest = [chunk];
-  else call.rest.push(chunk);
-}
-
-function onTrailers(this: CallStream, trailers: IncomingHttpHeaders): void {
-  const call = this[kCall];
-  if (call === undefined) return;
-  const status = parseGrpcStatus(trailers['grpc-status']);
-  if (status !== undefined) {
-    call.grpcStatus = status;
-    call.grpcMessage = decodeGrpcMessage(trailers['grpc-message']);
-  }
-}
-
-function onStreamError(this: CallStream, err: Error): void {
-  const call = this[kCall];
-  if (call !== undefined) call.error ??= err;
-}
-
-function onStreamClose(this: CallStream): void {
-  const call = this[kCall];
-  if (call === undefined || call.done) return;
-  if (call.grpcStatus >= 0) {
-    if (call.grpcStatus !== GrpcStatus.OK) fail(call, call.grpcStatus, call.grpcMessage);
-    else if (call.httpStatus !== 200) fail(call, statusFromHttpStatus(call.httpStatus), `HTTP status ${call.httpStatus}`);
-    else succeed(call);
-  } else if (call.httpStatus !== 0 && call.httpStatus !== 200) {
-    fail(call, statusFromHttpStatus(call.httpStatus), `HTTP status ${call.httpStatus} without grpc-status`);
-  } else if (call.error !== undefined) {
-    const err = call.error as Error & { code?: string };
-    // A reset the server chose maps per gRPC; anything else (refused, reset, TLS, session gone) is transport.
-    const code = err.code === 'ERR_HTTP2_STREAM_ERROR' ? statusFromRstCode(this.rstCode ?? 0) : GrpcStatus.UNAVAILABLE;
-    fail(call, code, err.message, err);
-  } else if (this.rstCode !== undefined && this.rstCode !== h2.NGHTTP2_NO_ERROR) {
-    fail(call, statusFromRstCode(this.rstCode), `stream reset with HTTP/2 error code ${this.rstCode}`);
-  } else if (call.headersSeen) {
-    fail(call, GrpcStatus.INTERNAL, 'response ended without grpc-status');
-  } else {
-    fail(call, GrpcStatus.UNAVAILABLE, 'stream closed before the server responded');
-  }
-}
-
-function onDeadline(call: UnaryCall, stream: ClientHttp2Stream): void {
-  if (call.done) return;
-  fail(call, GrpcStatus.DEADLINE_EXCEEDED, `deadline of ${call.deadlineMs}ms exceeded`);
-  // Cancel so the server stops work and the stream id is freed; the later 'close' finds call.done.
-  if (!stream.destroyed) stream.close(h2.NGHTTP2_CANCEL);
-}
-
-// ---- completion -------------------------------------------------------------------------------------------
-
-function finish(call: UnaryCall): void {
-  call.done = true;
-  if (call.timer !== undefined) clearTimeout(call.timer);
-  const slot = call.slot;
-  if (--slot.inflight === 0 && !slot.session.destroyed) slot.session.unref();
-}
-
-function fail(call: UnaryCall, code: number, message: string, cause?: unknown): void {
-  finish(call);
-  call.reject(call.conn.error(code, message, call.method, cause));
-}
-
-function succeed(call: UnaryCall): void {
-  const body = call.rest === undefined ? call.first : Buffer.concat([call.first!, ...call.rest], call.bytes);
-  let value: unknown;
-  try {
-    value = call.decode(unframeMessage(body ?? Buffer.alloc(0)));
-  } catch (err) {
-    fail(call, GrpcStatus.INTERNAL, `malformed response: ${(err as Error).message}`, err);
-    return;
-  }
-  finish(call);
-  call.resolve(value);
-}

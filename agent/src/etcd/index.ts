@@ -1,7 +1,7 @@
 /** etcd v3 gRPC client on node:http2 with hand-written protobuf: the public surface of @etcdlab/agent/etcd. */
 export { EtcdClient } from './client.js';
 export type { EtcdClientOptions, EndpointStatus, RangePrefixOptions, RangeResult } from './client.js';
-export { Connection, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
+export { Connection, MAX_DEADLINE_MS, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
 export type { ResponseDecoder } from './connection.js';
 export { parseEndpoint } from './endpoint.js';
 export type { EtcdTlsOptions, ParsedEndpoint } from './endpoint.js';

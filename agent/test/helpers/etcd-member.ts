@@ -29,6 +29,12 @@ export interface EtcdMemberOptions {
 const DEFAULT_ETCD_BIN = '/usr/bin/etcd';
 const STDERR_TAIL_BYTES = 16 * 1024;
 
+// Members still running when the test process exits (a crash, a timed-out hook) are killed, not leaked.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 /** $ETCD_BIN or /usr/bin/etcd; throws with the fix when neither exists. */
 export function findEtcdBinary(): string {
   const bin = process.env.ETCD_BIN || DEFAULT_ETCD_BIN;
@@ -131,11 +137,13 @@ export class EtcdMember {
     ];
     const proc = spawn(this.bin, args, { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
+    running.add(proc);
     proc.stderr?.setEncoding('utf8');
     proc.stderr?.on('data', (s: string) => {
       this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL_BYTES);
     });
     proc.once('exit', () => {
+      running.delete(proc);
       if (this.proc === proc) this.proc = undefined;
     });
     await this.waitHealthy(this.opts.readyTimeoutMs ?? 30_000);

@@ -117,6 +117,8 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     fault: (f) => {
       logger.error(f, 'agent fault');
       result.warnings.push(`agent ${f.agentId} reported ${f.code} in phase ${f.phase ?? '?'}: ${f.message}`);
+      // A phase that failed on an agent sends no end-of-phase report: do not wait for one.
+      if (f.phase === phase.name && pending.has(f.agentId)) markDone(f.agentId);
     },
   });
 

@@ -124,13 +124,14 @@ async function waitHealthy(members: LiveMember[], exitOrder: LiveMember[], timeo
 /** Starts the cluster and returns once every member is healthy; on failure nothing is left running. */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<ClusterHandle> {
   validate(opts);
+  if (opts.signal?.aborted) throw new ClusterError(ErrorCodes.runAborted, 'cluster start aborted');
   const started = Date.now();
   const root = path.resolve(opts.dir);
   const log = opts.logger.child({ component: 'local-cluster', dir: root });
 
   const bin =
     opts.etcdBin !== undefined
-      ? { path: await checkEtcdBinary(opts.etcdBin, '--etcd-bin'), version: undefined }
+      ? { path: await checkEtcdBinary(opts.etcdBin, 'etcdBin'), version: undefined }
       : await findEtcdBinary();
   log.info({ etcdBin: bin.path, version: bin.version }, 'etcd binary');
 
@@ -166,7 +167,14 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Clus
   };
   // If the coordinator exits without stop() or detach() (an uncaught error), take the members down with it.
   const onExit = (): void => {
-    for (const m of members) if (m.info.pid !== undefined && !m.exit) signalGroup(m.info.pid, 'SIGKILL');
+    for (const m of members) {
+      if (m.info.pid === undefined || m.exit) continue;
+      try {
+        signalGroup(m.info.pid, 'SIGKILL');
+      } catch {
+        // nothing more can be done while exiting
+      }
+    }
   };
   process.on('exit', onExit);
 

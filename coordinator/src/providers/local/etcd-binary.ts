@@ -29,13 +29,13 @@ export async function isExecutableFile(file: string): Promise<boolean> {
 }
 
 /**
- * Checks an explicitly given etcd path (e.g. from --etcd-bin) without running it: a broken binary then shows
+ * Checks an explicitly given etcd path (the etcdBin option) without running it: a broken binary then shows
  * up as a member start failure with its own output, which says more than a generic "not found".
  */
-export async function checkEtcdBinary(file: string, source = 'the etcd binary'): Promise<string> {
+export async function checkEtcdBinary(file: string, source = 'etcdBin'): Promise<string> {
   const abs = path.resolve(file);
   if (!(await isExecutableFile(abs))) {
-    throw new InputError(ErrorCodes.etcdNotFound, `${source} ${abs} is not an executable file`, [
+    throw new InputError(ErrorCodes.etcdNotFound, `etcd binary ${abs} (${source}) is not an executable file`, [
       { field: source, message: `${abs} does not exist or is not executable`, fix: `point it at an etcd binary, or ${INSTALL_FIX}` },
     ]);
   }

@@ -62,10 +62,11 @@ export function memberArgs(spec: MemberSpec, initialCluster: string, clusterToke
 
 /**
  * etcd reads every ETCD_* variable as a flag (ETCD_NAME, ETCD_DATA_DIR, ...), so an inherited one could silently
- * change a member; members get the environment without them.
+ * change a member; members get the environment without them. ETCD_UNSUPPORTED_ARCH is kept: etcd 3.4 refuses
+ * to start on e.g. arm64 without it.
  */
 export function memberEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ETCD_')));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ETCD_') || k === 'ETCD_UNSUPPORTED_ARCH'));
 }
 
 /**
