@@ -107,3 +107,11 @@ describe('failures after start-up clean up what they started', () => {
     expect(r.stderr).toContain(`127.0.0.1:${port}`);
   });
 });
+
+describe('npx etcdlab', () => {
+  it('works from the repository root after set-up', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync('npx', ['--no-install', 'etcdlab', '--version'], { cwd: new URL('../../', import.meta.url), encoding: 'utf8' });
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
