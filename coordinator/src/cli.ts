@@ -1,11 +1,13 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EtcdlabError } from '@etcdlab/common';
-import pino from 'pino';
-import { intOption } from './commands/options.js';
-import { quickstart } from './commands/quickstart.js';
-import { runAgainstEndpoints } from './commands/run.js';
-import { stopClusterFromState } from './providers/local/index.js';
+import { registerLocalCluster } from './commands/local-cluster.js';
+import { registerQuickstart } from './commands/quickstart.js';
+import type { Registrar } from './commands/register.js';
+import { registerRun } from './commands/run.js';
 import { TOOL_VERSION } from './version.js';
+
+/** Every command family; add a new one here (one line), its options and action live in its own module. */
+const registrars: Registrar[] = [registerQuickstart, registerRun, registerLocalCluster];
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('etcdlab')
@@ -14,44 +16,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('quickstart')
-    .description('run a local etcd cluster, local agents and the standard suite on this machine')
-    .addOption(new Option('--members <n>', 'etcd members (1..7)').argParser(intOption('--members', 1, 7)).default(3))
-    .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
-    .option('--quick', 'short phases (under a minute in all)', false)
-    .option('--keep', 'leave the cluster running and print its endpoints', false)
-    .option('--json', 'print only the summary JSON on stdout', false)
-    .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
-    .option('--results <dir>', 'folder for run results', 'results')
-    .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)))
-    .action(async (o) => setExit(await quickstart(o)));
-
-  program
-    .command('run')
-    .description('run a workload with local agents against an existing cluster')
-    .requiredOption('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
-    .requiredOption('-w, --workload <file>', 'workload file')
-    .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
-    .option('--quick', 'apply the workload\'s quick overrides', false)
-    .option('--json', 'print only the summary JSON on stdout', false)
-    .option('--results <dir>', 'folder for run results', 'results')
-    .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
-    .option('--cert <file>', 'client certificate (PEM)')
-    .option('--key <file>', 'client key (PEM)')
-    .action(async (o) => setExit(await runAgainstEndpoints(o)));
-
-  const cluster = program.command('cluster').description('manage clusters started by etcdlab');
-  cluster
-    .command('down')
-    .description('stop a cluster kept with --keep')
-    .requiredOption('--run-dir <dir>', 'the run folder printed by quickstart --keep')
-    .option('--clean', 'also remove the members\' data', false)
-    .action(async (o: { runDir: string; clean: boolean }) => {
-      await stopClusterFromState(`${o.runDir}/cluster`, { removeData: o.clean, logger: pino({ level: 'silent' }) });
-      process.stderr.write(`cluster in ${o.runDir} stopped${o.clean ? ' and its data removed' : ''}\n`);
-      setExit(0);
-    });
+  for (const register of registrars) register(program, setExit);
   return program;
 }
 

@@ -1,6 +1,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '@etcdlab/common';
+import { Option } from 'commander';
+import { intOption } from './options.js';
+import type { Registrar } from './register.js';
 import { Progress } from '../output/progress.js';
 import { defaultSuite } from '../paths.js';
 import type { ClusterHandle } from '../providers/types.js';
@@ -70,3 +73,19 @@ export async function quickstart(o: QuickstartOptions): Promise<number> {
     logger.flush();
   }
 }
+
+export const registerQuickstart: Registrar = (program, setExit) => {
+  program
+    .command('quickstart')
+    .description('run a local etcd cluster, local agents and the standard suite on this machine')
+    .addOption(new Option('--members <n>', 'etcd members (1..7)').argParser(intOption('--members', 1, 7)).default(3))
+    .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
+    .option('--quick', 'short phases (under a minute in all)', false)
+    .option('--keep', 'leave the cluster running and print its endpoints', false)
+    .option('--json', 'print only the summary JSON on stdout', false)
+    .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
+    .option('--results <dir>', 'folder for run results', 'results')
+    .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)))
+    .action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
+
+};

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { Option } from 'commander';
+import { intOption } from './options.js';
+import type { Registrar } from './register.js';
 import { ClusterError, ErrorCodes, InputError, type PhasePrepare } from '@etcdlab/common';
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import { Progress } from '../output/progress.js';
@@ -105,3 +108,20 @@ export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
     logger.flush();
   }
 }
+
+export const registerRun: Registrar = (program, setExit) => {
+  program
+    .command('run')
+    .description('run a workload with local agents against an existing cluster')
+    .requiredOption('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
+    .requiredOption('-w, --workload <file>', 'workload file')
+    .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
+    .option('--quick', 'apply the workload\'s quick overrides', false)
+    .option('--json', 'print only the summary JSON on stdout', false)
+    .option('--results <dir>', 'folder for run results', 'results')
+    .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
+    .option('--cert <file>', 'client certificate (PEM)')
+    .option('--key <file>', 'client key (PEM)')
+    .action(async (o: RunOptions) => setExit(await runAgainstEndpoints(o)));
+
+};
