@@ -54,6 +54,8 @@ export class IntegrityError extends EtcdlabError {}
 export const ErrorCodes = {
   workloadUnreadable: 'E_WORKLOAD_UNREADABLE',
   workloadInvalid: 'E_WORKLOAD_INVALID',
+  inventoryUnreadable: 'E_INVENTORY_UNREADABLE',
+  inventoryInvalid: 'E_INVENTORY_INVALID',
   optionInvalid: 'E_OPTION_INVALID',
   portInUse: 'E_PORT_IN_USE',
   etcdNotFound: 'E_ETCD_NOT_FOUND',

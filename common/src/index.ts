@@ -10,3 +10,4 @@ export * from './workload/plan.js';
 export * from './protocol/index.js';
 export * from './results/summary.js';
 export * from './results/phase-merger.js';
+export * from './inventory/index.js';
