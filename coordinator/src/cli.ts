@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { EtcdlabError } from '@etcdlab/common';
-import { registerLocalCluster } from './commands/local-cluster.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import type { Registrar } from './commands/register.js';
 import { registerRun } from './commands/run.js';
 import { TOOL_VERSION } from './version.js';
 
 /** Every command family; add a new one here (one line), its options and action live in its own module. */
-const registrars: Registrar[] = [registerQuickstart, registerRun, registerLocalCluster];
+const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster];
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('etcdlab')

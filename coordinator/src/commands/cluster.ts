@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCodes, InputError } from '@etcdlab/common';
+import { Option } from 'commander';
+import pino from 'pino';
+import { clientFor, memberReports, renderMemberReports } from '../output/endpoint-status.js';
+import type { ClusterOps } from '../providers/cluster-ops.js';
+import { stopClusterFromState } from '../providers/local/index.js';
+import { clusterOpsFor } from '../providers/registry.js';
+import { loadInventoryFile } from './inventory-file.js';
+import { intOption } from './options.js';
+import { type Registrar, subcommand } from './register.js';
+
+interface CommonOpts {
+  inventory?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const note = (line: string) => process.stderr.write(line + '\n');
+
+async function opsFrom(o: CommonOpts): Promise<ClusterOps> {
+  if (!o.inventory) throw new InputError(ErrorCodes.optionInvalid, 'no inventory given', [{ field: '-i, --inventory', message: 'required', fix: 'e.g. -i inventory/docker.example.yaml' }]);
+  const inventory = loadInventoryFile(o.inventory);
+  const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+  return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note });
+}
+
+function unsupported(ops: ClusterOps, what: string): never {
+  throw new InputError(ErrorCodes.optionInvalid, `\`cluster ${what}\` is not available with the ${ops.provider} provider`, [{ field: 'provider', message: ops.provider, fix: 'use provider: docker for this command' }]);
+}
+
+/** A put/get/delete round trip through every member (the Docker cluster manager's `test`). */
+async function roundTrip(ops: ClusterOps): Promise<boolean> {
+  const info = await ops.info();
+  let ok = true;
+  for (const endpoint of info.clientEndpoints) {
+    const client = clientFor({ ...info, clientEndpoints: [endpoint] });
+    const key = Buffer.from(`etcdlab/test/${randomBytes(6).toString('hex')}`);
+    const value = Buffer.from(`round trip via ${endpoint}`);
+    try {
+      await client.put(key, value, 5000);
+      const back = await client.get(key, { serializable: false }, 5000);
+      const deleted = await client.deleteKey(key, 5000);
+      const good = back?.equals(value) === true && deleted === 1;
+      ok &&= good;
+      process.stdout.write(`${good ? 'ok  ' : 'FAIL'} ${endpoint}: put, get${good ? '' : ' (value differs)'}, delete\n`);
+    } catch (err) {
+      ok = false;
+      process.stdout.write(`FAIL ${endpoint}: ${(err as Error).message}\n`);
+    } finally {
+      await client.close();
+    }
+  }
+  return ok;
+}
+
+export const registerCluster: Registrar = (program, setExit) => {
+  const cluster = subcommand(program, 'cluster', 'bring an etcd cluster up and down (docker, ssh) and look at it');
+  const inv = () => new Option('-i, --inventory <file>', 'inventory file');
+  const dry = () => new Option('--dry-run', 'print the plan and touch nothing');
+
+  cluster
+    .command('up')
+    .description('create and start the members, then wait until every one is healthy')
+    .argument('[members]', 'number of members (docker; overrides the inventory)', intOption('members', 1, 7))
+    .addOption(inv())
+    .addOption(dry())
+    .action(async (members: number | undefined, o: CommonOpts) => {
+      const ops = await opsFrom(o);
+      const info = await ops.up(members !== undefined ? { members } : {});
+      if (!o.dryRun) note(`cluster up: ${info.clientEndpoints.join(',')}${info.etcdVersion ? ` (etcd ${info.etcdVersion})` : ''}`);
+      setExit(0);
+    });
+
+  cluster
+    .command('status')
+    .description('health and endpoint status of every member')
+    .addOption(inv())
+    .option('--json', 'machine-readable output')
+    .action(async (o: CommonOpts) => {
+      const ops = await opsFrom(o);
+      const reports = await memberReports(await ops.info(), await ops.states());
+      process.stdout.write(o.json ? JSON.stringify(reports, null, 2) + '\n' : renderMemberReports(reports) + '\n');
+      setExit(reports.length > 0 && reports.every((r) => r.healthy) ? 0 : 1);
+    });
+
+  cluster
+    .command('test')
+    .description('put, get and delete a key through every member')
+    .addOption(inv())
+    .action(async (o: CommonOpts) => setExit((await roundTrip(await opsFrom(o))) ? 0 : 1));
+
+  cluster
+    .command('logs')
+    .description('a member\'s log, or every member\'s')
+    .argument('[member]', 'member name, e.g. etcd-1')
+    .addOption(inv())
+    .addOption(new Option('-n, --lines <n>', 'lines from the end').argParser(intOption('--lines', 1, 1_000_000)).default(200))
+    .action(async (member: string | undefined, o: CommonOpts & { lines: number }) => {
+      await (await opsFrom(o)).logs(member, { lines: o.lines, out: process.stdout });
+      setExit(0);
+    });
+
+  cluster
+    .command('shell')
+    .description('an interactive shell in a member (docker)')
+    .argument('<member>', 'member name, e.g. etcd-1')
+    .addOption(inv())
+    .action(async (member: string, o: CommonOpts) => {
+      const ops = await opsFrom(o);
+      if (!ops.shell) unsupported(ops, 'shell');
+      setExit(await ops.shell(member));
+    });
+
+  cluster
+    .command('restart')
+    .description('recreate the cluster with another size (docker)')
+    .argument('<members>', 'new number of members', intOption('members', 1, 7))
+    .addOption(inv())
+    .option('--wipe', 'start from empty data (default: keep the data of members that remain)')
+    .action(async (members: number, o: CommonOpts & { wipe?: boolean }) => {
+      const ops = await opsFrom(o);
+      if (!ops.restart) unsupported(ops, 'restart');
+      const info = await ops.restart({ members, wipe: Boolean(o.wipe) });
+      note(`cluster restarted: ${info.clientEndpoints.join(',')}`);
+      setExit(0);
+    });
+
+  cluster
+    .command('generate')
+    .description('write an equivalent docker-compose.yml (docker)')
+    .argument('[members]', 'number of members (overrides the inventory)', intOption('members', 1, 7))
+    .addOption(inv())
+    .option('-o, --output <file>', 'where to write it', 'docker-compose.yml')
+    .action(async (members: number | undefined, o: CommonOpts & { output: string }) => {
+      const ops = await opsFrom(o);
+      if (!ops.generate) unsupported(ops, 'generate');
+      await ops.generate({ file: o.output, ...(members !== undefined ? { members } : {}) });
+      note(`wrote ${o.output}`);
+      setExit(0);
+    });
+
+  for (const [name, removeData] of [['down', false], ['clean', true]] as const) {
+    cluster
+      .command(name)
+      .description(removeData ? 'stop and remove members, data and everything else etcdlab created' : 'stop the members, keep their data')
+      .addOption(inv())
+      .addOption(dry())
+      .option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` (instead of -i)')
+      .action(async (o: CommonOpts & { runDir?: string }) => {
+        if (o.runDir) {
+          await stopClusterFromState(`${o.runDir}/cluster`, { removeData, logger: pino({ level: 'silent' }) });
+          note(`cluster in ${o.runDir} stopped${removeData ? ' and its data removed' : ''}`);
+        } else {
+          const ops = await opsFrom(o);
+          await (removeData ? ops.clean() : ops.down());
+          if (!o.dryRun) note(`cluster ${name}: done`);
+        }
+        setExit(0);
+      });
+  }
+};
+
