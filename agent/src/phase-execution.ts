@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { IntervalReport, PhaseDone, PhasePrepare } from '@etcdlab/common';
+import { type IntervalReport, type PhaseDone, type PhasePrepare, warmupIntervals } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { EtcdClient } from './etcd/index.js';
 import { PhaseRunner } from './phase-runner.js';
@@ -47,20 +47,17 @@ export class PhaseExecution {
     const client = plan.clients > 0 ? new EtcdClient({ endpoints: this.prep.endpoints, connections: Math.max(1, plan.connections), ...(this.prep.tls ? { tls: tlsBuffers(this.prep.tls) } : {}) }) : undefined;
     let cpuMark = process.cpuUsage();
     let lateMark = 0;
+    // The warm-up is whole intervals; its intervals (and warm-up operations ending later) are flagged.
+    const warmIntervals = warmupIntervals(plan.warmupMs, intervalMs);
+    const warmupMs = warmIntervals * intervalMs;
     const recorder = new PhaseRecorder(startPerf, intervalMs, (closed) => {
       const cpu = process.cpuUsage(cpuMark);
       cpuMark = process.cpuUsage();
       const late = this.runner?.lateStartCount ?? 0;
-      this.sink.interval({
-        runId,
-        agentId: this.agentId,
-        phase: plan.phase,
-        intervalStartMs: startAtMs + closed.index * intervalMs,
-        intervalMs,
-        ops: closed.ops,
-        cpuUs: cpu.user + cpu.system,
-        lateStarts: late - lateMark,
-      });
+      const base = { runId, agentId: this.agentId, phase: plan.phase, intervalStartMs: startAtMs + closed.index * intervalMs, intervalMs };
+      const warm = closed.index < warmIntervals;
+      if (warm || closed.warmupOps.length > 0) this.sink.interval({ ...base, ops: warm ? [...closed.warmupOps, ...closed.ops] : closed.warmupOps, cpuUs: warm ? cpu.user + cpu.system : 0, lateStarts: warm ? late - lateMark : 0, warmup: true });
+      if (!warm) this.sink.interval({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late - lateMark });
       lateMark = late;
     });
     const wait = startPerf - performance.now();
@@ -72,7 +69,7 @@ export class PhaseExecution {
     let outcome: Awaited<ReturnType<PhaseRunner['run']>> = { endedBy: 'stopped', issued: 0, lateStarts: 0 };
     try {
       if (!this.stopRequested && client) {
-        this.runner = new PhaseRunner(plan, client, recorder, startPerf);
+        this.runner = new PhaseRunner(plan, client, recorder, startPerf, { warmupMs, coordNowMs: () => wallNowMs() - clockOffsetMs });
         outcome = await this.runner.run();
       } else if (!client) outcome = { endedBy: 'idle', issued: 0, lateStarts: 0 };
     } finally {
@@ -80,7 +77,7 @@ export class PhaseExecution {
       await client?.close();
     }
     recorder.finish(performance.now());
-    const elapsedMs = performance.now() - startPerf - startSkewMs;
+    const elapsedMs = performance.now() - startPerf - startSkewMs - warmupMs;
     this.logger.info({ phase: plan.phase, ...outcome, elapsedMs }, 'phase finished');
     this.sink.done({
       runId,

@@ -1,55 +1,77 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type AgentPhasePlan, formatKey, type OpName, sequentialKeyIndex } from '@etcdlab/common';
-import { OpPicker } from './op-picker.js';
+import { type AgentPhasePlan, KeyPicker, RateSchedule } from '@etcdlab/common';
+import { prefixRangeEnd } from './etcd/proto.js';
+import { errorCode } from './ops/errors.js';
+import { LeasePool } from './ops/lease.js';
+import { runOpenLoop } from './ops/open-loop.js';
+import { PatternDriver } from './ops/pattern/driver.js';
+import { WeightedPicker } from './ops/picker.js';
+import { buildExecutors } from './ops/registry.js';
+import { RevisionTracker } from './ops/revisions.js';
+import { Slots } from './ops/slots.js';
+import type { EtcdTarget, ObservationSink, OpContext, OpExecutor } from './ops/types.js';
+import { ValueSource } from './ops/values.js';
+import { Watchers } from './ops/watch.js';
 import type { PhaseRecorder } from './recorder.js';
 
-/** What the runner needs from an etcd client; EtcdClient provides it. */
-export interface KvTarget {
-  put(key: Buffer, value: Buffer, deadlineMs: number, conn?: number): Promise<void>;
-  get(key: Buffer, opts: { serializable: boolean }, deadlineMs: number, conn?: number): Promise<Buffer | undefined>;
-  deleteKey(key: Buffer, deadlineMs: number, conn?: number): Promise<number>;
-}
+export { errorCode } from './ops/errors.js';
+export type { EtcdTarget } from './ops/types.js';
+/** The first version's name for what the runner drives; an EtcdClient is one. */
+export type KvTarget = EtcdTarget;
 
 export type EndedBy = 'total' | 'duration' | 'stopped' | 'idle';
 
 export interface RunOutcome {
   endedBy: EndedBy;
+  /** Measured operations started (warm-up ones not included). */
   issued: number;
   lateStarts: number;
 }
 
-/** Error code for the counts: a gRPC status name when there is one, else the Node error code. */
-export function errorCode(err: unknown): string {
-  const e = err as { codeName?: unknown; code?: unknown };
-  if (typeof e?.codeName === 'string') return e.codeName;
-  if (typeof e?.code === 'string') return e.code;
-  return 'UNKNOWN';
+export interface RunnerOptions {
+  /** The warm-up actually used (whole intervals); defaults to the plan's. */
+  warmupMs?: number;
+  /** Coordinator-clock now (ms): stamps values and times watch events across agents. */
+  coordNowMs?: () => number;
+  random?: () => number;
 }
+
+/** Runs one operation (returning the name to record it under, if not its own). */
+export type TimedRun = (op: string, run: () => Promise<string | void>, fromPerf: number, sendPerf: number | undefined) => Promise<void>;
 
 /**
  * Drives one agent's share of a phase. Closed loop: each client issues its next operation when the last
- * one finished. Open loop: operations are due at a fixed rate and their latency counts from when they
- * were due (coordinated-omission correction), so a stalled server shows as latency, not as a lower rate.
- * Nothing is retried: a failed operation is counted by its code and the loop moves on.
+ * one finished. Open loop: operations are due on a schedule (a rate, possibly ramped) and their latency
+ * counts from when they were due (coordinated-omission correction), with the service time (from the
+ * actual send) kept beside it; a due operation that finds every client busy is counted as a late start.
+ * A warm-up runs the same load first; what starts during it is recorded apart and left out of the
+ * results. Pattern phases are driven by PatternDriver. Nothing is retried: a failure is counted by its
+ * code and the loop moves on.
  */
 export class PhaseRunner {
   private issued = 0;
+  private warmIssued = 0;
   private stopped = false;
   private lateStarts = 0;
-  private readonly picker: OpPicker;
-  private readonly value: Buffer;
+  private readonly measuredPerf: number;
+  private readonly warmable: boolean;
   private readonly endPerf: number;
+  private readonly coordNowMs: () => number;
+  private readonly random: () => number;
 
   constructor(
     private readonly plan: AgentPhasePlan,
-    private readonly target: KvTarget,
+    private readonly target: EtcdTarget,
     private readonly recorder: PhaseRecorder,
     private readonly startPerf: number,
+    opts: RunnerOptions = {},
   ) {
-    this.picker = new OpPicker(plan.ops);
-    this.value = randomBytes(plan.valueSize);
-    this.endPerf = plan.durationMs !== undefined ? startPerf + plan.durationMs : Infinity;
+    // Without a warm-up nothing is warm, even an operation a timer started a fraction of a ms early.
+    this.measuredPerf = startPerf + (opts.warmupMs ?? plan.warmupMs ?? 0);
+    this.warmable = this.measuredPerf > startPerf;
+    this.endPerf = plan.durationMs !== undefined ? this.measuredPerf + plan.durationMs : Infinity;
+    this.coordNowMs = opts.coordNowMs ?? (() => performance.timeOrigin + performance.now());
+    this.random = opts.random ?? Math.random;
   }
 
   /** Open-loop operations that could not start when due because every client was busy. */
@@ -64,73 +86,145 @@ export class PhaseRunner {
   async run(): Promise<RunOutcome> {
     const { clients, total } = this.plan;
     if (clients === 0 || total === 0) return { endedBy: 'idle', issued: 0, lateStarts: 0 };
-    if (this.plan.rate !== undefined && this.plan.rate > 0) await this.openLoop(this.plan.rate);
-    else await Promise.all(Array.from({ length: clients }, (_, i) => this.closedClient(i)));
+    if (this.plan.pattern) {
+      const driver = new PatternDriver({
+        plan: this.plan,
+        pattern: this.plan.pattern,
+        target: this.target,
+        slots: new Slots(clients),
+        startPerf: this.startPerf,
+        measuredPerf: this.measuredPerf,
+        endPerf: this.endPerf,
+        timed: (op, run, from, send) => this.timed(op, run, from, send),
+        sink: this.sink(),
+        coordNowMs: this.coordNowMs,
+        stopped: () => this.stopped,
+        onLateStart: () => this.lateStarts++,
+        random: this.random,
+      });
+      const r = await driver.run();
+      this.issued = r.issued;
+      return { endedBy: this.stopped ? 'stopped' : r.endedBy, issued: r.issued, lateStarts: this.lateStarts };
+    }
+    await this.runOps();
     const endedBy: EndedBy = this.stopped ? 'stopped' : total !== undefined && this.issued >= total ? 'total' : 'duration';
     return { endedBy, issued: this.issued, lateStarts: this.lateStarts };
   }
 
-  /** Claims the next operation number, or undefined when the phase is over. */
-  private claim(now: number): number | undefined {
-    if (this.stopped || now >= this.endPerf) return undefined;
-    if (this.plan.total !== undefined && this.issued >= this.plan.total) return undefined;
-    return this.issued++;
+  private async runOps(): Promise<void> {
+    const plan = this.plan;
+    const leases = new LeasePool(plan.lease?.pool ?? 100, plan.lease?.ttlMs ?? 60_000, this.random);
+    const ctx: OpContext = {
+      plan,
+      target: this.target,
+      keys: new KeyPicker(plan.keys, this.random),
+      values: new ValueSource(plan.valueSize, plan.valueSizeMax ?? plan.valueSize, plan.watch ? this.coordNowMs : undefined, this.random),
+      revisions: new RevisionTracker(),
+      leases,
+      deadlineMs: plan.deadlineMs,
+    };
+    const executors = buildExecutors(ctx);
+    const picker = new WeightedPicker(new Map([...executors.keys()].map((op) => [op, plan.ops[op]?.weight ?? 0])), this.random);
+    const watchers = plan.watch && plan.watch.streams > 0 ? this.watchers(plan, plan.watch) : undefined;
+    try {
+      await watchers?.start();
+      const open = plan.rate !== undefined && (plan.rate > 0 || (plan.rateStages?.length ?? 0) > 0);
+      if (open) await this.openLoop(picker, executors);
+      else await Promise.all(Array.from({ length: plan.clients }, (_, i) => this.closedClient(i, picker, executors)));
+    } finally {
+      await watchers?.stop();
+      leases.close();
+    }
   }
 
-  private async closedClient(client: number): Promise<void> {
+  private watchers(plan: AgentPhasePlan, w: NonNullable<AgentPhasePlan['watch']>): Watchers {
+    const keys = new KeyPicker(plan.keys);
+    const prefix = Buffer.from(plan.keys.prefix);
+    return new Watchers({
+      target: this.target,
+      streams: w.streams,
+      perStream: w.watchersPerStream,
+      request: (i) => (w.on === 'prefix' ? { key: prefix, rangeEnd: prefixRangeEnd(prefix) } : { key: Buffer.from(keys.key(i % plan.keys.space)) }),
+      connections: Math.max(1, plan.connections),
+      deadlineMs: plan.deadlineMs,
+      sink: this.sink(),
+      coordNowMs: this.coordNowMs,
+      stopped: () => this.stopped,
+    });
+  }
+
+  /** Records what watchers observe; an observation before the measured start belongs to the warm-up. */
+  private sink(): ObservationSink {
+    return {
+      success: (op, latencyUs, now) => this.recorder.success(op, latencyUs, now, undefined, this.isWarm(now)),
+      failure: (op, code, now) => this.recorder.failure(op, code, now, this.isWarm(now)),
+    };
+  }
+
+  private async closedClient(client: number, picker: WeightedPicker<string>, executors: Map<string, OpExecutor>): Promise<void> {
     const conn = client % this.plan.connections;
+    const total = this.plan.total;
     for (;;) {
       const t0 = performance.now();
-      const j = this.claim(t0);
-      if (j === undefined) return;
-      await this.execute(j, conn, t0);
+      if (this.stopped || t0 >= this.endPerf) return;
+      const warm = this.isWarm(t0);
+      let j: number;
+      if (warm) j = this.warmIssued++;
+      else if (total !== undefined && this.issued >= total) return;
+      else j = this.issued++;
+      const op = picker.pick();
+      await this.record(op, (executors.get(op) as OpExecutor)(j, conn), t0, undefined, warm);
     }
   }
 
-  private async openLoop(rate: number): Promise<void> {
-    const intervalMs = 1000 / rate;
-    const inflight = new Set<Promise<void>>();
-    let n = 0;
-    for (;;) {
-      const due = this.startPerf + n * intervalMs;
-      const now = performance.now();
-      if (due > now) await sleep(Math.min(due - now, 50));
-      if (performance.now() < due) continue;
-      if (inflight.size >= this.plan.clients) {
-        // Every client is busy at the moment this operation is due: it starts late and its latency shows it.
-        this.lateStarts++;
-        await Promise.race(inflight);
-      }
-      const j = this.claim(due);
-      if (j === undefined) break;
-      const p = this.execute(j, n % this.plan.connections, due).finally(() => inflight.delete(p));
-      inflight.add(p);
-      n++;
+  private async openLoop(picker: WeightedPicker<string>, executors: Map<string, OpExecutor>): Promise<void> {
+    const plan = this.plan;
+    const slots = new Slots(plan.clients);
+    const schedule = new RateSchedule(plan.rate ?? 0, plan.rateStages ?? []);
+    const launch = (j: number, due: number, send: number, warm: boolean): void => {
+      const op = picker.pick();
+      void this.record(op, (executors.get(op) as OpExecutor)(j, j % plan.connections), due, send, warm).finally(() => slots.release());
+    };
+    const common = { slots, stopped: () => this.stopped, onLateStart: () => this.lateStarts++ };
+    // The warm-up runs at the schedule's starting rate.
+    const warmRate = plan.rate ?? 0;
+    if (this.measuredPerf > this.startPerf && warmRate > 0) {
+      this.warmIssued = await runOpenLoop({ ...common, originPerf: this.startPerf, dueMs: (n) => (n * 1000) / warmRate, endPerf: this.measuredPerf, launch: (n, d, s) => launch(n, d, s, true) });
     }
-    await Promise.all(inflight);
+    this.issued = await runOpenLoop({
+      ...common,
+      originPerf: this.measuredPerf,
+      dueMs: (n) => schedule.timeOf(n),
+      endPerf: this.endPerf,
+      ...(plan.total !== undefined ? { limit: plan.total } : {}),
+      launch: (n, d, s) => launch(n, d, s, false),
+    });
+    await slots.idle();
   }
 
-  private keyFor(j: number): Buffer {
-    const k = this.plan.keys;
-    const index = k.distribution === 'sequential' ? sequentialKeyIndex(k, j) : Math.floor(Math.random() * k.space);
-    return Buffer.from(formatKey(k, index));
-  }
-
-  /** Runs operation j; latency counts from `from` (send time, or the due time in open loop). */
-  private async execute(j: number, conn: number, from: number): Promise<void> {
-    const op: OpName = this.picker.pick();
-    const key = this.keyFor(j);
-    const deadline = this.plan.deadlineMs;
+  /** Awaits one operation and records it: latency from `fromPerf`, service time from `sendPerf` when given. */
+  private async record(op: string, pending: Promise<string | void>, fromPerf: number, sendPerf: number | undefined, warm: boolean): Promise<void> {
     try {
-      if (op === 'put') await this.target.put(key, this.value, deadline, conn);
-      else if (op === 'get') await this.target.get(key, { serializable: this.plan.consistency === 'serializable' }, deadline, conn);
-      else await this.target.deleteKey(key, deadline, conn);
+      const name = (await pending) ?? op;
       const end = performance.now();
-      this.recorder.success(op, (end - from) * 1000, end);
+      this.recorder.success(name, (end - fromPerf) * 1000, end, sendPerf === undefined ? undefined : (end - sendPerf) * 1000, warm);
     } catch (err) {
-      this.recorder.failure(op, errorCode(err), performance.now());
+      this.recorder.failure(op, errorCode(err), performance.now(), warm);
     }
+  }
+
+  /** The pattern driver's way in: starts `run` and records it like any operation. */
+  private timed(op: string, run: () => Promise<string | void>, fromPerf: number, sendPerf: number | undefined): Promise<void> {
+    let pending: Promise<string | void>;
+    try {
+      pending = run();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    return this.record(op, pending, fromPerf, sendPerf, this.isWarm(fromPerf));
+  }
+
+  private isWarm(perf: number): boolean {
+    return this.warmable && perf < this.measuredPerf;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

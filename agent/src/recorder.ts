@@ -1,26 +1,38 @@
-import { encodeHistogram, type Histogram, newAgentHistogram, type OpInterval, type OpName, recordUs } from '@etcdlab/common';
+import type { OpInterval } from '@etcdlab/common';
+// Hot path: plain bucket counts with the HDR layout; real HDR histograms only when an interval is encoded.
+import { LatencyCounts } from './load/latency-counts.js';
 
 interface OpSlot {
-  interval: Histogram;
+  interval: LatencyCounts;
   intervalCount: number;
   intervalErrors: Record<string, number>;
-  final: Histogram;
+  final: LatencyCounts;
   finalCount: number;
   finalErrors: Record<string, number>;
+  /** Open loop: service times of the same operations, created on first use. */
+  intervalService: LatencyCounts | undefined;
+  finalService: LatencyCounts | undefined;
 }
 
 export interface ClosedInterval {
   index: number;
   ops: OpInterval[];
+  /** Operations that started during the warm-up and ended in this interval (reported apart, flagged). */
+  warmupOps: OpInterval[];
 }
 
 /**
  * Records one phase's operations into per-op histograms for the current interval and, independently,
  * for the whole phase. The whole-phase histograms let the coordinator check that the intervals it merged
  * add up to what the agent measured. Intervals are numbered from the phase's intended start.
+ *
+ * Operations that started during a warm-up are recorded apart (`warmup`): they go into their interval's
+ * warm-up report and never into the whole-phase histograms. In open loop each operation may carry its
+ * service time (from the actual send) beside its latency (from the intended start).
  */
 export class PhaseRecorder {
-  private readonly slots = new Map<OpName, OpSlot>();
+  private readonly slots = new Map<string, OpSlot>();
+  private readonly warmupSlots = new Map<string, OpSlot>();
   private current = 0;
 
   constructor(
@@ -30,11 +42,21 @@ export class PhaseRecorder {
     private readonly onClose: (interval: ClosedInterval) => void,
   ) {}
 
-  private slot(op: OpName): OpSlot {
-    let s = this.slots.get(op);
+  private slot(op: string, warmup: boolean): OpSlot {
+    const slots = warmup ? this.warmupSlots : this.slots;
+    let s = slots.get(op);
     if (!s) {
-      s = { interval: newAgentHistogram(), intervalCount: 0, intervalErrors: {}, final: newAgentHistogram(), finalCount: 0, finalErrors: {} };
-      this.slots.set(op, s);
+      s = {
+        interval: new LatencyCounts(),
+        intervalCount: 0,
+        intervalErrors: {},
+        final: new LatencyCounts(true),
+        finalCount: 0,
+        finalErrors: {},
+        intervalService: undefined,
+        finalService: undefined,
+      };
+      slots.set(op, s);
     }
     return s;
   }
@@ -45,20 +67,23 @@ export class PhaseRecorder {
     while (this.current < idx) this.close();
   }
 
-  success(op: OpName, latencyUs: number, nowPerf: number): void {
+  success(op: string, latencyUs: number, nowPerf: number, serviceUs?: number, warmup = false): void {
     this.advance(nowPerf);
-    const s = this.slot(op);
-    recordUs(s.interval, latencyUs);
-    recordUs(s.final, latencyUs);
+    const s = this.slot(op, warmup);
+    s.interval.record(latencyUs);
     s.intervalCount++;
+    if (serviceUs !== undefined) (s.intervalService ??= new LatencyCounts()).record(serviceUs);
+    if (warmup) return;
+    s.final.record(latencyUs);
     s.finalCount++;
+    if (serviceUs !== undefined) (s.finalService ??= new LatencyCounts(true)).record(serviceUs);
   }
 
-  failure(op: OpName, code: string, nowPerf: number): void {
+  failure(op: string, code: string, nowPerf: number, warmup = false): void {
     this.advance(nowPerf);
-    const s = this.slot(op);
+    const s = this.slot(op, warmup);
     s.intervalErrors[code] = (s.intervalErrors[code] ?? 0) + 1;
-    s.finalErrors[code] = (s.finalErrors[code] ?? 0) + 1;
+    if (!warmup) s.finalErrors[code] = (s.finalErrors[code] ?? 0) + 1;
   }
 
   /** Closes the interval in progress (at the end of the phase). */
@@ -68,19 +93,32 @@ export class PhaseRecorder {
   }
 
   finals(): OpInterval[] {
-    return [...this.slots.entries()].map(([op, s]) => ({ op, count: s.finalCount, errors: { ...s.finalErrors }, histogram: encodeHistogram(s.final) }));
+    return [...this.slots.entries()].map(([op, s]) => ({
+      op,
+      count: s.finalCount,
+      errors: { ...s.finalErrors },
+      histogram: s.final.encode(),
+      ...(s.finalService ? { serviceHistogram: s.finalService.encode() } : {}),
+    }));
   }
 
   private close(): void {
-    const ops: OpInterval[] = [];
-    for (const [op, s] of this.slots) {
-      if (s.intervalCount === 0 && Object.keys(s.intervalErrors).length === 0) continue;
-      ops.push({ op, count: s.intervalCount, errors: s.intervalErrors, histogram: encodeHistogram(s.interval) });
-      s.interval.reset();
-      s.intervalCount = 0;
-      s.intervalErrors = {};
-    }
-    this.onClose({ index: this.current, ops });
+    this.onClose({ index: this.current, ops: drain(this.slots), warmupOps: drain(this.warmupSlots) });
     this.current++;
   }
+}
+
+/** The interval's per-op reports; resets the interval histograms (whole-phase ones are kept). */
+function drain(slots: Map<string, OpSlot>): OpInterval[] {
+  const ops: OpInterval[] = [];
+  for (const [op, s] of slots) {
+    if (s.intervalCount === 0 && Object.keys(s.intervalErrors).length === 0) continue;
+    // Service times are reported whenever this op has any, so interval and whole-phase sets line up.
+    ops.push({ op, count: s.intervalCount, errors: s.intervalErrors, histogram: s.interval.encode(), ...(s.intervalService ? { serviceHistogram: s.intervalService.encode() } : {}) });
+    s.interval.reset();
+    s.intervalService?.reset();
+    s.intervalCount = 0;
+    s.intervalErrors = {};
+  }
+  return ops;
 }

@@ -48,6 +48,9 @@ export class ClusterError extends EtcdlabError {}
 /** An agent broke the protocol, was refused, or was lost. */
 export class ProtocolError extends EtcdlabError {}
 
+/** A remote host (SSH) could not be reached, refused us (host key, authentication), or a step on it failed. */
+export class HostError extends EtcdlabError {}
+
 /** Merged results do not add up: a bug or lost data, never silently ignored. */
 export class IntegrityError extends EtcdlabError {}
 
@@ -72,5 +75,23 @@ export const ErrorCodes = {
   runAborted: 'E_RUN_ABORTED',
   runDirInvalid: 'E_RUN_DIR_INVALID',
   agentPhaseFailed: 'E_AGENT_PHASE_FAILED',
+  dockerUnavailable: 'E_DOCKER_UNAVAILABLE',
+  dockerFailed: 'E_DOCKER_FAILED',
+  imageUnavailable: 'E_IMAGE_UNAVAILABLE',
+  clusterNotFound: 'E_CLUSTER_NOT_FOUND',
+  hostKeyMismatch: 'E_HOST_KEY_MISMATCH',
+  hostKeyUnknown: 'E_HOST_KEY_UNKNOWN',
+  hostKeyRevoked: 'E_HOST_KEY_REVOKED',
+  sshUnreachable: 'E_SSH_UNREACHABLE',
+  sshAuthFailed: 'E_SSH_AUTH_FAILED',
+  sshIdentity: 'E_SSH_IDENTITY',
+  sshConnectionLost: 'E_SSH_CONNECTION_LOST',
+  remoteStepFailed: 'E_REMOTE_STEP_FAILED',
+  hostsFailed: 'E_HOSTS_FAILED',
+  etcdSourceInvalid: 'E_ETCD_SOURCE_INVALID',
+  agentsNotInstalled: 'E_AGENTS_NOT_INSTALLED',
+  nodeRuntimeMissing: 'E_NODE_RUNTIME_MISSING',
+  agentBundleFailed: 'E_AGENT_BUNDLE_FAILED',
+  resultsInvalid: 'E_RESULTS_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -53,9 +53,11 @@ function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
 }
 
 function unwrap(node: unknown): unknown {
-  let n = node as { def?: { type?: string; innerType?: unknown; in?: unknown } } | undefined;
-  while (n?.def && ['optional', 'default', 'nullable', 'pipe', 'prefault'].includes(n.def.type ?? '')) {
-    n = (n.def.innerType ?? n.def.in) as typeof n;
+  let n = node as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[] } } | undefined;
+  while (n?.def && ['optional', 'default', 'nullable', 'pipe', 'prefault', 'union'].includes(n.def.type ?? '')) {
+    // A union (e.g. a weight or an options object): suggest from its object member.
+    if (n.def.type === 'union') n = (n.def.options ?? []).map(unwrap).find((o) => (o as { def?: { type?: string } })?.def?.type === 'object') as typeof n;
+    else n = (n.def.innerType ?? n.def.in) as typeof n;
   }
   return n;
 }
@@ -100,6 +102,9 @@ function fixFor(issue: z.core.$ZodIssue): string {
       return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_key':
       return 'use one of the known names';
+    case 'custom':
+      // A refinement can say how to fix what it found: addIssue({ ..., params: { fix } }).
+      return (issue.params as { fix?: string } | undefined)?.fix ?? 'see docs/workloads.md';
     default:
       return 'see docs/workloads.md';
   }

@@ -1,13 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { EtcdlabError } from '@etcdlab/common';
+import { registerAgents } from './commands/agents.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerCompare } from './commands/compare.js';
+import { registerHosts } from './commands/hosts.js';
+import { registerImage } from './commands/image.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import type { Registrar } from './commands/register.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerWorkload } from './commands/workload.js';
 import { TOOL_VERSION } from './version.js';
 
 /** Every command family; add a new one here (one line), its options and action live in its own module. */
-const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster];
+const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster, registerAgents, registerHosts, registerReport, registerCompare, registerSweep, registerWorkload, registerImage];
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('etcdlab')

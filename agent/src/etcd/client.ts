@@ -6,6 +6,7 @@
  * an explicit deadline and is sent exactly once (see connection.ts).
  */
 import { Connection } from './connection.js';
+import type { EtcdTransport } from './connection.js';
 import type { ResponseDecoder } from './connection.js';
 import { parseEndpoint } from './endpoint.js';
 import { EtcdRequestError, GrpcStatus } from './grpc-status.js';
@@ -22,7 +23,10 @@ import {
   encodeFrame,
   prefixRangeEnd,
 } from './proto.js';
-import type { KeyValue, RpcMethod } from './proto.js';
+import type { KeyValue, RangeRequest, RangeResponse, RpcMethod } from './proto.js';
+import { StreamRpcs, type LeaseGrant } from './stream-rpcs.js';
+import { CompactionRequestEncoder, type TxnRequest, TxnRequestEncoder, type TxnResponse, decodeHeaderOnly, decodeTxnResponse } from './proto-txn.js';
+import { LeaseGrantRequestEncoder, LeaseIdRequestEncoder, decodeLeaseResponse } from './proto-lease.js';
 
 export interface EtcdClientOptions {
   /** `http://host:port` or `https://host:port`, one per member. */
@@ -30,6 +34,8 @@ export interface EtcdClientOptions {
   /** Size of the connection pool (HTTP/2 sessions), spread round-robin over the endpoints. */
   connections: number;
   tls?: EtcdTlsOptions;
+  /** HTTP/2 implementation: etcdlab's own lean one (default) or 'node-http2' (fallback, comparisons). */
+  transport?: EtcdTransport;
 }
 
 export interface RangePrefixOptions {
@@ -67,6 +73,7 @@ const ignoreResponse: ResponseDecoder<void> = () => undefined;
 const firstValue: ResponseDecoder<Buffer | undefined> = (msg) => decodeRangeResponse(msg).kvs[0]?.value;
 const rangeCount: ResponseDecoder<number> = (msg) => decodeRangeResponse(msg).count;
 const deletedCount: ResponseDecoder<number> = (msg) => decodeDeleteRangeResponse(msg).deleted;
+const headerRevision: ResponseDecoder<number> = (msg) => decodeHeaderOnly(msg).header?.revision ?? 0;
 const rangeResult: ResponseDecoder<RangeResult> = (msg) => {
   const { kvs, more, count } = decodeRangeResponse(msg);
   return { kvs, more, count };
@@ -85,6 +92,7 @@ export class EtcdClient {
   private readonly pool: Connection[];
   /** Connections made only for status() of an endpoint the pool has no connection to. */
   private readonly statusOnly = new Map<string, Connection>();
+  private streamRpcs: StreamRpcs | undefined;
   private readonly tls: EtcdTlsOptions | undefined;
   private next = 0;
   private closed = false;
@@ -97,7 +105,7 @@ export class EtcdClient {
     this.endpoints = opts.endpoints.map((e) => parseEndpoint(e).origin);
     this.tls = opts.tls;
     this.pool = [];
-    for (let i = 0; i < opts.connections; i++) this.pool.push(new Connection(this.endpoints[i % this.endpoints.length]!, opts.tls));
+    for (let i = 0; i < opts.connections; i++) this.pool.push(new Connection(this.endpoints[i % this.endpoints.length]!, opts.tls, opts.transport));
   }
 
   get connectionCount(): number {
@@ -139,6 +147,49 @@ export class EtcdClient {
       serializable: opts.serializable ?? false,
     });
     return this.call(Rpc.range, frame, deadlineMs, conn, rangeResult);
+  }
+
+  /** A range with every option and the response header (revision); keys and values are views. */
+  range(req: RangeRequest, deadlineMs: number, conn?: number): Promise<RangeResponse> {
+    return this.call(Rpc.range, encodeFrame(RangeRequestEncoder, req), deadlineMs, conn, decodeRangeResponse);
+  }
+
+  /** A put that resolves with the revision it created (the header's). */
+  putRevision(key: Buffer, value: Buffer, lease: bigint, deadlineMs: number, conn?: number): Promise<number> {
+    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value, lease }), deadlineMs, conn, headerRevision);
+  }
+
+  /** Deletes [key, rangeEnd) (one key without rangeEnd); resolves with the number deleted. */
+  deleteRange(key: Buffer, rangeEnd: Buffer | undefined, deadlineMs: number, conn?: number): Promise<number> {
+    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, rangeEnd ? { key, rangeEnd } : { key }), deadlineMs, conn, deletedCount);
+  }
+
+  /** A transaction: if every compare holds, the success ops, else the failure ops. */
+  txn(req: TxnRequest, deadlineMs: number, conn?: number): Promise<TxnResponse> {
+    return this.call(Rpc.txn, encodeFrame(TxnRequestEncoder, req), deadlineMs, conn, decodeTxnResponse);
+  }
+
+  /** Compacts the history up to revision; resolves with the header's (current) revision. */
+  compact(revision: number, physical: boolean, deadlineMs: number, conn?: number): Promise<number> {
+    return this.call(Rpc.compact, encodeFrame(CompactionRequestEncoder, { revision, physical }), deadlineMs, conn, headerRevision);
+  }
+
+  /** Grants a lease; a grant etcd refuses in its `error` field rejects like a failed call. */
+  leaseGrant(ttlSeconds: number, deadlineMs: number, conn?: number): Promise<LeaseGrant> {
+    return this.call(Rpc.leaseGrant, encodeFrame(LeaseGrantRequestEncoder, { ttlSeconds }), deadlineMs, conn, (msg) => {
+      const r = decodeLeaseResponse(msg);
+      if (r.error) throw new EtcdRequestError(GrpcStatus.FAILED_PRECONDITION, r.error, { method: Rpc.leaseGrant.name });
+      return { id: r.id, ttl: r.ttl, revision: r.header?.revision ?? 0 };
+    });
+  }
+
+  leaseRevoke(id: bigint, deadlineMs: number, conn?: number): Promise<void> {
+    return this.call(Rpc.leaseRevoke, encodeFrame(LeaseIdRequestEncoder, { id }), deadlineMs, conn, ignoreResponse);
+  }
+
+  /** Watch and LeaseKeepAlive streams, per pool connection (see stream-rpcs.ts). */
+  get streams(): StreamRpcs {
+    return (this.streamRpcs ??= new StreamRpcs((conn) => (method, handler) => this.pool[conn % this.pool.length]!.stream(method, handler)));
   }
 
   /** Maintenance/Status of one specific member, whatever the round-robin position. */

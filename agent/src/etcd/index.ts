@@ -1,8 +1,8 @@
-/** etcd v3 gRPC client on node:http2 with hand-written protobuf: the public surface of @etcdlab/agent/etcd. */
+/** etcd v3 gRPC client over etcdlab's own HTTP/2 transport (agent/src/h2) with hand-written protobuf: the public surface of @etcdlab/agent/etcd. */
 export { EtcdClient } from './client.js';
 export type { EtcdClientOptions, EndpointStatus, RangePrefixOptions, RangeResult } from './client.js';
 export { Connection, MAX_DEADLINE_MS, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
-export type { ResponseDecoder } from './connection.js';
+export type { EtcdTransport, ResponseDecoder } from './connection.js';
 export { parseEndpoint } from './endpoint.js';
 export type { EtcdTlsOptions, ParsedEndpoint } from './endpoint.js';
 export {

@@ -24,6 +24,13 @@ export const Rpc = {
   put: { path: '/etcdserverpb.KV/Put', name: 'KV.Put' },
   deleteRange: { path: '/etcdserverpb.KV/DeleteRange', name: 'KV.DeleteRange' },
   status: { path: '/etcdserverpb.Maintenance/Status', name: 'Maintenance.Status' },
+  txn: { path: '/etcdserverpb.KV/Txn', name: 'KV.Txn' },
+  compact: { path: '/etcdserverpb.KV/Compact', name: 'KV.Compact' },
+  leaseGrant: { path: '/etcdserverpb.Lease/LeaseGrant', name: 'Lease.LeaseGrant' },
+  leaseRevoke: { path: '/etcdserverpb.Lease/LeaseRevoke', name: 'Lease.LeaseRevoke' },
+  /** Bidirectional streams (see stream-call.ts). */
+  leaseKeepAlive: { path: '/etcdserverpb.Lease/LeaseKeepAlive', name: 'Lease.LeaseKeepAlive' },
+  watch: { path: '/etcdserverpb.Watch/Watch', name: 'Watch.Watch' },
 } as const satisfies Record<string, RpcMethod>;
 
 // ---- requests ---------------------------------------------------------------------------------------------
@@ -58,8 +65,8 @@ export interface MessageEncoder<T> {
   write(w: ProtoWriter, msg: T): void;
 }
 
-const boolFieldSize = (v: boolean | undefined): number => (v ? 2 : 0);
-const bytesFieldSize = (b: Uint8Array | undefined): number => (b && b.length > 0 ? lengthDelimitedFieldSize(b.length) : 0);
+export const boolFieldSize = (v: boolean | undefined): number => (v ? 2 : 0);
+export const bytesFieldSize = (b: Uint8Array | undefined): number => (b && b.length > 0 ? lengthDelimitedFieldSize(b.length) : 0);
 const NO_BYTES = Buffer.alloc(0);
 
 export const PutRequestEncoder: MessageEncoder<PutRequest> = {
@@ -173,7 +180,8 @@ export interface StatusResponse {
   isLearner: boolean;
 }
 
-function decodeHeader(r: ProtoReader): ResponseHeader {
+/** Reads a ResponseHeader field's payload (the reader is positioned at its length). */
+export function decodeHeader(r: ProtoReader): ResponseHeader {
   const start = r.lengthDelimited();
   const sub = new ProtoReader(r.buf, start, r.pos);
   const h: ResponseHeader = { clusterId: 0n, memberId: 0n, revision: 0, raftTerm: 0 };
@@ -190,7 +198,8 @@ function decodeHeader(r: ProtoReader): ResponseHeader {
   return h;
 }
 
-function decodeKeyValue(r: ProtoReader): KeyValue {
+/** Reads an mvccpb.KeyValue field's payload (the reader is positioned at its length). */
+export function decodeKeyValue(r: ProtoReader): KeyValue {
   const start = r.lengthDelimited();
   const sub = new ProtoReader(r.buf, start, r.pos);
   const kv: KeyValue = { key: NO_BYTES, value: NO_BYTES, createRevision: 0, modRevision: 0, version: 0, lease: 0n };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { OP_NAMES } from '../workload/schema.js';
+import { agentPhasePlanSchema } from '../workload/plan-schema.js';
 
 /** Bumped on any incompatible change to the messages below; agents and coordinator must agree exactly. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const agentRoleSchema = z.enum(['agent', 'monitor']);
 
@@ -23,28 +23,8 @@ export type Hello = z.infer<typeof helloSchema>;
 export const refusalSchema = z.object({ code: z.string(), message: z.string() });
 export type Refusal = z.infer<typeof refusalSchema>;
 
-const opName = z.enum(OP_NAMES);
-
-export const agentPhasePlanSchema = z.strictObject({
-  phase: z.string(),
-  ops: z.partialRecord(opName, z.number().min(0)),
-  clients: z.number().int().min(0),
-  connections: z.number().int().min(0),
-  total: z.number().int().min(0).optional(),
-  durationMs: z.number().int().min(0).optional(),
-  rate: z.number().min(0).optional(),
-  keys: z.strictObject({
-    prefix: z.string(),
-    distribution: z.enum(['sequential', 'uniform']),
-    space: z.number().int().min(1),
-    start: z.number().int().min(0),
-    count: z.number().int().min(1),
-    width: z.number().int().min(1),
-  }),
-  valueSize: z.number().int().min(0),
-  deadlineMs: z.number().int().min(1),
-  consistency: z.enum(['linearizable', 'serializable']),
-});
+/** Recorded op names: the mix's operations and what they record besides (cas-miss, watch-event, init-put, ...). */
+const opName = z.string().regex(/^[a-z][a-z0-9-]{0,47}$/);
 
 export const tlsFilesSchema = z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() });
 
@@ -84,6 +64,8 @@ export const opIntervalSchema = z.strictObject({
   errors: errorsByCode,
   /** HdrHistogram V2 compressed, base64: latencies of successful ops in integer microseconds. */
   histogram: z.string(),
+  /** Open loop: the same ops' service time (from the actual send), beside the latency from the intended start. */
+  serviceHistogram: z.string().optional(),
 });
 export type OpInterval = z.infer<typeof opIntervalSchema>;
 
@@ -102,6 +84,8 @@ export const intervalReportSchema = z.strictObject({
   cpuUs: z.number().min(0),
   /** Open loop: starts that could not be made on time (the client pool was busy). */
   lateStarts: z.number().int().min(0),
+  /** A warm-up interval: written to the raw logs, left out of the phase's results. */
+  warmup: z.boolean().optional(),
 });
 export type IntervalReport = z.infer<typeof intervalReportSchema>;
 

@@ -1,37 +1,30 @@
 import { z } from 'zod';
-import { parseDurationMs } from '../duration.js';
+import { closestName } from '../validation.js';
+import { workloadChecks } from './checks.js';
+import { ruleSchema } from './rules.js';
+import {
+  duration,
+  keysSchema,
+  leaseSchema,
+  OP_NAMES,
+  OP_OPTIONS,
+  type OpName,
+  opsSchema,
+  positiveInt,
+  quickKeysSchema,
+  rateSchema,
+  valueSchema,
+  watchSchema,
+} from './schema-fields.js';
+import { patternLoadSchema, quickPatternSchema } from './schema-pattern.js';
 
-/** Operations the engine drives today; weights pick among them per request. */
-export const OP_NAMES = ['put', 'get', 'delete'] as const;
-export type OpName = (typeof OP_NAMES)[number];
-
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${String(v)}" is not a duration; write e.g. 500ms, 10s, 2m` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const positiveInt = z.number().int().min(1);
-
-const keysSchema = z.strictObject({
-  /** Key prefix under the run's namespace; phases that share a prefix share keys. */
-  prefix: z.string().regex(/^[A-Za-z0-9._\-/]+$/, 'letters, digits and . _ - / only').optional(),
-  /** sequential: each op takes the next key (unique keys up to `space`); uniform: random key in the space. */
-  distribution: z.enum(['sequential', 'uniform']).default('sequential'),
-  /** Number of distinct keys. */
-  space: positiveInt.default(100_000),
-});
-
-const valueSchema = z.strictObject({
-  size: z.number().int().min(0).max(1_572_864).default(256),
-});
+export { OP_NAMES, OP_OPTIONS, type OpName, type OpSpec, KEY_DISTRIBUTIONS, type KeyDistribution } from './schema-fields.js';
 
 const phaseFields = {
-  /** Operation mix: op name -> relative weight. */
-  ops: z.partialRecord(z.enum(OP_NAMES), z.number().min(0)),
+  /** Operation mix: op name -> relative weight, or -> { weight, ...options }. */
+  ops: opsSchema.optional(),
+  /** Instead of `ops`: load shaped like the microservice team's etcd-driver (see docs/patterns.md). */
+  pattern: patternLoadSchema.optional(),
   /** Concurrent clients in all (closed loop), or the in-flight limit (open loop). */
   clients: positiveInt.default(1),
   /** HTTP/2 connections the clients share; defaults to min(clients, 10). */
@@ -40,13 +33,19 @@ const phaseFields = {
   total: positiveInt.optional(),
   /** ...or after this long. */
   duration: duration.optional(),
-  /** Open loop: target ops/s in all. Latency then counts from the intended start. */
-  rate: z.number().positive().optional(),
+  /** Open loop: target ops/s in all, or a ramp. Latency then counts from the intended start. */
+  rate: rateSchema.optional(),
+  /** Load run before the measured part and left out of the results (whole seconds). */
+  warmup: duration.optional(),
   keys: keysSchema.default({ distribution: 'sequential', space: 100_000 }),
   value: valueSchema.default({ size: 256 }),
   /** Per-request deadline. */
   deadline: duration.default(5000),
   consistency: z.enum(['linearizable', 'serializable']).default('linearizable'),
+  /** Standing watchers; the latency from a put to its event is measured. */
+  watch: watchSchema.optional(),
+  /** Lease settings for the lease operations of the mix. */
+  lease: leaseSchema.optional(),
 };
 
 // Quick overrides carry no defaults of their own: an absent field keeps the phase's value.
@@ -56,14 +55,11 @@ const quickSchema = z
     connections: positiveInt.optional(),
     total: positiveInt.optional(),
     duration: duration.optional(),
-    rate: z.number().positive().optional(),
-    keys: z
-      .strictObject({
-        prefix: keysSchema.shape.prefix,
-        distribution: z.enum(['sequential', 'uniform']).optional(),
-        space: positiveInt.optional(),
-      })
-      .optional(),
+    rate: rateSchema.optional(),
+    warmup: duration.optional(),
+    keys: quickKeysSchema.optional(),
+    watch: z.strictObject({ streams: positiveInt.optional(), watchersPerStream: positiveInt.optional() }).optional(),
+    pattern: quickPatternSchema.optional(),
   })
   .optional();
 
@@ -76,23 +72,62 @@ export const phaseSchema = z
     quick: quickSchema,
   })
   .superRefine((p, ctx) => {
-    const weights = Object.values(p.ops);
-    if (weights.length === 0 || !weights.some((w) => (w ?? 0) > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['ops'], message: 'needs at least one operation with a weight above 0, e.g. { put: 1 }' });
+    const weights = Object.values(p.ops ?? {}).map((o) => (typeof o === 'number' ? o : (o?.weight ?? 0)));
+    const opsUsed = new Set<OpName>();
+    for (const [label, entry] of Object.entries(p.ops ?? {})) {
+      const op = (typeof entry === 'object' ? entry.op : undefined) ?? label;
+      if (!(OP_NAMES as readonly string[]).includes(op)) {
+        const guess = closestName(label, OP_NAMES);
+        const fix = guess ? `did you mean "${guess}"? (or name the operation with op:)` : `use one of ${OP_NAMES.join(', ')}, or op: for a label of your own`;
+        ctx.addIssue({ code: 'custom', path: ['ops', label], message: `unknown operation "${label}"`, params: { fix } });
+        continue;
+      }
+      opsUsed.add(op as OpName);
+      if (typeof entry !== 'object') continue;
+      for (const key of Object.keys(entry)) {
+        const allowed = OP_OPTIONS[key];
+        if (allowed && !allowed.includes(op as OpName)) {
+          ctx.addIssue({ code: 'custom', path: ['ops', label, key], message: `\`${key}\` does not apply to ${op}`, params: { fix: `remove it; it applies to ${allowed.join(', ')}` } });
+        }
+      }
     }
-    if (p.total === undefined && p.duration === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['total'], message: 'a phase needs `total` (operations) or `duration` (e.g. 30s)' });
+    if (p.pattern && p.ops) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'a phase has either `ops` or `pattern`, not both', params: { fix: 'split it into two phases' } });
+    else if (!p.pattern && !weights.some((w) => w > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['ops'], message: 'needs at least one operation with a weight above 0', params: { fix: 'e.g. ops: { put: 1 }, or a pattern: block' } });
+    }
+    if (p.pattern) {
+      if (!p.pattern.spec === !p.pattern.use) ctx.addIssue({ code: 'custom', path: ['pattern', 'spec'], message: 'the pattern must be given inline or by name, once', params: { fix: 'write spec: "/prefix/...;[0-9]{10}" or use: <name from patterns:>, not both' } });
+      if (p.rate !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'a pattern phase takes its rates from the pattern (per hour), not `rate`', params: { fix: 'remove rate; set putRate, churnValRate, getRate... in pattern:' } });
+      if (p.total !== undefined) ctx.addIssue({ code: 'custom', path: ['total'], message: 'a pattern phase has no `total`', params: { fix: 'bound the initial load with pattern.total (keys per driver) and the rest with duration' } });
+    } else if (p.total === undefined && p.duration === undefined && !hasStages(p.rate)) {
+      ctx.addIssue({ code: 'custom', path: ['total'], message: 'a phase needs `total` (operations) or `duration`', params: { fix: 'e.g. total: 10000 or duration: 30s' } });
     }
     if (p.connections !== undefined && p.connections > p.clients) {
-      ctx.addIssue({ code: 'custom', path: ['connections'], message: `more connections (${p.connections}) than clients (${p.clients})` });
+      ctx.addIssue({ code: 'custom', path: ['connections'], message: `more connections (${p.connections}) than clients (${p.clients})`, params: { fix: `use at most ${p.clients} connections` } });
     }
+    for (const [field, ms] of [['warmup', p.warmup], ['quick.warmup', p.quick?.warmup]] as const) {
+      if (ms !== undefined && ms % 1000 !== 0) ctx.addIssue({ code: 'custom', path: field.split('.'), message: 'the warm-up is measured in whole 1-second intervals', params: { fix: `write e.g. ${Math.max(1, Math.round(ms / 1000))}s` } });
+    }
+    const usesLease = (['lease-grant', 'lease-keepalive', 'lease-revoke', 'put-lease'] as const).some((o) => opsUsed.has(o));
+    if (p.lease && !usesLease) ctx.addIssue({ code: 'custom', path: ['lease'], message: '`lease` settings without a lease operation in `ops`', params: { fix: 'add lease-grant, lease-keepalive, lease-revoke or put-lease, or remove lease' } });
+    if (p.keys.distribution === 'hot' && !p.keys.hot) ctx.addIssue({ code: 'custom', path: ['keys', 'hot'], message: 'the hot distribution needs its hot set', params: { fix: 'add hot: { keys: 0.2, ops: 0.8 } (20% of the keys get 80% of the operations)' } });
   });
 
-export const workloadSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  phases: z.array(phaseSchema).min(1),
-});
+const hasStages = (r: unknown): boolean => typeof r === 'object' && r !== null;
+
+export const workloadSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Named etcd-driver patterns that pattern phases `use:`. */
+    patterns: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), z.string().min(1)).optional(),
+    /** Pass/fail rules for the report (see docs/workloads.md). */
+    rules: z.array(ruleSchema).optional(),
+    phases: z.array(phaseSchema).min(1),
+  })
+  .superRefine((w, ctx) => {
+    for (const c of workloadChecks(w)) ctx.addIssue({ code: 'custom', path: c.path, message: c.message, params: { fix: c.fix } });
+  });
 
 /** Duplicate phase names, checked on the raw document so that they show beside every other problem. */
 export function duplicatePhaseNames(raw: unknown): { index: number; name: string; first: number }[] {

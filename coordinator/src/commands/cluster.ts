@@ -14,6 +14,7 @@ interface CommonOpts {
   inventory?: string;
   dryRun?: boolean;
   json?: boolean;
+  acceptNew?: boolean;
 }
 
 const note = (line: string) => process.stderr.write(line + '\n');
@@ -22,7 +23,7 @@ async function opsFrom(o: CommonOpts): Promise<ClusterOps> {
   if (!o.inventory) throw new InputError(ErrorCodes.optionInvalid, 'no inventory given', [{ field: '-i, --inventory', message: 'required', fix: 'e.g. -i inventory/docker.example.yaml' }]);
   const inventory = loadInventoryFile(o.inventory);
   const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
-  return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note });
+  return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note, acceptNew: Boolean(o.acceptNew) });
 }
 
 function unsupported(ops: ClusterOps, what: string): never {
@@ -58,6 +59,7 @@ export const registerCluster: Registrar = (program, setExit) => {
   const cluster = subcommand(program, 'cluster', 'bring an etcd cluster up and down (docker, ssh) and look at it');
   const inv = () => new Option('-i, --inventory <file>', 'inventory file');
   const dry = () => new Option('--dry-run', 'print the plan and touch nothing');
+  const acceptNew = () => new Option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them');
 
   cluster
     .command('up')
@@ -65,6 +67,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .argument('[members]', 'number of members (docker; overrides the inventory)', intOption('members', 1, 7))
     .addOption(inv())
     .addOption(dry())
+    .addOption(acceptNew())
     .action(async (members: number | undefined, o: CommonOpts) => {
       const ops = await opsFrom(o);
       const info = await ops.up(members !== undefined ? { members } : {});
@@ -76,6 +79,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .command('status')
     .description('health and endpoint status of every member')
     .addOption(inv())
+    .addOption(acceptNew())
     .option('--json', 'machine-readable output')
     .action(async (o: CommonOpts) => {
       const ops = await opsFrom(o);
@@ -146,6 +150,7 @@ export const registerCluster: Registrar = (program, setExit) => {
       .description(removeData ? 'stop and remove members, data and everything else etcdlab created' : 'stop the members, keep their data')
       .addOption(inv())
       .addOption(dry())
+      .addOption(acceptNew())
       .option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` (instead of -i)')
       .action(async (o: CommonOpts & { runDir?: string }) => {
         if (o.runDir) {

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '@etcdlab/common';
+import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
 import { Option } from 'commander';
 import { intOption } from './options.js';
 import type { Registrar } from './register.js';
@@ -29,6 +29,15 @@ export interface QuickstartOptions {
 export async function quickstart(o: QuickstartOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
+  const { summary, error } = await runOnLocalCluster(o, workload);
+  return reportOutcome(summary, error, { json: o.json });
+}
+
+/**
+ * One run of a loaded workload on a fresh local cluster (removed afterwards unless o.keep): what
+ * quickstart does, and what `etcdlab sweep` repeats for each cluster size or client count.
+ */
+export async function runOnLocalCluster(o: Omit<QuickstartOptions, 'json' | 'quick' | 'workload'> & Partial<QuickstartOptions>, workload: Workload): Promise<{ summary: RunSummary; error?: Error }> {
   const etcd = await findEtcdBinary();
   const progress = new Progress(process.stderr);
   const { runId, runDir } = createRunDir(o.results);
@@ -59,7 +68,7 @@ export async function quickstart(o: QuickstartOptions): Promise<number> {
       signal: interrupt.signal,
       invocation: { command: 'quickstart', ...o },
     });
-    return reportOutcome(summary, error, { json: o.json });
+    return error ? { summary, error } : { summary };
   } finally {
     interrupt.dispose();
     if (cluster && o.keep) {

@@ -6,6 +6,7 @@ import { ClusterError, ErrorCodes, InputError, type PhasePrepare } from '@etcdla
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import { Progress } from '../output/progress.js';
 import { executeRun } from '../run/run-session.js';
+import { runWithInventory } from '../agents/remote/run-inventory.js';
 import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from './run-support.js';
 
 export interface RunOptions {
@@ -112,8 +113,9 @@ export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
 export const registerRun: Registrar = (program, setExit) => {
   program
     .command('run')
-    .description('run a workload with local agents against an existing cluster')
-    .requiredOption('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
+    .description('run a workload: local agents against --endpoints, or the hosts\' agents of an ssh inventory (-i)')
+    .option('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
+    .option('-i, --inventory <file>', 'ssh inventory: its cluster, and the agents installed with `etcdlab agents install`')
     .requiredOption('-w, --workload <file>', 'workload file')
     .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
     .option('--quick', 'apply the workload\'s quick overrides', false)
@@ -122,6 +124,10 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client key (PEM)')
-    .action(async (o: RunOptions) => setExit(await runAgainstEndpoints(o)));
+    .action(async (o: RunOptions & { inventory?: string }) => {
+      if (Boolean(o.inventory) === Boolean(o.endpoints))
+        throw new InputError(ErrorCodes.optionInvalid, o.inventory ? 'give -i or --endpoints, not both' : 'no cluster given', [{ field: '--endpoints / -i', message: 'exactly one is needed', fix: 'run --endpoints HOST:PORT,... -w FILE, or run -i INVENTORY -w FILE' }]);
+      setExit(o.inventory ? await runWithInventory({ ...o, inventory: o.inventory }) : await runAgainstEndpoints(o));
+    });
 
 };

@@ -29,6 +29,8 @@ export interface ProviderContext {
   /** Human progress lines (stderr). */
   note(line: string): void;
   signal?: AbortSignal;
+  /** ssh: record unknown host keys in the project's known_hosts instead of refusing them (--accept-new). */
+  acceptNew?: boolean;
 }
 
 /**

@@ -6,8 +6,8 @@ import type { ClusterOps, ClusterOpsFactory, ProviderContext } from './cluster-o
  * `run -i` look providers up by the inventory's `provider:` field.
  */
 const factories: Partial<Record<ClusterOps['provider'], () => Promise<ClusterOpsFactory>>> = {
-  // docker: () => import('./docker/index.js').then((m) => m.dockerClusterOps),
-  // ssh: () => import('./ssh/index.js').then((m) => m.sshClusterOps),
+  docker: () => import('./docker/index.js').then((m) => m.dockerClusterOps),
+  ssh: () => import('./ssh/index.js').then((m) => m.sshClusterOps),
 };
 
 export async function clusterOpsFor(ctx: ProviderContext): Promise<ClusterOps> {

@@ -19,7 +19,9 @@ export async function waitForAgents(server: AgentServer, expected: readonly stri
   if (have().length < expected.length) {
     await new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (have().length === expected.length) finish();
+        if (have().length !== expected.length) return;
+        finish();
+        resolve();
       };
       const timer = setTimeout(() => {
         finish();
@@ -34,7 +36,6 @@ export async function waitForAgents(server: AgentServer, expected: readonly stri
         clearTimeout(timer);
         server.off('connected', check);
         signal?.removeEventListener('abort', onAbort);
-        resolve();
       };
       server.on('connected', check);
       signal?.addEventListener('abort', onAbort);

@@ -10,6 +10,7 @@ import {
   type PhaseSpec,
   type PhaseSummary,
   planPhase,
+  warmupIntervals,
   ProtocolError,
   type Workload,
 } from '@etcdlab/common';
@@ -87,7 +88,9 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   );
 
   const startAtMs = wallNowMs() + opts.leadMs;
-  const merger = new PhaseMerger({ phase: phase.name, agentIds: roster.map((a) => a.agentId), intervalMs: opts.intervalMs, startAtMs });
+  // The measured part starts after the warm-up (whole intervals); warm-up reports are in the raw logs only.
+  const measuredAtMs = startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
+  const merger = new PhaseMerger({ phase: phase.name, agentIds: roster.map((a) => a.agentId), intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
   const pending = new Set(roster.map((a) => a.agentId));
   let finish!: () => void;
   const allDone = new Promise<void>((r) => (finish = r));

@@ -41,7 +41,7 @@ export class ResultsWriter {
     for (const op of r.ops) {
       // Interval_Max in milliseconds, as HdrHistogram's log tools expect for microsecond values.
       const maxMs = (decodeHistogram(op.histogram).maxValue / 1000).toFixed(3);
-      hlog.write(`Tag=${r.phase}/${op.op},${start},${length},${maxMs},${op.histogram}\n`);
+      hlog.write(`Tag=${r.phase}/${r.warmup ? 'warmup/' : ''}${op.op},${start},${length},${maxMs},${op.histogram}\n`);
     }
     let j = this.jsonl.get(r.agentId);
     if (!j) this.jsonl.set(r.agentId, (j = createWriteStream(join(this.dir, 'agents', `${r.agentId}.intervals.jsonl`))));

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { type EtcdlabError, type PhasePrepare, type PhaseSummary, type RunSummary, SUMMARY_SCHEMA_VERSION, type Workload } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { startLocalAgents } from '../agents/local-agents.js';
+import { listenForRemote, type MonitorEntry, type RemoteAgentsRequest, remoteAgentSet, syncMonitors } from '../agents/remote/remote-run.js';
 import type { Progress } from '../output/progress.js';
 import { AgentServer } from '../server/agent-server.js';
 import { type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
 import { runWorkload } from './engine.js';
 import { ResultsWriter } from './results-writer.js';
 import { TOOL_VERSION } from '../version.js';
+import { type MetricsScraper, type ScrapeTarget, scrapeTargets, startMetricsScraper } from '../metrics/index.js';
 
 export interface RunRequest {
   runId: string;
@@ -22,6 +24,12 @@ export interface RunRequest {
   signal: AbortSignal;
   /** Recorded as given in the manifest (command line options, etc.). */
   invocation: Record<string, unknown>;
+  /** Where each member's /metrics is (default: <endpoint>/metrics, named after cluster.memberDetails); [] = no scraping. */
+  metricsTargets?: ScrapeTarget[];
+  /** Agents installed as services on inventory hosts that dial in (run -i); without it, local agent processes. */
+  remote?: RemoteAgentsRequest;
+  /** More manifest fields (run -i: inventory, placement, host checks). */
+  manifestExtra?: Record<string, unknown>;
 }
 
 /** Above this share of one core, an agent may be what limits throughput, not etcd. */
@@ -36,12 +44,13 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const { logger, progress } = req;
   const startedAt = new Date();
   const writer = new ResultsWriter(req.runDir, startedAt.getTime());
-  const token = randomBytes(24).toString('base64url');
+  const token = req.remote?.token ?? randomBytes(24).toString('base64url');
   const server = new AgentServer(token, logger);
   const phases: PhaseSummary[] = [];
   const warnings: string[] = [];
   const mismatches: RunSummary['integrity']['mismatches'] = [];
   let roster: RosterEntry[] = [];
+  let monitors: MonitorEntry[] = [];
   let status: RunSummary['status'] = 'completed';
   let error: Error | undefined;
   const manifest = (extra: Record<string, unknown> = {}) => ({
@@ -53,17 +62,24 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     workload: req.workload,
     intervalMs: 1000,
     agents: roster.map((a) => ({ ...a, startSkewMsByPhase: Object.fromEntries(phases.map((p) => [p.name, p.agents.find((x) => x.agentId === a.agentId)?.startSkewMs])) })),
+    ...(req.remote ? { monitors } : {}),
+    ...req.manifestExtra,
     ...extra,
   });
 
-  const address = await server.listen('127.0.0.1', 0);
+  const address = req.remote ? await listenForRemote(server, req.remote, logger) : await server.listen('127.0.0.1', 0);
   logger.info({ url: address.url }, 'coordinator listening for agents');
-  const agents = startLocalAgents({ count: req.agents, coordinatorUrl: address.url, token, runDir: req.runDir, logger });
+  // etcd's own metrics, scraped on the run's clock for the whole run (docs/reports.md).
+  const memberDetails = Array.isArray(req.cluster.memberDetails) ? (req.cluster.memberDetails as { name: string; clientUrl: string }[]) : undefined;
+  const targets = req.metricsTargets ?? scrapeTargets(req.endpoints, memberDetails);
+  const scraper: MetricsScraper | undefined = targets.length ? startMetricsScraper({ targets, runDir: req.runDir, runBaseMs: startedAt.getTime(), ...(req.tls ? { tls: req.tls } : {}), logger }) : undefined;
+  const agents = req.remote ? remoteAgentSet(req.remote) : startLocalAgents({ count: req.agents, coordinatorUrl: address.url, token, runDir: req.runDir, logger });
   try {
-    progress.note(`waiting for ${req.agents} agent(s) at ${address.url} ...`);
+    progress.note(`waiting for ${agents.ids.length} agent(s) at ${address.url} ...`);
     const connected = await waitForAgents(server, agents.ids, 30_000, req.signal);
     roster = await syncRoster(connected, logger);
-    for (const a of roster) progress.note(`  agent ${a.agentId} (pid ${a.pid}) online, clock offset ${a.clock.offsetMs.toFixed(2)} ms ± ${(a.clock.rttMs / 2).toFixed(2)} ms`);
+    for (const a of roster) progress.note(`  agent ${a.agentId} (${req.remote ? `${a.host}, ` : ''}pid ${a.pid}) online, clock offset ${a.clock.offsetMs.toFixed(2)} ms ± ${(a.clock.rttMs / 2).toFixed(2)} ms`);
+    if (req.remote) monitors = await syncMonitors(server, req.remote.monitors, logger);
     writer.writeJson('manifest.json', manifest());
     const result = await runWorkload({
       runId: req.runId,
@@ -92,6 +108,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     for (const a of server.connected()) a.socket.emit('run:end', { runId: req.runId, reason: status });
     await agents.stop();
     await server.close();
+    await scraper?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'metrics scraper did not stop cleanly'));
     await writer.close();
     progress.done();
   }
@@ -116,5 +133,23 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   };
   writer.writeJson('manifest.json', manifest({ finishedAt: summary.finishedAt, status }));
   writer.writeSummary(summary);
+  await writeRunReport(req.runDir, progress, logger);
   return error ? { summary, error } : { summary };
+}
+
+/**
+ * The report documents (report/ in the run folder), rebuilt from the folder just written; loaded on
+ * demand so that commands which never report do not load the charting library. A failure here loses
+ * nothing measured: it says how to rebuild the report later.
+ */
+async function writeRunReport(runDir: string, progress: Progress, logger: Logger): Promise<void> {
+  try {
+    const { writeReport } = await import('../report/write-report.js');
+    const r = writeReport(runDir);
+    const verdict = r.model.verdict.status === 'NONE' ? '' : `, verdict ${r.model.verdict.status}`;
+    progress.note(`report: ${r.dir}/index.html${verdict}`);
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'report not written');
+    progress.note(`report not written (${(err as Error).message}); rebuild it with: etcdlab report ${runDir}`);
+  }
 }

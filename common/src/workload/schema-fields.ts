@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../duration.js';
+
+/** A duration in ms from `500ms`, `10s`, `2m`, `1h` or a bare number of seconds. */
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${String(v)}" is not a duration`, params: { fix: 'write e.g. 500ms, 10s, 2m or 1h' } });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const positiveInt = z.number().int().min(1);
+
+/** A fixed size, or a range picked uniformly per key / per value. */
+const sizeRange = z.strictObject({ min: z.number().int().min(0), max: z.number().int().min(0) }).refine((r) => r.min <= r.max, { message: 'min must not be above max' });
+export const sizeSchema = z.union([z.number().int().min(0), sizeRange]);
+
+export const KEY_DISTRIBUTIONS = ['sequential', 'uniform', 'zipf', 'hot'] as const;
+export type KeyDistribution = (typeof KEY_DISTRIBUTIONS)[number];
+
+const hotSchema = z.strictObject({
+  /** Share of the key space that is hot, e.g. 0.2. */
+  keys: z.number().gt(0).max(1),
+  /** Share of the operations that go to the hot keys, e.g. 0.8. */
+  ops: z.number().min(0).max(1),
+});
+
+const keyFields = {
+  /** Key prefix under the run's namespace (a leading `/` means outside it); phases that share a prefix share keys. */
+  prefix: z.string().regex(/^[A-Za-z0-9._\-/]+$/, 'letters, digits and . _ - / only').optional(),
+  /** Number of distinct keys. */
+  space: positiveInt.optional(),
+  /** zipf: the exponent s (> 0; 0.99 is YCSB's). */
+  zipf: z.number().gt(0).max(10).optional(),
+  hot: hotSchema.optional(),
+  /** Length of the key's last segment (the zero-padded index, padded further to this size). */
+  size: sizeSchema.optional(),
+};
+
+export const keysSchema = z.strictObject({
+  ...keyFields,
+  distribution: z.enum(KEY_DISTRIBUTIONS).default('sequential'),
+  space: positiveInt.default(100_000),
+});
+
+/** Quick overrides carry no defaults of their own: an absent field keeps the phase's value. */
+export const quickKeysSchema = z.strictObject({ ...keyFields, distribution: z.enum(KEY_DISTRIBUTIONS).optional() });
+
+export const valueSchema = z.strictObject({ size: sizeSchema.default(256) });
+
+/** One step of an open-loop ramp: the rate moves linearly to `target` over `duration`. */
+const rampStage = z.strictObject({ target: z.number().min(0), duration });
+
+/** Open-loop rate: ops/s, or a ramp `{ start, stages: [{ target, duration }] }` (k6's ramping arrival rate). */
+export const rateSchema = z.union([
+  z.number().positive(),
+  z.strictObject({ start: z.number().min(0).default(0), stages: z.array(rampStage).min(1) }),
+]);
+export type RateInput = z.output<typeof rateSchema>;
+
+export const watchSchema = z.strictObject({
+  /** Watch streams in all (split over agents like clients). */
+  streams: positiveInt.default(1),
+  watchersPerStream: positiveInt.default(1),
+  /** prefix: every watcher watches the phase's whole key prefix; key: watcher i watches key i of the space. */
+  on: z.enum(['prefix', 'key']).default('prefix'),
+});
+
+export const leaseSchema = z.strictObject({
+  ttl: duration.default(60_000),
+  /** Leases each agent keeps for put-lease / keep-alive / revoke. */
+  pool: positiveInt.default(100),
+});
+
+// ---- the operation mix ------------------------------------------------------------------------------------
+
+/** Every operation the mix can draw. */
+export const OP_NAMES = [
+  'put',
+  'get',
+  'delete',
+  'range',
+  'delete-range',
+  'txn-put',
+  'cas',
+  'create',
+  'cas-delete',
+  'lease-grant',
+  'lease-keepalive',
+  'lease-revoke',
+  'put-lease',
+  'compact',
+] as const;
+export type OpName = (typeof OP_NAMES)[number];
+
+/** Options and the operations they apply to (anything else is refused, with the fix). */
+export const OP_OPTIONS: Record<string, readonly OpName[]> = {
+  consistency: ['get', 'range'],
+  revision: ['get', 'range'],
+  limit: ['range'],
+  keysOnly: ['range'],
+  countOnly: ['range'],
+  span: ['range', 'delete-range'],
+  ops: ['txn-put'],
+  retain: ['compact'],
+  physical: ['compact'],
+};
+
+const weight = z.number().min(0);
+const entryOptions = z.strictObject({
+  /** The operation, when the entry's name is a label of your own (e.g. `list: { op: range }`). */
+  op: z.enum(OP_NAMES).optional(),
+  weight: weight.default(1),
+  consistency: z.enum(['linearizable', 'serializable']).optional(),
+  /** `last`: read at the newest revision this agent has seen (Kubernetes' GetRev, informer reads). */
+  revision: z.literal('last').optional(),
+  /** range: at most this many keys. */
+  limit: z.number().int().min(0).optional(),
+  keysOnly: z.boolean().optional(),
+  countOnly: z.boolean().optional(),
+  /** range / delete-range: `span` keys from the picked key (range default: the whole prefix; delete-range: 10). */
+  span: positiveInt.optional(),
+  /** txn-put: puts per transaction. */
+  ops: z.number().int().min(1).max(128).optional(),
+  /** compact: revisions kept below the newest one seen (default 1000). */
+  retain: z.number().int().min(0).optional(),
+  physical: z.boolean().optional(),
+});
+
+/**
+ * The mix: entry name -> weight, or -> { weight, ...options }. The name is the operation (put, get, ...),
+ * or a label of your own with `op:`, so one operation can appear twice with different options; results
+ * are reported under the entry's name.
+ */
+export const opsSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'), z.union([weight, entryOptions]));
+export type OpsInput = z.output<typeof opsSchema>;
+export type OpEntryInput = z.output<typeof entryOptions>;
+
+/** One entry of the mix, normalised. */
+export interface OpSpec {
+  op: OpName;
+  weight: number;
+  consistency?: 'linearizable' | 'serializable';
+  revision?: 'last';
+  limit?: number;
+  keysOnly?: boolean;
+  countOnly?: boolean;
+  span?: number;
+  ops?: number;
+  retain?: number;
+  physical?: boolean;
+}

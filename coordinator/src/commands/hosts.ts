@@ -1,0 +1,74 @@
+import { ErrorCodes, type Inventory, InputError } from '@etcdlab/common';
+import { Option } from 'commander';
+import pino from 'pino';
+import { FSYNC_METHODS, type FsyncMethod, checkHosts, renderHostsCheck } from '../hostcheck/index.js';
+import { parseSize } from '../hostcheck/facts.js';
+import { defaultKnownHostsFiles, knownHostsFilesFor, localPath } from '../ssh/index.js';
+import { loadInventoryFile } from './inventory-file.js';
+import { intOption } from './options.js';
+import { type Registrar, subcommand } from './register.js';
+
+interface CheckOpts {
+  inventory?: string;
+  json?: boolean;
+  acceptNew?: boolean;
+  dryRun?: boolean;
+  fsyncSize: string;
+  diskProbe: 'auto' | FsyncMethod;
+  parallel: number;
+}
+
+const note = (line: string) => process.stderr.write(line + '\n');
+
+function fsyncBytes(text: string): number {
+  const n = parseSize(text);
+  if (n === undefined || n < 2300 || n > 1024 ** 3) {
+    throw new InputError(ErrorCodes.optionInvalid, `invalid value for --fsync-size: "${text}"`, [{ field: '--fsync-size', message: 'a size from 2300 bytes to 1g', fix: 'e.g. --fsync-size 22m (what etcd\'s docs use) or 2m for a quick look' }]);
+  }
+  return n;
+}
+
+/** What `--dry-run` prints: where each host is, how it is reached and verified, what would be measured. */
+function plan(inv: Inventory, o: CheckOpts, files: string[]): string {
+  const lines = [`hosts check of ${inv.hosts.length} host(s) from ${inv.source} (nothing is contacted in a dry run):`];
+  for (const h of inv.hosts) {
+    const j = h.ssh.jumpHost;
+    const identity = h.ssh.identityFile ? localPath(h.ssh.identityFile, inv.source) : h.ssh.agent ? 'ssh-agent' : 'ssh-agent or ~/.ssh/id_*';
+    lines.push(`  ${h.name}: ${h.ssh.user}@${h.address}:${h.ssh.port}${j ? ` via ${j.user ?? h.ssh.user}@${j.address}:${j.port ?? 22}` : ''}, roles ${h.roles.join(',')}, work dir ${h.workDir}`);
+    lines.push(`    identity ${identity}; host key checked against ${knownHostsFilesFor(h, files, inv.source).join(', ')}${o.acceptNew ? ` (unknown keys recorded in ${files[0]})` : ''}`);
+  }
+  lines.push(
+    `  on each host: OS/arch, CPUs, load, CPU steal and the busiest foreign processes over 1 s, memory, disk of the work dir (created if missing),`,
+    `  fdatasync latency of ${o.fsyncSize} in 2300-byte writes in the work dir (${o.diskProbe === 'auto' ? 'fio, else python3, else perl, else dd' : o.diskProbe}), clock offset, systemd.`,
+    `  up to ${o.parallel} hosts at once.`,
+  );
+  return lines.join('\n');
+}
+
+export const registerHosts: Registrar = (program, setExit) => {
+  const hosts = subcommand(program, 'hosts', 'look at the inventory\'s hosts');
+  hosts
+    .command('check')
+    .description('reachability, host key, OS, CPU steal, noisy neighbours, memory, disk, fdatasync latency, clock offset and systemd of every host, in parallel over SSH')
+    .addOption(new Option('-i, --inventory <file>', 'inventory file').makeOptionMandatory())
+    .option('--json', 'print the report as JSON (schema etcdlab.hosts-check/1, docs/hosts.md)')
+    .option('--accept-new', 'record unknown host keys in .etcdlab/known_hosts instead of refusing them')
+    .option('--dry-run', 'print what would be checked and contact nothing')
+    .option('--fsync-size <size>', 'bytes the fdatasync probe writes (etcd\'s docs: 22m)', '22m')
+    .addOption(new Option('--disk-probe <method>', 'how to measure fdatasync').choices(['auto', ...FSYNC_METHODS]).default('auto'))
+    .addOption(new Option('--parallel <n>', 'hosts checked at once').argParser(intOption('--parallel', 1, 64)).default(8))
+    .action(async (o: CheckOpts) => {
+      const inventory = loadInventoryFile(o.inventory as string);
+      const fsyncSizeBytes = fsyncBytes(o.fsyncSize);
+      const files = defaultKnownHostsFiles();
+      if (o.dryRun) {
+        process.stdout.write(plan(inventory, o, files) + '\n');
+        return setExit(0);
+      }
+      const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+      note(`checking ${inventory.hosts.length} host(s) from ${inventory.source} ...`);
+      const report = await checkHosts({ inventory, knownHostsFiles: files, acceptNew: Boolean(o.acceptNew), logger, note, fsyncSizeBytes, diskProbe: o.diskProbe, parallel: o.parallel });
+      process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderHostsCheck(report, { color: Boolean(process.stdout.isTTY) })) + '\n');
+      setExit(report.summary.fail > 0 ? 1 : 0);
+    });
+};

@@ -1,0 +1,81 @@
+/**
+ * The shell scripts a host check runs (POSIX sh, only coreutils and /proc; values arrive as "$1"...,
+ * never pasted into the text). $0 is "etcdlab-hostcheck" so the check's own processes are recognisable.
+ */
+
+/** Facts in one round trip; $1 = work dir (created when missing, as deployment will). */
+export const FACTS_SCRIPT = `
+echo "@@uname $(uname -s) $(uname -r) $(uname -m)"
+echo @@os; cat /etc/os-release 2>/dev/null
+echo @@meminfo; cat /proc/meminfo
+echo @@loadavg; cat /proc/loadavg
+echo @@systemd
+if command -v systemctl >/dev/null 2>&1; then timeout 10 systemctl is-system-running 2>/dev/null || true; else echo absent; fi
+echo @@tools
+for t in fio python3 dd; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done
+perl -MTime::HiRes -MIO::Handle -e 1 >/dev/null 2>&1 && echo perl
+echo @@workdir
+if mkdir -p -- "$1" 2>/dev/null && [ -w "$1" ]; then echo writable; else echo "not writable: $1"; fi
+echo @@df; df -Pk -- "$1" 2>&1
+`;
+
+/** Two samples of /proc/stat and every /proc/<pid>/stat, one second apart, then the command lines. */
+export const SAMPLE_SCRIPT = `
+echo "@@self $$"
+echo @@stat1; cat /proc/stat
+echo @@pids1; cat /proc/[0-9]*/stat 2>/dev/null
+sleep 1
+echo @@stat2; cat /proc/stat
+echo @@pids2; cat /proc/[0-9]*/stat 2>/dev/null
+echo @@cmdlines; head -v -c 2048 /proc/[0-9]*/cmdline 2>/dev/null
+echo
+`;
+
+/** Answers each line on stdin with the host's wall clock in seconds (microseconds with bash 5, else date). */
+export const CLOCK_SCRIPT = `
+if command -v bash >/dev/null 2>&1 && [ -n "$(bash -c 'echo $EPOCHREALTIME' 2>/dev/null)" ]; then
+  echo EPOCHREALTIME
+  exec bash -c 'while read -r _; do echo "$EPOCHREALTIME"; done'
+fi
+echo date
+while read -r _; do date +%s.%N; done
+`;
+
+/** $1 = file, $2 = writes, $3 = block size, $4 = time limit (s). Prints each fdatasync's microseconds. */
+export const PYTHON_PROBE = `# etcdlab-hostcheck fsync probe
+import os, sys, time
+path, n, bs, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+buf = os.urandom(bs)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+lat = []
+end = time.monotonic() + limit
+try:
+    for _ in range(n):
+        os.write(fd, buf)
+        t0 = time.perf_counter()
+        os.fdatasync(fd)
+        lat.append(int((time.perf_counter() - t0) * 1e6))
+        if time.monotonic() > end:
+            break
+finally:
+    os.close(fd)
+    os.unlink(path)
+print(",".join(map(str, lat)))
+`;
+
+/** The same with perl (Time::HiRes; IO::Handle::sync is fsync). */
+export const PERL_PROBE = `# etcdlab-hostcheck fsync probe
+use strict; use Time::HiRes qw(time); use IO::Handle;
+my ($path, $n, $bs, $limit) = @ARGV;
+open(my $fh, '>', $path) or die "$path: $!"; binmode $fh;
+my $buf = join('', map { chr(int(rand(256))) } 1 .. $bs);
+my @lat; my $end = time + $limit;
+for (1 .. $n) {
+  defined(syswrite($fh, $buf)) or die "write: $!";
+  my $t0 = time; $fh->sync or die "sync: $!";
+  push @lat, int((time - $t0) * 1e6);
+  last if time > $end;
+}
+close $fh; unlink $path;
+print join(',', @lat), "\\n";
+`;

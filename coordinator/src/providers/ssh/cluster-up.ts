@@ -1,0 +1,103 @@
+import { ClusterError, ErrorCodes, HostError, hostsWithRole, type Inventory } from '@etcdlab/common';
+import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
+import { probeHealth, readServerVersion } from '../local/health.js';
+import { etcdConfig, renderEtcdConfig } from './etcd-config.js';
+import { etcdServiceSpec } from './etcd-service.js';
+import { archProblems, prepareSource, type PreparedSource } from './etcd-source.js';
+import { type HostFacts, probeFacts } from './host-facts.js';
+import { checkHostEtcd, installEtcdBinary, prepareWorkDir } from './install-etcd.js';
+import { hostLayout } from './layout.js';
+import { type SshMember, sshMembers } from './members.js';
+import { sourceLine, upPlan } from './plan.js';
+import { putIfChanged, ServiceManager } from './services.js';
+import { HostSessions, withSessions } from './sessions.js';
+import { stateDir } from './state-dir.js';
+import { assertSshInventory } from './validate.js';
+
+export const clusterInfoOf = (inv: Inventory, etcdVersion?: string): ClusterInfo => {
+  const members = sshMembers(inv);
+  return { members: members.map(({ host: _h, listenClientUrl: _c, listenPeerUrl: _p, ...m }) => m), clientEndpoints: members.map((m) => m.clientUrl), ...(etcdVersion ? { etcdVersion } : {}) };
+};
+
+const UP_TIMEOUT_MS = 90_000;
+
+/**
+ * `cluster up` for the ssh provider: check the source here, connect to every etcd host and probe it
+ * (nothing changes unless all answer and fit), then per host in parallel: work directory, binary,
+ * configuration, service, start; finally wait until every member is healthy.
+ */
+export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
+  const inv = ctx.inventory;
+  assertSshInventory(inv);
+  const members = sshMembers(inv);
+  if (ctx.dryRun) {
+    for (const line of upPlan(inv, sourceLine(inv))) ctx.note(line);
+    return clusterInfoOf(inv);
+  }
+  const source = await prepareSource(inv, { cacheDir: `${stateDir()}/cache` });
+  return withSessions(inv, hostsWithRole(inv, 'etcd'), { logger: ctx.logger, note: ctx.note, acceptNew: Boolean(ctx.acceptNew) }, async (s) => {
+    const facts = await preflight(inv, s, source);
+    await s.each('cluster up', async (remote, task) => {
+      const member = members.find((m) => m.name === remote.host.name) as SshMember;
+      const layout = hostLayout(remote.host);
+      const f = facts.get(remote.host.name) as HostFacts;
+      task.note(`${f.init.mode === 'systemd' ? 'systemd' : `no running systemd (${f.init.detail}): fallback supervisor`}, ${f.arch}`);
+      await task.step('prepare work directory', () => prepareWorkDir(remote, layout));
+      const { bin, version } = await task.step('install etcd', () => installEtcdBinary(remote, task, source, layout));
+      if (version) task.note(`etcd ${version}`);
+      const configChanged = await task.step('write configuration', () => putIfChanged(remote, layout.etcdConfig, renderEtcdConfig(etcdConfig(inv, member, members)), 0o644));
+      const mgr = new ServiceManager(remote, f.init.mode, layout);
+      const spec = etcdServiceSpec(inv, member, layout, bin, f);
+      const unitChanged = await task.step('install service', () => mgr.install(spec));
+      const running = (await mgr.state(spec)).state === 'running';
+      await task.step(running && (configChanged || unitChanged) ? 'restart (configuration changed)' : running ? 'already running' : 'start', () =>
+        running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
+      );
+    });
+    await waitHealthy(inv, members, s, facts, ctx);
+    return clusterInfoOf(inv, await readServerVersion(members[0]?.clientUrl ?? ''));
+  });
+}
+
+/** Probes every host read-only and refuses (naming each host) before anything is installed anywhere. */
+async function preflight(inv: Inventory, s: HostSessions, source: PreparedSource): Promise<Map<string, HostFacts>> {
+  const facts = new Map<string, HostFacts>();
+  await s.each('preflight', async (remote, task) => {
+    const f = await task.step('probe', () => probeFacts(remote));
+    facts.set(remote.host.name, f);
+    if (source.kind === 'host') {
+      const why = await checkHostEtcd(remote, source.path);
+      if (why) throw new HostError(ErrorCodes.etcdSourceInvalid, why, { problems: [{ file: inv.source, field: 'cluster.etcd.path', message: why, fix: `install etcd on ${remote.host.name} (apt-get install etcd-server) or use kind: local or release` }] });
+    }
+  });
+  const problems = archProblems(source, [...facts].map(([name, f]) => ({ name, arch: f.arch })), inv.source);
+  if (problems.length > 0) throw new HostError(ErrorCodes.etcdSourceInvalid, `the etcd binary does not fit ${problems.length} host(s); nothing was installed`, { problems });
+  return facts;
+}
+
+async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions, facts: Map<string, HostFacts>, ctx: ProviderContext): Promise<void> {
+  const deadline = Date.now() + UP_TIMEOUT_MS;
+  ctx.note(`waiting until ${members.length} member(s) are healthy ...`);
+  let last = new Map<string, string>();
+  while (Date.now() < deadline) {
+    if (ctx.signal?.aborted) throw new ClusterError(ErrorCodes.runAborted, 'interrupted while waiting for the members');
+    const results = await Promise.all(members.map(async (m) => [m, await probeHealth(m.clientUrl, 1500)] as const));
+    if (results.every(([, r]) => r.healthy)) return;
+    last = new Map(results.filter(([, r]) => !r.healthy).map(([m, r]) => [m.name, r.detail]));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  // Say why, member by member: the service's state and the last lines of its log.
+  const problems = await Promise.all(
+    members
+      .filter((m) => last.has(m.name))
+      .map(async (m) => {
+        const remote = s.get(m.name);
+        const mgr = new ServiceManager(remote, (facts.get(m.name) as HostFacts).init.mode, hostLayout(m.host));
+        const spec = etcdServiceSpec(inv, m, hostLayout(m.host), '', facts.get(m.name) as HostFacts);
+        const st = await mgr.state(spec).catch((e: Error) => ({ state: `unknown (${e.message})` }));
+        const log = await mgr.logs(spec, 8).catch(() => '');
+        return { field: m.name, message: `step "wait until healthy": ${m.clientUrl}/health: ${last.get(m.name)}; service ${st.state}\n      ${log.trim().split('\n').slice(-8).join('\n      ')}`, fix: `etcdlab cluster logs ${m.name} -i ${inv.source}; remove everything with etcdlab cluster clean -i ${inv.source}` };
+      }),
+  );
+  throw new ClusterError(ErrorCodes.memberStartFailed, `${problems.length} member(s) did not become healthy within ${UP_TIMEOUT_MS / 1000} s`, { problems });
+}

@@ -1,0 +1,127 @@
+/**
+ * The fallback for hosts where systemd is not running (containers, minimal hosts, the loopback test
+ * hosts): a small POSIX sh supervisor started with setsid, one per service, that restarts its program
+ * after a failure (like Restart=on-failure), raises the file limit and sets best-effort I/O priority 0
+ * where it can. Pid files and the program's stdout/stderr log live in the service's run folder.
+ *
+ *   etcdlab-svc.sh start  DIR MARKER ENVFILE|- NOFILE IO(0|1) -- ARGV...   idempotent: no-op when running
+ *   etcdlab-svc.sh stop   DIR MARKER                                      supervisor first, then the program
+ *   etcdlab-svc.sh status DIR MARKER                                      one line: state=... supervisor=... main=...
+ *
+ * A pid file is trusted only when /proc/<pid>/cmdline has MARKER as one whole argument (a config or log
+ * path unique to the service), so a reused pid never gets a signal from us. The script is constant
+ * text: inventory values reach it only as positional arguments, quoted by the SSH layer.
+ */
+export const SUPERVISOR_SCRIPT = String.raw`#!/bin/sh
+# etcdlab service supervisor (fallback where systemd is not running). Written by etcdlab.
+set -u
+
+# alive PIDFILE MARKER -> prints the pid and succeeds when that process runs with MARKER in its argv
+alive() {
+  [ -r "$1" ] || return 1
+  read -r p < "$1" 2>/dev/null || return 1
+  case "$p" in ''|*[!0-9]*) return 1 ;; esac
+  [ -r "/proc/$p/cmdline" ] || return 1
+  tr '\000' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$2" || return 1
+  echo "$p"
+}
+
+# waitgone PID SECONDS
+waitgone() {
+  n=0
+  while kill -0 "$1" 2>/dev/null; do
+    [ "$n" -ge $(($2 * 10)) ] && return 1
+    sleep 0.1; n=$((n + 1))
+  done
+  return 0
+}
+
+# stop_all: the supervisor first (so it does not restart the program), then the program itself.
+stop_all() {
+  if sup=$(alive "$dir/supervisor.pid" "$marker"); then
+    kill -TERM "$sup" 2>/dev/null
+    waitgone "$sup" 30 || kill -KILL "$sup" 2>/dev/null
+  fi
+  if main=$(alive "$dir/main.pid" "$marker"); then
+    kill -TERM "$main" 2>/dev/null
+    waitgone "$main" 30 || { kill -KILL "$main" 2>/dev/null; waitgone "$main" 5; }
+  fi
+  rm -f "$dir/supervisor.pid" "$dir/main.pid"
+}
+
+supervise() {
+  dir=$1; marker=$2; envfile=$3; nofile=$4; io=$5; shift 6
+  echo $$ > "$dir/supervisor.pid"
+  if [ "$envfile" != - ]; then set -a; . "$envfile"; set +a; fi
+  ulimit -n "$nofile" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [ "$io" = 1 ] && command -v ionice >/dev/null 2>&1; then ionice -c 2 -n 0 -p $$ >/dev/null 2>&1 || true; fi
+  stopping=; child=
+  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
+  while [ -z "$stopping" ]; do
+    "$@" </dev/null >>"$dir/service.log" 2>&1 &
+    child=$!
+    echo "$child" > "$dir/main.pid"
+    status=0
+    wait "$child" || status=$?
+    # wait returns early when a trapped signal arrives; wait until the program has really exited.
+    while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+    rm -f "$dir/main.pid"
+    [ -n "$stopping" ] && break
+    if [ "$status" = 0 ]; then echo "etcdlab-svc: $(date -u +%FT%TZ) program exited cleanly; not restarting" >> "$dir/service.log"; break; fi
+    echo "etcdlab-svc: $(date -u +%FT%TZ) program exited with status $status; restarting in 2 s" >> "$dir/service.log"
+    sleep 2 & wait $! || true
+  done
+  rm -f "$dir/supervisor.pid"
+}
+
+[ $# -ge 3 ] && cmd=$1 || { echo "usage: $0 start|stop|status|supervise DIR MARKER ..." >&2; exit 2; }
+shift
+dir=$1; marker=$2
+case "$cmd" in
+  start)
+    [ $# -ge 7 ] && [ "$6" = -- ] || { echo "usage: $0 start DIR MARKER ENVFILE NOFILE IO -- ARGV..." >&2; exit 2; }
+    if sup=$(alive "$dir/supervisor.pid" "$marker"); then echo "state=running supervisor=$sup"; exit 0; fi
+    mkdir -p "$dir"
+    rm -f "$dir/supervisor.pid" "$dir/main.pid"
+    if command -v setsid >/dev/null 2>&1; then
+      setsid /bin/sh "$0" supervise "$@" </dev/null >/dev/null 2>&1 &
+    else
+      nohup /bin/sh "$0" supervise "$@" </dev/null >/dev/null 2>&1 &
+    fi
+    n=0
+    until main=$(alive "$dir/main.pid" "$marker"); do
+      n=$((n + 1)); [ "$n" -ge 100 ] && { echo "the program did not start within 10 s; last lines of $dir/service.log:" >&2; tail -n 20 "$dir/service.log" >&2 2>/dev/null; stop_all; exit 1; }
+      sleep 0.1
+    done
+    echo "state=running supervisor=$(alive "$dir/supervisor.pid" "$marker" || echo ?) main=$main"
+    ;;
+  supervise)
+    supervise "$@"
+    ;;
+  stop)
+    stop_all
+    echo "state=stopped"
+    ;;
+  status)
+    sup=$(alive "$dir/supervisor.pid" "$marker") || sup=
+    main=$(alive "$dir/main.pid" "$marker") || main=
+    if [ -n "$sup" ] && [ -n "$main" ]; then echo "state=running supervisor=$sup main=$main"
+    elif [ -n "$sup" ]; then echo "state=restarting supervisor=$sup"
+    elif [ -n "$main" ]; then echo "state=unsupervised main=$main"
+    elif [ -d "$dir" ]; then echo "state=stopped"
+    else echo "state=missing"
+    fi
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
+`;
+
+/** Parses the script's one-line answer (`state=running supervisor=12 main=34`). */
+export function parseSvcStatus(out: string): { state: string; supervisor?: number; main?: number } {
+  const line = out.trim().split('\n').pop() ?? '';
+  const fields = Object.fromEntries(line.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  const sup = num(fields.supervisor);
+  const main = num(fields.main);
+  return { state: fields.state ?? 'unknown', ...(sup !== undefined ? { supervisor: sup } : {}), ...(main !== undefined ? { main } : {}) };
+}

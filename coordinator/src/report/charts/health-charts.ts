@@ -1,0 +1,89 @@
+import type { EtcdHealth, EtcdPoint, HostHealth, ReportModel } from '../model/types.js';
+import { AMBER, frame, type Pair, RED, round3, secondsAxis, spans, thresholdLine, valueAxis } from './common.js';
+import type { ChartOption } from './ssr.js';
+
+/** The phases as shaded, labelled spans on run-time charts (seconds since the run's base time). */
+export function phaseSpans(model: ReportModel): { from: number; to: number; label: string }[] {
+  const base = Date.parse(model.run.startedAt);
+  return model.phases.map((p) => ({ from: round3((p.startedAtMs - base) / 1000), to: round3((p.startedAtMs + p.durationMs - base) / 1000), label: p.name }));
+}
+
+function memberSeries(etcd: EtcdHealth, pick: (p: EtcdPoint) => number | undefined, extra: object = {}): object[] {
+  return Object.entries(etcd.timeline).map(([member, pts]) => ({
+    type: 'line',
+    name: member,
+    showSymbol: false,
+    lineStyle: { width: 1.6 },
+    data: pts.map((p) => [p.offsetSec, pick(p)] as [number, number | undefined]).filter((d): d is Pair => d[1] !== undefined),
+    ...extra,
+  }));
+}
+
+function withSpans(series: object[], model: ReportModel, threshold?: object): object[] {
+  const first = series[0];
+  if (first) Object.assign(first, { markArea: spans(phaseSpans(model)), ...(threshold ? { markLine: threshold } : {}) });
+  return series;
+}
+
+/** A duration histogram's p99 per scrape interval and member, with etcd's threshold in red. */
+function p99Chart(model: ReportModel, title: string, pick: (p: EtcdPoint) => number | undefined, limitMs: number, what: string): ChartOption {
+  const series = withSpans(memberSeries(model.etcd, pick), model, thresholdLine(limitMs, `${limitMs} ms`));
+  const values = series.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1]));
+  const worst = values.length ? Math.max(...values) : undefined;
+  const sub = worst === undefined ? `no ${what} observed` : worst > limitMs ? `ABOVE ${limitMs} ms at worst (${worst.toFixed(1)} ms): flagged` : `worst ${worst.toFixed(2)} ms, under ${limitMs} ms`;
+  return {
+    ...frame(title, `p99 per scrape interval from bucket deltas; ${sub}`, worst !== undefined && worst > limitMs),
+    xAxis: secondsAxis('seconds since the run started', true),
+    yAxis: valueAxis('ms', { min: 0 }),
+    series,
+  } as ChartOption;
+}
+
+export const fsyncChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: WAL fsync p99', (p) => p.fsyncP99Ms, m.etcd.thresholds.fsyncP99Ms, 'fsync');
+export const commitChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: backend commit p99', (p) => p.commitP99Ms, m.etcd.thresholds.commitP99Ms, 'commit');
+
+/** Leader changes since the run started (any rise is flagged) and proposals pending. */
+export function raftChart(m: ReportModel): ChartOption {
+  const changes = memberSeries(m.etcd, (p) => p.leaderChanges, { step: 'end', lineStyle: { width: 2 } });
+  const pending = memberSeries(m.etcd, (p) => p.proposalsPending, { yAxisIndex: 1, lineStyle: { width: 1, type: 'dashed' } }).map((s) => ({ ...s, name: `${(s as { name: string }).name} pending` }));
+  const total = Math.max(0, ...changes.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1])));
+  return {
+    ...frame('etcd: leader changes and proposals pending', total > 0 ? `${total} leader change(s) during the run: flagged` : 'no leader change during the run', total > 0),
+    xAxis: secondsAxis('seconds since the run started', true),
+    yAxis: [valueAxis('leader changes', { min: 0 }), valueAxis('pending', { position: 'right', min: 0 })],
+    series: withSpans([...changes, ...pending], m),
+  } as ChartOption;
+}
+
+/** Database size (MB) and the etcd process's CPU (cores) per member. */
+export function resourcesChart(m: ReportModel): ChartOption {
+  const db = memberSeries(m.etcd, (p) => (p.dbSizeBytes === undefined ? undefined : round3(p.dbSizeBytes / 1024 / 1024))).map((s) => ({ ...s, name: `${(s as { name: string }).name} db MB` }));
+  const cpu = memberSeries(m.etcd, (p) => p.cpuCores, { yAxisIndex: 1, lineStyle: { width: 1, type: 'dashed' } }).map((s) => ({ ...s, name: `${(s as { name: string }).name} CPU` }));
+  return {
+    ...frame('etcd: database size and CPU', 'db size in MB (solid), etcd process CPU in cores (dashed)'),
+    xAxis: secondsAxis('seconds since the run started', true),
+    yAxis: [valueAxis('MB', { min: 0 }), valueAxis('cores', { position: 'right', min: 0 })],
+    series: withSpans([...db, ...cpu], m),
+  } as ChartOption;
+}
+
+/** Peer round trip p99 (only for clusters of several members). */
+export function peerRttChart(m: ReportModel): ChartOption | undefined {
+  const series = memberSeries(m.etcd, (p) => p.peerRttP99Ms);
+  if (!series.some((s) => (s as { data: Pair[] }).data.length)) return undefined;
+  return { ...frame('etcd: peer round trip p99', 'to every other member together, ms'), xAxis: secondsAxis('seconds since the run started', true), yAxis: valueAxis('ms', { min: 0 }), series: withSpans(series, m) } as ChartOption;
+}
+
+/** Host CPU, steal and the busiest foreign process over the run, one chart per host. */
+export function hostChart(m: ReportModel, h: HostHealth): ChartOption {
+  const pick = (k: 'cpuPct' | 'stealPct' | 'foreignCpuPct'): Pair[] => h.timeline.filter((t) => t[k] !== undefined).map((t) => [t.offsetSec, t[k] as number]);
+  const series = withSpans(
+    [
+      { type: 'line', name: 'CPU busy %', showSymbol: false, data: pick('cpuPct') },
+      { type: 'line', name: 'steal %', showSymbol: false, color: RED, data: pick('stealPct') },
+      { type: 'line', name: `busiest foreign process %${h.busiestForeign ? ` (${h.busiestForeign.name})` : ''}`, showSymbol: false, color: AMBER, data: pick('foreignCpuPct') },
+    ],
+    m,
+  );
+  return { ...frame(`host ${h.host}`, h.flags.length ? h.flags.map((f) => f.message).join('; ') : 'no steal or noisy neighbour seen', h.flags.some((f) => f.level === 'bad')), xAxis: secondsAxis('seconds since the run started', true), yAxis: valueAxis('%', { min: 0 }), series } as ChartOption;
+}

@@ -1,0 +1,98 @@
+import type { ReportPhase, TimelinePoint } from '../model/types.js';
+import { frame, type Pair, RED, secondsAxis, spans, usToMs, valueAxis, wantsLog } from './common.js';
+import type { ChartOption } from './ssr.js';
+
+/** Op series of a phase (not `all`), sorted. */
+const opsOf = (p: ReportPhase): string[] => Object.keys(p.timeline).filter((k) => k !== 'all').sort();
+
+function warmupSpans(p: ReportPhase, intervalSec: number) {
+  const warm = (p.timeline.all ?? []).filter((t) => t.warmup).map((t) => t.offsetSec);
+  return warm.length ? [{ from: Math.min(...warm), to: Math.max(...warm) + intervalSec, label: 'warm-up' }] : [];
+}
+
+const line = (name: string, data: Pair[], extra: object = {}) => ({ type: 'line' as const, name, data, showSymbol: data.length <= 2, symbolSize: 4, lineStyle: { width: 1.6 }, ...extra });
+/** Over time: a line, or bars when the phase is too short for a line to say anything (under 3 intervals). */
+const overTime = (name: string, data: Pair[], extra: object = {}) => (data.length < 3 ? { type: 'bar' as const, name, data, barMaxWidth: 40 } : line(name, data, extra));
+
+/** Successful operations per second over the phase, per op and all together. */
+export function throughputChart(p: ReportPhase, intervalSec: number): ChartOption {
+  const ops = opsOf(p);
+  const toPairs = (pts: readonly TimelinePoint[]): Pair[] => pts.map((t) => [t.offsetSec, Math.round(t.opsPerSec * 10) / 10]);
+  const series: object[] = ops.map((op) => overTime(op, toPairs(p.timeline[op] ?? [])));
+  if (ops.length > 1) series.unshift(overTime('all', toPairs(p.timeline.all ?? []), { lineStyle: { width: 2.4 } }));
+  const area = spans(warmupSpans(p, intervalSec));
+  if (area && series[0]) Object.assign(series[0], { markArea: area });
+  return { ...frame(`${p.name}: throughput`, 'successful operations per second, every agent together'), xAxis: secondsAxis('seconds from the synchronized start'), yAxis: valueAxis('ops/s', { min: 0 }), series } as ChartOption;
+}
+
+/** p50, p99 and p99.9 per interval, merged over agents (never averaged), in ms. */
+export function latencyTimelineChart(p: ReportPhase, intervalSec: number): ChartOption {
+  const ops = opsOf(p);
+  const base = ops.length === 1 ? (ops[0] as string) : 'all';
+  const pts = (p.timeline[base] ?? []).filter((t) => t.count > 0);
+  const pick = (k: 'p50Us' | 'p99Us' | 'p999Us'): Pair[] => pts.map((t) => [t.offsetSec, usToMs(t[k])]);
+  const series: object[] = [overTime(`${base} p50`, pick('p50Us')), overTime(`${base} p99`, pick('p99Us')), overTime(`${base} p99.9`, pick('p999Us'))];
+  if (ops.length > 1) for (const op of ops) series.push(overTime(`${op} p99`, (p.timeline[op] ?? []).filter((t) => t.count > 0).map((t) => [t.offsetSec, usToMs(t.p99Us)] as Pair), { lineStyle: { width: 1.2, type: 'dashed' } }));
+  const all = series.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1]));
+  const area = spans(warmupSpans(p, intervalSec));
+  if (area && series[0]) Object.assign(series[0], { markArea: area });
+  const log = wantsLog(all);
+  return { ...frame(`${p.name}: latency over time`, `per ${intervalSec}-second interval, ms${log ? ' (log scale)' : ''}`), xAxis: secondsAxis('seconds from the synchronized start'), yAxis: valueAxis('ms', { log }), series } as ChartOption;
+}
+
+/** Maps a percentile to HdrHistogram's plot axis 1/(1-p): 90% -> 10, 99% -> 100, 99.9% -> 1000. */
+export const percentileX = (percentile: number): number => 1 / (1 - Math.min(percentile, 99.9999) / 100);
+
+/** The latency percentile distribution, percentiles on a log axis (HdrHistogram's plot). */
+export function percentileChart(p: ReportPhase): ChartOption {
+  const ops = opsOf(p);
+  const keys = ops.length > 1 ? ['all', ...ops] : ops;
+  const series = keys.map((k) =>
+    line(
+      k,
+      (p.percentiles[k] ?? []).filter((pt) => pt.percentile < 100).map((pt) => [Math.round(percentileX(pt.percentile) * 1e4) / 1e4, usToMs(pt.valueUs)] as Pair),
+      { step: 'end', lineStyle: { width: k === 'all' ? 2.4 : 1.6 } },
+    ),
+  );
+  const labels: Record<number, string> = { 1: '0%', 10: '90%', 100: '99%', 1000: '99.9%', 10000: '99.99%', 100000: '99.999%', 1000000: '99.9999%' };
+  return {
+    ...frame(`${p.name}: latency by percentile`, 'HdrHistogram percentile distribution, ms'),
+    xAxis: { type: 'log', name: 'percentile', nameLocation: 'middle', nameGap: 26, min: 1, axisLabel: { fontSize: 10, formatter: (v: number) => labels[Math.round(v)] ?? '' } },
+    yAxis: valueAxis('ms', { min: 0 }),
+    series,
+  } as ChartOption;
+}
+
+/** Per agent: throughput (bars) and p99 (line, right axis); CPU in the labels. */
+export function agentsChart(p: ReportPhase): ChartOption {
+  const names = p.agents.map((a) => `${a.agentId} (${a.cpuCores.toFixed(2)} cores)`);
+  return {
+    ...frame(`${p.name}: per agent`, 'throughput and p99 of each agent; CPU cores used in brackets'),
+    xAxis: { type: 'category', data: names, axisLabel: { fontSize: 10, interval: 0 } },
+    yAxis: [valueAxis('ops/s', { min: 0 }), valueAxis('p99 ms', { position: 'right', min: 0 })],
+    series: [
+      { type: 'bar', name: 'ops/s', data: p.agents.map((a) => Math.round(a.opsPerSec * 10) / 10), barMaxWidth: 48, label: { show: true, position: 'top', fontSize: 10 } },
+      { type: 'line', name: 'p99 ms', yAxisIndex: 1, data: p.agents.map((a) => usToMs(a.p99Us)), symbolSize: 7 },
+    ],
+  } as ChartOption;
+}
+
+/** Errors per interval, stacked by op and gRPC code (or a plain statement that there were none). */
+export function errorsChart(p: ReportPhase, intervalSec: number): ChartOption {
+  const offsets = (p.timeline.all ?? []).map((t) => t.offsetSec);
+  const keys = [...new Set(p.errorsOverTime.map((e) => `${e.op} ${e.code}`))].sort();
+  const series = keys.map((k) => ({
+    type: 'bar' as const,
+    name: k,
+    stack: 'errors',
+    data: offsets.map((o) => [o, p.errorsOverTime.filter((e) => e.offsetSec === o && `${e.op} ${e.code}` === k).reduce((a, e) => a + e.count, 0)] as Pair),
+  }));
+  const total = p.errorsOverTime.reduce((a, e) => a + e.count, 0);
+  return {
+    ...frame(`${p.name}: errors by op and gRPC code`, total ? `${total} failed request(s) in ${intervalSec}-second intervals` : 'no failed request in this phase'),
+    color: [RED, '#e57373', '#8e0000', '#ff8a65', '#6d4c41', '#b71c1c'],
+    xAxis: secondsAxis('seconds from the synchronized start'),
+    yAxis: valueAxis('errors', { min: 0 }),
+    series: series.length ? series : [{ type: 'bar', name: 'errors', data: offsets.map((o) => [o, 0] as Pair) }],
+  } as ChartOption;
+}

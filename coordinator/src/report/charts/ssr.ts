@@ -1,0 +1,38 @@
+import * as echarts from 'echarts';
+import type { EChartsOption } from 'echarts';
+
+export type ChartOption = EChartsOption;
+
+export interface ChartSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * zrender numbers the ids and classes of every SVG it renders from process-wide counters (zr0-c0,
+ * zr3-cls-5): the same chart would come out different depending on what was rendered before it, and
+ * charts inlined in one page could collide. Each token is renamed after the chart's own prefix, in
+ * order of first appearance: deterministic and unique within a document.
+ */
+export function renumberSvgIds(svg: string, prefix: string): string {
+  const names = new Map<string, string>();
+  return svg.replace(/\bzr\d+-[A-Za-z]+-?\d+\b/g, (token) => {
+    let name = names.get(token);
+    if (!name) names.set(token, (name = `${prefix}-${names.size}`));
+    return name;
+  });
+}
+
+/**
+ * Renders a chart to an SVG string with echarts' server-side renderer. Animation is off and the
+ * instance is disposed at once: a live instance keeps timers that would hold the process open.
+ */
+export function renderChartSvg(option: ChartOption, size: ChartSize, idPrefix: string): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  try {
+    chart.setOption({ ...option, animation: false });
+    return renumberSvgIds(chart.renderToSVGString(), idPrefix);
+  } finally {
+    chart.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+import { FONT, PALETTE, RED, round3, usToMs } from '../charts/common.js';
+import type { ChartOption } from '../charts/ssr.js';
+import { type CompareModel, ROLE_LABEL, ROLES } from './model.js';
+import { uslAt } from './usl.js';
+
+/**
+ * The comparison as one 2x2 chart (the first seed's figure, done from merged histograms): throughput
+ * against cluster size or clients with the USL fit, latency, the mixed phase's reads and writes (or,
+ * for client sweeps, latency against throughput with the knee), and throughput per member (or client).
+ */
+export function comparisonChart(c: CompareModel): ChartOption {
+  const xName = c.axis === 'members' ? 'members' : c.axis === 'clients' ? 'clients' : 'run';
+  const xs = c.rows.map((r) => r.x);
+  const grids = [
+    { left: 70, right: '53%', top: 70, bottom: '55%' },
+    { left: '55%', right: 30, top: 70, bottom: '55%' },
+    { left: 70, right: '53%', top: '57%', bottom: 84 },
+    { left: '55%', right: 30, top: '57%', bottom: 84 },
+  ];
+  const titles = [
+    { text: 'Throughput (ops/s); dashed: USL fit', left: 70, top: 34 },
+    { text: 'Latency (ms)', left: '55%', top: 34 },
+    { text: c.axis === 'clients' ? 'p99 latency (ms) against throughput' : 'Mixed phase: reads and writes (ops/s)', left: 70, top: '51%' },
+    { text: c.axis === 'clients' ? 'Throughput per client (ops/s)' : 'Throughput per member (ops/s)', left: '55%', top: '51%' },
+  ].map((t) => ({ ...t, textStyle: { fontSize: 13, fontFamily: FONT } }));
+  // Client sweeps usually double the clients: a log2 axis spaces them evenly.
+  const valueX = (i: number) => ({ type: c.axis === 'clients' && Math.min(...xs) > 0 ? 'log' : 'value', logBase: 2, gridIndex: i, name: xName, nameLocation: 'middle', nameGap: 24, min: Math.min(...xs), max: Math.max(...xs), minInterval: 1, axisLabel: { fontSize: 10 } });
+  const yAxis = (i: number, name = '') => ({ type: 'value', gridIndex: i, name, min: 0, axisLabel: { fontSize: 10 }, nameTextStyle: { fontSize: 10 } });
+  const series: object[] = [];
+  const legend: string[] = [];
+  const mark = { symbolSize: 7, lineStyle: { width: 2 } };
+
+  // A client sweep varies one phase: its figures are the run's main phase, not the suite's roles.
+  ROLES.forEach((role, k) => {
+    if (c.axis === 'clients') return;
+    const pts = c.rows.filter((r) => r.roles[role]).map((r) => [r.x, Math.round((r.roles[role]?.opsPerSec ?? 0) * 10) / 10]);
+    if (pts.length === 0) return;
+    legend.push(ROLE_LABEL[role]);
+    series.push({ type: 'line', name: ROLE_LABEL[role], xAxisIndex: 0, yAxisIndex: 0, data: pts, color: PALETTE[k], ...mark });
+    const fit = c.usl.find((u) => u.role === role)?.fit;
+    if (fit) series.push({ type: 'line', name: `${ROLE_LABEL[role]} (USL fit)`, xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, color: PALETTE[k], lineStyle: { type: 'dashed', width: 1 }, data: curve(xs, fit) });
+    const per = c.rows.filter((r) => r.roles[role]).map((r) => [r.x, round3((r.roles[role]?.opsPerSec ?? 0) / Math.max(1, r.members))]);
+    series.push({ type: 'line', name: ROLE_LABEL[role], xAxisIndex: 3, yAxisIndex: 3, data: per, color: PALETTE[k], ...mark });
+  });
+  if (c.axis === 'clients' || series.length === 0) {
+    legend.push('all ops');
+    series.push({ type: 'line', name: 'all ops', xAxisIndex: 0, yAxisIndex: 0, data: c.rows.map((r) => [r.x, Math.round(r.main.opsPerSec * 10) / 10]), color: PALETTE[0], ...mark });
+    const fit = c.usl.find((u) => u.role === 'main')?.fit;
+    if (fit) series.push({ type: 'line', name: 'all ops (USL fit)', xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, color: PALETTE[0], lineStyle: { type: 'dashed', width: 1 }, data: curve(xs, fit) });
+    series.push({ type: 'line', name: 'all ops', xAxisIndex: 3, yAxisIndex: 3, data: c.rows.map((r) => [r.x, round3(r.main.opsPerSec / Math.max(1, c.axis === 'clients' ? r.x : r.members))]), color: PALETTE[0], ...mark });
+  }
+
+  const lat = [
+    ['write p50', (r: CompareModel['rows'][number]) => r.write?.p50Us],
+    ['write p99', (r: CompareModel['rows'][number]) => r.write?.p99Us],
+    ['read p50', (r: CompareModel['rows'][number]) => r.read?.p50Us],
+    ['read p99', (r: CompareModel['rows'][number]) => r.read?.p99Us],
+  ] as const;
+  lat.forEach(([name, pick], k) => {
+    if (c.axis === 'clients') return;
+    const pts = c.rows.filter((r) => pick(r) !== undefined).map((r) => [r.x, usToMs(pick(r) as number)]);
+    if (pts.length) series.push({ type: 'line', name, xAxisIndex: 1, yAxisIndex: 1, data: pts, color: PALETTE[4 + k], ...mark, ...(name.endsWith('p99') ? { lineStyle: { width: 2, type: 'dashed' } } : {}) });
+  });
+  if (c.axis === 'clients') {
+    series.push({ type: 'line', name: 'main p50', xAxisIndex: 1, yAxisIndex: 1, data: c.rows.map((r) => [r.x, usToMs(r.main.p50Us)]), color: PALETTE[4], ...mark });
+    series.push({ type: 'line', name: 'main p99', xAxisIndex: 1, yAxisIndex: 1, data: c.rows.map((r) => [r.x, usToMs(r.main.p99Us)]), color: PALETTE[5], ...mark });
+  }
+  legend.push(...series.filter((s) => (s as { xAxisIndex: number }).xAxisIndex === 1).map((s) => (s as { name: string }).name));
+
+  let xAxis3: object = { type: 'category', gridIndex: 2, data: c.rows.map((r) => String(r.x)), name: xName, nameLocation: 'middle', nameGap: 24, axisLabel: { fontSize: 10 } };
+  if (c.axis === 'clients') {
+    xAxis3 = { type: 'value', gridIndex: 2, name: 'ops/s', nameLocation: 'middle', nameGap: 24, min: 0, axisLabel: { fontSize: 10 } };
+    const knee = c.knee?.knee;
+    series.push({
+      type: 'line',
+      name: 'p99 vs ops/s',
+      xAxisIndex: 2,
+      yAxisIndex: 2,
+      data: c.rows.map((r) => [Math.round(r.main.opsPerSec), usToMs(r.main.p99Us)]),
+      color: PALETTE[2],
+      ...mark,
+      ...(knee ? { markPoint: { symbol: 'pin', symbolSize: 36, itemStyle: { color: RED }, label: { fontSize: 9, formatter: `knee ${knee.clients}` }, data: [{ coord: [Math.round(knee.opsPerSec), usToMs(knee.p99Us)] }] } } : {}),
+    });
+  } else {
+    series.push({ type: 'bar', name: 'mixed reads', xAxisIndex: 2, yAxisIndex: 2, data: c.rows.map((r) => Math.round(r.roles.mixed?.readOpsPerSec ?? 0)), color: PALETTE[0] });
+    series.push({ type: 'bar', name: 'mixed writes', xAxisIndex: 2, yAxisIndex: 2, data: c.rows.map((r) => Math.round(r.roles.mixed?.writeOpsPerSec ?? 0)), color: PALETTE[3] });
+    legend.push('mixed reads', 'mixed writes');
+  }
+
+  return {
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: FONT },
+    title: [{ text: `etcdlab comparison: ${c.rows.length} runs by ${xName}`, left: 'center', top: 4, textStyle: { fontSize: 15, fontFamily: FONT } }, ...titles],
+    legend: { data: [...new Set(legend)], bottom: 8, textStyle: { fontSize: 11 } },
+    grid: grids,
+    xAxis: [valueX(0), valueX(1), xAxis3, valueX(3)],
+    yAxis: [yAxis(0, 'ops/s'), yAxis(1, 'ms'), yAxis(2, c.axis === 'clients' ? 'p99 ms' : 'ops/s'), yAxis(3, 'ops/s')],
+    series,
+  } as ChartOption;
+}
+
+/** The fitted curve over the compared range, 40 points. */
+function curve(xs: number[], fit: { sigma: number; kappa: number; lambda: number }): [number, number][] {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return Array.from({ length: 41 }, (_, i) => {
+    const n = lo + ((hi - lo) * i) / 40;
+    return [round3(n), Math.round(uslAt(n, fit) * 10) / 10] as [number, number];
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * The throughput knee of a client sweep (pure): the client count after which adding clients buys little
+ * throughput and mostly latency. Kneedle (Satopaa et al.) on the rising part of the curve: client counts
+ * on a log scale (sweeps double them), both axes normalised to [0, 1], the knee is the point farthest
+ * above the straight line from the first point to the peak.
+ */
+
+export interface SweepPoint {
+  clients: number;
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+export interface KneeResult {
+  /** The point with the highest throughput: "latency at best throughput". */
+  best: SweepPoint;
+  /** Absent with fewer than 3 points on the rising part (nothing to bend). */
+  knee?: SweepPoint;
+}
+
+export function findKnee(input: readonly SweepPoint[]): KneeResult | undefined {
+  const points = [...input].filter((p) => p.clients > 0).sort((a, b) => a.clients - b.clients);
+  if (points.length === 0) return undefined;
+  const best = points.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
+  const rising = points.slice(0, points.indexOf(best) + 1);
+  if (rising.length < 3) return { best };
+  const xs = rising.map((p) => Math.log2(p.clients));
+  const ys = rising.map((p) => p.opsPerSec);
+  const [x0, x1] = [xs[0] as number, xs[xs.length - 1] as number];
+  const [y0, y1] = [ys[0] as number, ys[ys.length - 1] as number];
+  if (x1 === x0 || y1 === y0) return { best };
+  let knee: SweepPoint | undefined;
+  let widest = 0;
+  rising.forEach((p, i) => {
+    const gap = ((ys[i] as number) - y0) / (y1 - y0) - ((xs[i] as number) - x0) / (x1 - x0);
+    if (gap > widest) {
+      widest = gap;
+      knee = p;
+    }
+  });
+  return knee ? { best, knee } : { best };
+}

@@ -1,0 +1,148 @@
+import type { ReportModel, ReportPhase } from '../model/types.js';
+import { findKnee, type KneeResult } from './knee.js';
+import { fitUsl, USL_MIN_POINTS, type UslFit } from './usl.js';
+
+export const COMPARE_SCHEMA_VERSION = 1;
+
+/** The four tests of the first seed's benchmark, found in any workload by their op mix and clients. */
+export const ROLES = ['sequentialWrite', 'sequentialRead', 'concurrentWrite', 'mixed'] as const;
+export type Role = (typeof ROLES)[number];
+export const ROLE_LABEL: Record<Role, string> = { sequentialWrite: 'sequential write', sequentialRead: 'sequential read', concurrentWrite: 'concurrent write', mixed: 'mixed' };
+
+export interface RoleFigures {
+  phase: string;
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  /** Mixed only: its reads and writes apart. */
+  readOpsPerSec?: number;
+  writeOpsPerSec?: number;
+}
+
+export interface CompareRow {
+  runId: string;
+  dir: string;
+  members: number;
+  /** Clients of the run's main phase (the phase a client sweep varies). */
+  clients?: number;
+  /** The position on the comparison's axis. */
+  x: number;
+  roles: Partial<Record<Role, RoleFigures>>;
+  /** Write latency: the sequential writes (else the concurrent ones); read latency: the sequential reads (else the mixed gets). */
+  write?: { p50Us: number; p99Us: number };
+  read?: { p50Us: number; p99Us: number };
+  /** The main phase: every op together. */
+  main: RoleFigures;
+  verdict: string;
+  warnings: number;
+  etcdFlags: number;
+}
+
+export interface Scaling {
+  role: Role;
+  fromX: number;
+  toX: number;
+  fromOpsPerSec: number;
+  toOpsPerSec: number;
+  /** to / from. */
+  ratio: number;
+}
+
+export interface CompareModel {
+  schema: 'etcdlab-compare';
+  schemaVersion: number;
+  /** members: cluster sizes differ; clients: the main phase's clients differ; run: neither. */
+  axis: 'members' | 'clients' | 'run';
+  rows: CompareRow[];
+  scaling: Scaling[];
+  usl: { role: Role | 'main'; fit?: UslFit; note: string }[];
+  /** Client sweeps: the knee and the latency at best throughput. */
+  knee?: KneeResult;
+}
+
+export function roleOf(p: ReportPhase): Role | undefined {
+  const ops = Object.keys(p.ops).sort().join(',');
+  const one = (p.clients ?? 1) <= 1;
+  if (ops === 'put') return one ? 'sequentialWrite' : 'concurrentWrite';
+  if (ops === 'get') return one ? 'sequentialRead' : undefined;
+  if (ops === 'get,put') return 'mixed';
+  return undefined;
+}
+
+const figures = (p: ReportPhase): RoleFigures => {
+  const f: RoleFigures = { phase: p.name, opsPerSec: p.all.throughputOpsPerSec, p50Us: p.all.latencyUs.p50, p99Us: p.all.latencyUs.p99 };
+  if (p.ops.get && p.ops.put) {
+    f.readOpsPerSec = p.ops.get.throughputOpsPerSec;
+    f.writeOpsPerSec = p.ops.put.throughputOpsPerSec;
+  }
+  return f;
+};
+
+/** The run's main phase: the one with the most operations (a sweep's workload usually has one). */
+const mainPhase = (m: ReportModel): ReportPhase | undefined => [...m.phases].sort((a, b) => b.all.count - a.all.count)[0];
+
+function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
+  const roles: CompareRow['roles'] = {};
+  for (const p of m.phases) {
+    const r = roleOf(p);
+    if (r && !roles[r]) roles[r] = figures(p);
+  }
+  const mixed = m.phases.find((p) => p.name === roles.mixed?.phase);
+  const lat = (f?: RoleFigures) => (f ? { p50Us: f.p50Us, p99Us: f.p99Us } : undefined);
+  const write = lat(roles.sequentialWrite ?? roles.concurrentWrite);
+  const read = lat(roles.sequentialRead) ?? (mixed?.ops.get ? { p50Us: mixed.ops.get.latencyUs.p50, p99Us: mixed.ops.get.latencyUs.p99 } : undefined);
+  const main = mainPhase(m);
+  return {
+    runId: m.run.runId,
+    dir,
+    members: m.run.cluster.members,
+    ...(main?.clients !== undefined ? { clients: main.clients } : {}),
+    roles,
+    ...(write ? { write } : {}),
+    ...(read ? { read } : {}),
+    main: main ? figures(main) : { phase: '-', opsPerSec: 0, p50Us: 0, p99Us: 0 },
+    verdict: m.verdict.status,
+    warnings: m.warnings.length,
+    etcdFlags: m.etcd.run.reduce((a, w) => a + w.flags.length, 0),
+  };
+}
+
+/**
+ * Compares runs (pure): cluster sizes when the runs' member counts differ (the first seed's table:
+ * sequential write, sequential read, concurrent write, mixed; write and read latency), client counts
+ * when those differ. Scaling from the smallest to the largest, and a USL fit where there are enough points.
+ */
+export function buildComparison(models: readonly { model: ReportModel; dir: string }[]): CompareModel {
+  const base = models.map(({ model, dir }) => row(model, dir));
+  const axis: CompareModel['axis'] = new Set(base.map((r) => r.members)).size > 1 ? 'members' : new Set(base.map((r) => r.clients)).size > 1 ? 'clients' : 'run';
+  const rows: CompareRow[] = base
+    .map((r, i) => ({ ...r, x: axis === 'members' ? r.members : axis === 'clients' ? (r.clients ?? 0) : i + 1 }))
+    .sort((a, b) => a.x - b.x || a.runId.localeCompare(b.runId));
+
+  const scaling: Scaling[] = [];
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (first && last && first !== last)
+    for (const role of ROLES) {
+      const a = first.roles[role];
+      const b = last.roles[role];
+      if (a && b) scaling.push({ role, fromX: first.x, toX: last.x, fromOpsPerSec: a.opsPerSec, toOpsPerSec: b.opsPerSec, ratio: a.opsPerSec > 0 ? b.opsPerSec / a.opsPerSec : 0 });
+    }
+
+  const usl: CompareModel['usl'] = [];
+  const targets: (Role | 'main')[] = axis === 'clients' ? ['main'] : [...ROLES];
+  for (const role of targets) {
+    const pts = rows.map((r) => ({ n: r.x, x: role === 'main' ? r.main.opsPerSec : (r.roles[role]?.opsPerSec ?? NaN) })).filter((p) => !Number.isNaN(p.x));
+    if (pts.length === 0) continue;
+    const distinct = new Set(pts.map((p) => p.n)).size;
+    const fit = axis === 'run' ? undefined : fitUsl(pts);
+    usl.push(fit ? { role, fit, note: `fitted over ${fit.points} runs` } : { role, note: axis === 'run' ? 'no size or client axis to fit over' : `needs ${USL_MIN_POINTS} different ${axis} values or more (${distinct} here)` });
+  }
+
+  const out: CompareModel = { schema: 'etcdlab-compare', schemaVersion: COMPARE_SCHEMA_VERSION, axis, rows, scaling, usl };
+  if (axis === 'clients') {
+    const knee = findKnee(rows.map((r) => ({ clients: r.x, opsPerSec: r.main.opsPerSec, p50Us: r.main.p50Us, p99Us: r.main.p99Us })));
+    if (knee) out.knee = knee;
+  }
+  return out;
+}

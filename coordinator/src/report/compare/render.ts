@@ -1,0 +1,81 @@
+import { ms, rate } from '../../output/format.js';
+import { TOOL_VERSION } from '../../version.js';
+import { type Cell, esc, figure, STYLE, table } from '../render/html-parts.js';
+import { type CompareModel, type CompareRow, ROLE_LABEL, ROLES } from './model.js';
+
+/** The comparison table: the first seed's columns (throughput of the four tests, write and read latency). */
+export function compareTable(c: CompareModel): { head: string[]; rows: string[][]; numeric: boolean[] } {
+  const axis = c.axis === 'members' ? 'members' : c.axis === 'clients' ? 'clients' : 'run';
+  const head = [axis, 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms'];
+  if (c.axis === 'clients') head.splice(2, 0, 'main ops/s', 'main p50 ms', 'main p99 ms');
+  head.push('verdict', 'warnings');
+  const o = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
+  const rows = c.rows.map((r: CompareRow) => {
+    const cells = [String(r.x), r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms)];
+    if (c.axis === 'clients') cells.splice(2, 0, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us));
+    cells.push(r.verdict, String(r.warnings + r.etcdFlags));
+    return cells;
+  });
+  return { head, rows, numeric: head.map((h, i) => i === 0 || /ops\/s|ms$|warnings/.test(h)) };
+}
+
+/** Findings in words: scaling smallest to largest, the USL fits, the knee. */
+export function insights(c: CompareModel): string[] {
+  const unit = c.axis === 'members' ? 'members' : 'clients';
+  const out: string[] = [];
+  for (const s of c.scaling) out.push(`${ROLE_LABEL[s.role]}: ${rate(s.fromOpsPerSec)} ops/s with ${s.fromX} ${unit} -> ${rate(s.toOpsPerSec)} ops/s with ${s.toX} (${s.ratio.toFixed(2)}x)`);
+  const first = c.rows[0];
+  const last = c.rows[c.rows.length - 1];
+  if (first && last && first !== last && first.write && last.write) out.push(`write p99: ${ms(first.write.p99Us)} ms -> ${ms(last.write.p99Us)} ms`);
+  if (first && last && first !== last && first.read && last.read) out.push(`read p99: ${ms(first.read.p99Us)} ms -> ${ms(last.read.p99Us)} ms`);
+  for (const u of c.usl) {
+    const label = u.role === 'main' ? 'all ops' : ROLE_LABEL[u.role];
+    if (!u.fit) out.push(`USL fit (${label}): ${u.note}`);
+    else {
+      const f = u.fit;
+      const peak = f.peakN !== undefined ? `; throughput peaks near ${f.peakN.toFixed(1)} ${unit} at ${rate(f.peakX ?? 0)} ops/s` : '; no retrograde region (kappa = 0)';
+      out.push(`USL fit (${label}): sigma ${f.sigma.toFixed(4)}, kappa ${f.kappa.toExponential(2)}, lambda ${rate(f.lambda)} ops/s, R² ${f.r2.toFixed(3)}${peak}`);
+    }
+  }
+  if (c.knee) {
+    const b = c.knee.best;
+    out.push(`best throughput: ${rate(b.opsPerSec)} ops/s with ${b.clients} clients, p50 ${ms(b.p50Us)} ms, p99 ${ms(b.p99Us)} ms`);
+    out.push(c.knee.knee ? `throughput knee: ${c.knee.knee.clients} clients (${rate(c.knee.knee.opsPerSec)} ops/s, p99 ${ms(c.knee.knee.p99Us)} ms): past it, more clients mostly add latency` : 'throughput knee: needs 3 client counts or more up to the best throughput');
+  }
+  return out;
+}
+
+export function renderCompareMarkdown(c: CompareModel): string {
+  const t = compareTable(c);
+  const sep = t.head.map((_h, i) => (t.numeric[i] ? '---:' : '---'));
+  const lines = [`## etcdlab comparison: ${c.rows.length} runs by ${c.axis}`, '', ...[t.head, sep, ...t.rows].map((r) => `| ${r.join(' | ')} |`), ''];
+  for (const i of insights(c)) lines.push(`- ${i}`);
+  lines.push('', 'Charts: `compare.html`, `compare.png`.');
+  return lines.join('\n') + '\n';
+}
+
+export function renderCompareHtml(c: CompareModel, chartSvg: string): string {
+  const t = compareTable(c);
+  const rows = t.rows.map((r) => r.map((v, i) => (t.head[i] === 'verdict' && v === 'FAIL' ? ({ text: v, cls: 'bad' } as Cell) : v)));
+  const roles = ROLES.filter((role) => c.rows.some((r) => r.roles[role]));
+  const phases = roles.map((role) => `${ROLE_LABEL[role]}: phase ${[...new Set(c.rows.map((r) => r.roles[role]?.phase).filter(Boolean))].join(', ')}`);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>etcdlab comparison</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>etcdlab comparison: ${esc(c.rows.length)} runs by ${esc(c.axis)}</h1>
+<p class="meta">${phases.map(esc).join('<br>')}</p></header>
+<section id="compare-table">${table(t.head, rows, { numeric: t.numeric, id: 'compare' })}</section>
+<section id="insights"><h2>What changed</h2><ul>${insights(c).map((i) => `<li>${esc(i)}</li>`).join('')}</ul></section>
+<section id="charts"><h2>Charts</h2>${figure('comparison', chartSvg)}</section>
+<section id="runs"><h2>Runs</h2><ul>${c.rows.map((r) => `<li><code>${esc(r.dir)}</code>: report in <code>report/index.html</code></li>`).join('')}</ul></section>
+<footer>etcdlab ${esc(TOOL_VERSION)}; rebuilt from the results folders with <code>etcdlab compare</code>.</footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,15 @@
+export { readRun } from './raw/read-run.js';
+export { mergeRuns, mergedRunId } from './raw/merge.js';
+export { writeRun } from './raw/write-run.js';
+export { parseHlog, type HlogEntry, type HlogFile } from './raw/hlog.js';
+export type { HostCheck, HostSample, MergeMode, RawInterval, RawPhase, RawRun } from './raw/types.js';
+export { buildReport } from './model/build.js';
+export { toRunSummary } from './model/summary.js';
+export * from './model/types.js';
+export { ETCD_THRESHOLDS } from './model/etcd-health.js';
+export { TRUST_BOUNDS } from './model/warnings.js';
+export { HOST_BOUNDS } from './model/hosts.js';
+export { checkPerfRules, evaluateRule, evaluateRules, METRIC_READERS, type ReportRule } from './rules/evaluate.js';
+export { rulesFromWorkload } from './rules/read.js';
+export { renderDocuments, writeReport, type WrittenReport } from './write-report.js';
+export { keyTableRows, KEY_HEAD } from './render/key-table.js';

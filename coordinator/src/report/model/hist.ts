@@ -1,0 +1,113 @@
+import { type Histogram, newMergeHistogram } from '@etcdlab/common';
+import * as hdr from 'hdr-histogram-js';
+import type { LatencyStatsUs, OpStats, PercentilePoint } from './types.js';
+
+/**
+ * Histogram helpers for the report. Interval histograms are decoded at their own (small) size and added
+ * to 64-bit accumulators of the standard range: adding walks only the decoded one's buckets, so a long
+ * run's thousands of intervals stay cheap. The sums are bucket-for-bucket the same as the run's.
+ */
+export function decodeInterval(base64: string): Histogram {
+  return hdr.decodeFromCompressedBase64(base64, 64, false);
+}
+
+/** A running sum of one op's intervals: histogram, count, errors by code. */
+export class OpAccumulator {
+  readonly histogram = newMergeHistogram();
+  count = 0;
+  readonly errorsByCode: Record<string, number> = {};
+
+  add(decoded: Histogram | undefined, count: number, errors: Record<string, number>): void {
+    if (decoded && decoded.totalCount > 0) this.histogram.add(decoded);
+    this.count += count;
+    for (const [code, n] of Object.entries(errors)) this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + n;
+  }
+
+  addAcc(other: OpAccumulator): void {
+    this.add(other.histogram, other.count, other.errorsByCode);
+  }
+
+  get errors(): number {
+    return Object.values(this.errorsByCode).reduce((a, b) => a + b, 0);
+  }
+}
+
+interface Internals {
+  countsArrayLength: number;
+  getCountAtIndex(i: number): number;
+  valueFromIndex(i: number): number;
+  countsArrayIndex(v: number): number;
+  lowestEquivalentValue(v: number): number;
+  highestEquivalentValue(v: number): number;
+  medianEquivalentValue(v: number): number;
+}
+
+/** HdrHistogram's rounding of a percentile's count (its getValueAtPercentile, ulp included). */
+const countAt = (percentile: number, total: number): number => {
+  const fp = (Math.min(percentile, 100) / 100) * total;
+  return Math.max(Math.ceil(fp - 2 ** (Math.floor(Math.log2(fp)) - 52)), 1);
+};
+
+/**
+ * Percentiles, mean and standard deviation in one walk over the buckets up to the maximum: the same
+ * numbers as getValueAtPercentile / mean / stdDeviation (same arithmetic, same order), without walking
+ * the whole 64-bit counts array once per figure for each of a long run's thousands of intervals.
+ */
+export function latencyStats(h: Histogram): LatencyStatsUs {
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, min: 0, mean: 0, stddev: 0 };
+  const x = h as unknown as Internals;
+  const total = h.totalCount;
+  const last = Math.min(x.countsArrayIndex(h.maxValue), x.countsArrayLength - 1);
+  const wanted = [50, 90, 99, 99.9].map((p) => countAt(p, total));
+  const found: number[] = [];
+  let cum = 0;
+  let sum = 0;
+  for (let i = 0; i <= last; i++) {
+    const c = x.getCountAtIndex(i);
+    if (c === 0) continue;
+    const v = x.valueFromIndex(i);
+    cum += c;
+    sum += x.medianEquivalentValue(x.highestEquivalentValue(v)) * c;
+    while (found.length < wanted.length && cum >= (wanted[found.length] as number)) found.push(x.highestEquivalentValue(v));
+  }
+  const mean = sum / total;
+  let dev = 0;
+  for (let i = 0; i <= last; i++) {
+    const c = x.getCountAtIndex(i);
+    if (c === 0) continue;
+    const d = x.medianEquivalentValue(x.highestEquivalentValue(x.valueFromIndex(i))) - mean;
+    dev += d * d * c;
+  }
+  return { p50: found[0] ?? 0, p90: found[1] ?? 0, p99: found[2] ?? 0, p999: found[3] ?? 0, max: h.maxValue, min: h.minNonZeroValue, mean: Math.round(mean), stddev: Math.round(Math.sqrt(dev / total)) };
+}
+
+const sortedCodes = (e: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)));
+
+export function opStats(acc: OpAccumulator, seconds: number): OpStats {
+  const errors = acc.errors;
+  return {
+    count: acc.count,
+    errors,
+    errorsByCode: sortedCodes(acc.errorsByCode),
+    errorRate: acc.count + errors > 0 ? errors / (acc.count + errors) : 0,
+    throughputOpsPerSec: seconds > 0 ? acc.count / seconds : 0,
+    latencyUs: latencyStats(acc.histogram),
+  };
+}
+
+/**
+ * HdrHistogram's own percentile distribution (5 ticks per half distance), values in microseconds: the
+ * points of the log-scale percentile chart and of the percentile CSV files.
+ */
+export function percentileDistribution(h: Histogram): PercentilePoint[] {
+  if (h.totalCount === 0) return [];
+  // The Histogram type only declares the text form; the JS implementation also writes CSV.
+  const csv = (h as unknown as { outputPercentileDistribution(ticks: number, scale: number, csv: boolean): string }).outputPercentileDistribution(5, 1, true);
+  const out: PercentilePoint[] = [];
+  for (const line of csv.split('\n').slice(1)) {
+    const [value, percentile, total] = line.split(',');
+    if (value === undefined || percentile === undefined || total === undefined) continue;
+    out.push({ percentile: Math.round(Number(percentile) * 1e10) / 1e8, valueUs: Math.round(Number(value)), totalCount: Number(total) });
+  }
+  return out;
+}

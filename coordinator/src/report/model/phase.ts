@@ -1,0 +1,124 @@
+import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
+import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
+import type { AgentStats, ErrorPoint, ReportPhase, TimelinePoint } from './types.js';
+
+/** The phase as the workload defined it (manifest), for clients and the open-loop rate. */
+function specOf(raw: RawRun, name: string): { clients?: number; rate?: number } {
+  const spec = raw.workload.phases.find((p) => p.name === name);
+  const out: { clients?: number; rate?: number } = {};
+  if (typeof spec?.clients === 'number') out.clients = spec.clients;
+  if (typeof spec?.rate === 'number') out.rate = spec.rate;
+  return out;
+}
+
+/** `coveredSec`: the part of the interval inside the phase (the last one is usually cut short). */
+function timelinePoint(offsetSec: number, acc: OpAccumulator, coveredSec: number): TimelinePoint {
+  const l = latencyStats(acc.histogram);
+  return { offsetSec, count: acc.count, errors: acc.errors, opsPerSec: coveredSec > 0 ? acc.count / coveredSec : 0, p50Us: l.p50, p99Us: l.p99, p999Us: l.p999, maxUs: l.max };
+}
+
+const getOr = <K, V>(m: Map<K, V>, k: K, make: () => V): V => {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+};
+
+/**
+ * One phase's figures from its raw intervals: totals per op and for all ops, a timeline per interval
+ * (merged over agents, keyed by the interval's position from the phase start, never by arrival), the
+ * percentile distribution, errors by op and code over time, and a per-agent breakdown.
+ */
+export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly RawInterval[]): Omit<ReportPhase, 'etcd'> {
+  const intervalSec = raw.intervalMs / 1000;
+  const seconds = phase.durationMs / 1000;
+  const totals = new Map<string, OpAccumulator>();
+  const perAgent = new Map<string, OpAccumulator>();
+  const cpuUs = new Map<string, number>();
+  const timeline: Record<string, TimelinePoint[]> = { all: [] };
+  const errorsOverTime: ErrorPoint[] = [];
+  let lateStarts = 0;
+
+  // Intervals arrive sorted by start; those with the same position form one merged interval.
+  const slotOf = (i: RawInterval) => Math.round((i.startMs - phase.startedAtMs) / raw.intervalMs);
+  let k = 0;
+  while (k < intervals.length) {
+    const slot = slotOf(intervals[k] as RawInterval);
+    const ops = new Map<string, OpAccumulator>();
+    const all = new OpAccumulator();
+    let warmup = false;
+    for (; k < intervals.length && slotOf(intervals[k] as RawInterval) === slot; k++) {
+      const i = intervals[k] as RawInterval;
+      // Warm-up intervals show on the timeline only: they are not part of the phase's results.
+      warmup ||= i.warmup === true;
+      if (!i.warmup) {
+        lateStarts += i.lateStarts;
+        cpuUs.set(i.agentId, (cpuUs.get(i.agentId) ?? 0) + i.cpuUs);
+      }
+      const agentAcc = i.warmup ? undefined : getOr(perAgent, i.agentId, () => new OpAccumulator());
+      for (const op of i.ops) {
+        const decoded = op.count > 0 ? decodeInterval(op.histogram) : undefined;
+        getOr(ops, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors);
+        all.add(decoded, op.count, op.errors);
+        if (i.warmup) continue;
+        getOr(totals, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors);
+        agentAcc?.add(decoded, op.count, op.errors);
+      }
+    }
+    const offsetSec = (slot * raw.intervalMs) / 1000;
+    const covered = Math.min(intervalSec, Math.max(0, seconds - offsetSec)) || intervalSec;
+    const point = (acc: OpAccumulator) => ({ ...timelinePoint(offsetSec, acc, covered), ...(warmup ? { warmup: true as const } : {}) });
+    timeline.all?.push(point(all));
+    for (const [op, acc] of [...ops].sort(([a], [b]) => a.localeCompare(b))) {
+      (timeline[op] ??= []).push(point(acc));
+      for (const [code, count] of Object.entries(acc.errorsByCode).sort(([a], [b]) => a.localeCompare(b))) if (count > 0) errorsOverTime.push({ offsetSec, op, code, count, ...(warmup ? { warmup: true as const } : {}) });
+    }
+  }
+
+  const allTotal = new OpAccumulator();
+  const opsOut: ReportPhase['ops'] = {};
+  const percentiles: ReportPhase['percentiles'] = {};
+  for (const [op, acc] of [...totals].sort(([a], [b]) => a.localeCompare(b))) {
+    opsOut[op] = opStats(acc, seconds);
+    percentiles[op] = percentileDistribution(acc.histogram);
+    allTotal.addAcc(acc);
+  }
+  percentiles.all = percentileDistribution(allTotal.histogram);
+
+  // Every agent the run planned for the phase, plus any that reported without being planned.
+  const agentIds = [...new Set([...phase.agents.map((a) => a.agentId), ...perAgent.keys()])].sort();
+  const agents: AgentStats[] = agentIds.map((agentId) => {
+    const acc = perAgent.get(agentId) ?? new OpAccumulator();
+    const timing = phase.agents.find((a) => a.agentId === agentId);
+    const host = raw.agents.find((a) => a.agentId === agentId)?.host;
+    const l = latencyStats(acc.histogram);
+    return {
+      agentId,
+      ...(host ? { host } : {}),
+      clients: timing?.clients ?? 0,
+      count: acc.count,
+      errors: acc.errors,
+      opsPerSec: seconds > 0 ? acc.count / seconds : 0,
+      p50Us: l.p50,
+      p99Us: l.p99,
+      cpuCores: phase.durationMs > 0 ? (cpuUs.get(agentId) ?? 0) / 1000 / phase.durationMs : 0,
+      startSkewMs: timing?.startSkewMs ?? 0,
+      endedBy: timing?.endedBy ?? 'unknown',
+    };
+  });
+
+  const spec = specOf(raw, phase.name);
+  return {
+    name: phase.name,
+    startedAtMs: phase.startedAtMs,
+    durationMs: phase.durationMs,
+    ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
+    ...(spec.rate !== undefined ? { rateOpsPerSec: spec.rate } : {}),
+    lateStarts,
+    ops: opsOut,
+    all: opStats(allTotal, seconds),
+    timeline,
+    percentiles,
+    errorsOverTime,
+    agents,
+  };
+}

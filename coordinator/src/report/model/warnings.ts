@@ -1,0 +1,42 @@
+import type { RawRun } from '../raw/types.js';
+import type { EtcdWindow, HostHealth, ReportPhase, TrustWarning } from './types.js';
+
+/** Bounds past which a figure makes the results doubtful (docs/reports.md). */
+export const TRUST_BOUNDS = {
+  /** An agent above this share of one core may have been the limit, not etcd (same bound as the run's). */
+  agentCpuCores: 0.9,
+  /** How late an agent may start a phase, and how uncertain its clock offset may be (half the sync round trip). */
+  clockSkewMs: 10,
+} as const;
+
+/**
+ * Reasons not to trust a result as it stands: a CPU-bound or lost agent, clock skew past the bound, a
+ * host with steal or a noisy neighbour, an integrity mismatch, a run cut short, an etcd member whose
+ * metrics could not be read. Recomputed from the folder; the run's own notes are kept when they say more.
+ */
+export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdRun: readonly EtcdWindow[], hosts: readonly HostHealth[]): TrustWarning[] {
+  const out: TrustWarning[] = [];
+  const b = TRUST_BOUNDS;
+  if (raw.status === 'aborted' || raw.status === 'failed') out.push({ kind: 'run-incomplete', message: `the run ${raw.status === 'aborted' ? 'was interrupted' : 'failed'}: only the phases measured until then are shown` });
+  if (!raw.integrity.ok) for (const m of raw.integrity.mismatches) out.push({ kind: 'integrity', message: `agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}; these results must not be trusted` });
+
+  for (const p of phases)
+    for (const a of p.agents) {
+      if (a.cpuCores > b.agentCpuCores) out.push({ kind: 'agent-cpu-bound', message: `agent ${a.agentId} used ${a.cpuCores.toFixed(2)} CPU cores in phase ${p.name}: the load generator, not etcd, may have limited throughput` });
+      if (a.endedBy === 'lost') out.push({ kind: 'agent-lost', message: `agent ${a.agentId} was lost during phase ${p.name}; its results up to then are kept` });
+      if (Math.abs(a.startSkewMs) > b.clockSkewMs) out.push({ kind: 'clock-skew', message: `agent ${a.agentId} started phase ${p.name} ${a.startSkewMs.toFixed(1)} ms off the synchronized start (bound ${b.clockSkewMs} ms)` });
+    }
+  for (const a of raw.agents)
+    if (a.clock && a.clock.rttMs / 2 > b.clockSkewMs) out.push({ kind: 'clock-skew', message: `agent ${a.agentId}'s clock offset is known only to ±${(a.clock.rttMs / 2).toFixed(1)} ms (bound ${b.clockSkewMs} ms)` });
+
+  for (const h of hosts)
+    for (const f of h.flags) if (f.level === 'bad') out.push({ kind: f.metric === 'steal' ? 'host-steal' : 'noisy-neighbour', message: f.message });
+  for (const w of etcdRun) if (w.failedScrapes > 0) out.push({ kind: 'etcd-unreachable', message: `${w.member}: ${w.failedScrapes} scrape(s) of /metrics failed: the member may have been unreachable` });
+
+  // The run's own notes: CPU and loss are recomputed above; what only the run knew (agent faults) is kept.
+  for (const w of raw.runWarnings) {
+    if (/CPU cores in phase/.test(w) || /was lost during phase/.test(w)) continue;
+    out.push({ kind: w.startsWith('results folder:') ? 'results-folder' : 'agent-fault', message: w });
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import type { IntegrityMismatch } from '@etcdlab/common';
+import type { MetricsSample } from '../../metrics/index.js';
+
+/**
+ * A results folder read back into memory: the raw measurements, nothing derived. Every figure of a
+ * report is computed from this (report/model), and a merge of several runs is again one of these.
+ */
+
+export interface RawOpInterval {
+  op: string;
+  /** Successful operations (equals the histogram's total count). */
+  count: number;
+  errors: Record<string, number>;
+  /** The interval's latency histogram, HdrHistogram V2 base64, exactly as in the .hlog ('' when count is 0 and none was written). */
+  histogram: string;
+}
+
+/** One agent's report for one interval: agents/<id>.intervals.jsonl joined with agents/<id>.hlog. */
+export interface RawInterval {
+  agentId: string;
+  seq: number;
+  phase: string;
+  /** Coordinator clock, ms since the epoch. */
+  startMs: number;
+  lengthMs: number;
+  cpuUs: number;
+  lateStarts: number;
+  /** A warm-up interval: kept in the raw logs and shown on the timeline, left out of the phase's results. */
+  warmup?: boolean;
+  ops: RawOpInterval[];
+}
+
+export interface RawAgentPhase {
+  agentId: string;
+  clients: number;
+  startSkewMs: number;
+  elapsedMs: number;
+  endedBy: string;
+}
+
+/** A phase's timing as the run recorded it (summary.json), or as inferred from the intervals. */
+export interface RawPhase {
+  name: string;
+  startedAtMs: number;
+  durationMs: number;
+  agents: RawAgentPhase[];
+}
+
+export interface RawAgent {
+  agentId: string;
+  host?: string;
+  pid?: number;
+  clock?: { offsetMs: number; rttMs: number };
+}
+
+/** One sample of a host's health (hosts/<host>.jsonl), when an agent or monitor provides them. */
+export interface HostSample {
+  /** Coordinator clock, ms since the epoch. */
+  t: number;
+  host: string;
+  /** Busy CPU (all cores, 0..100). */
+  cpuPct?: number;
+  /** CPU time stolen by the hypervisor (0..100). */
+  stealPct?: number;
+  iowaitPct?: number;
+  load1?: number;
+  /** The busiest processes; `foreign` = not etcd and not etcdlab. */
+  top?: { name: string; pid?: number; cpuPct: number; foreign?: boolean }[];
+}
+
+/** A host check before the run (the manifest's hosts check), reduced to what the report uses. */
+export interface HostCheck {
+  host: string;
+  role?: string;
+  stealPct?: number;
+  load1?: number;
+  cpus?: number;
+  /** The busiest processes that are neither etcd nor etcdlab. */
+  topForeign: { name: string; cpuPct: number }[];
+  /** Problems the check itself reported, in words. */
+  problems: string[];
+}
+
+export interface RawRun {
+  dir: string;
+  runId: string;
+  /** The run's base time (manifest createdAt): .hlog time stamps count from it. */
+  baseTimeMs: number;
+  finishedAt?: string;
+  status: 'completed' | 'aborted' | 'failed' | 'unknown';
+  intervalMs: number;
+  cluster: { provider: string; members: number; endpoints: string[]; etcdVersion?: string };
+  workload: { name: string; source: string; quick: boolean; phases: Record<string, unknown>[]; rules?: unknown };
+  agents: RawAgent[];
+  phases: RawPhase[];
+  intervals: RawInterval[];
+  integrity: { ok: boolean; mismatches: IntegrityMismatch[] };
+  /** Warnings the run itself recorded (summary.json), e.g. an agent fault. */
+  runWarnings: string[];
+  metrics: MetricsSample[];
+  hostSamples: HostSample[];
+  hostChecks: HostCheck[];
+  /** Set on a merged run: the runs it was made from. */
+  mergedFrom?: { runId: string; dir: string; mode: MergeMode }[];
+  /** The manifest as written, for what the report does not interpret. */
+  manifest: Record<string, unknown>;
+}
+
+/** parallel: the runs drove the cluster at the same time; sequential: one after another (repeats). */
+export type MergeMode = 'parallel' | 'sequential';

@@ -1,0 +1,51 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '@etcdlab/common';
+import { buildReport } from './model/build.js';
+import { toRunSummary } from './model/summary.js';
+import type { ReportModel } from './model/types.js';
+import { readRun } from './raw/read-run.js';
+import type { RawRun } from './raw/types.js';
+import { renderChurnCsv } from './render/churn-csv.js';
+import { percentileCsvs } from './render/csv.js';
+import { renderHtml } from './render/html.js';
+import { renderMarkdown } from './render/markdown.js';
+
+export interface WrittenReport {
+  model: ReportModel;
+  /** The run's summary recomputed from the raw data (the terminal table). */
+  summary: RunSummary;
+  dir: string;
+  files: string[];
+}
+
+/** Every document of a report as file name -> contents (pure but for the chart rendering). */
+export function renderDocuments(raw: RawRun, model: ReportModel, onProgress?: (m: string) => void): Map<string, string> {
+  const docs = new Map<string, string>();
+  docs.set('index.html', renderHtml(model, onProgress ? { onProgress } : {}));
+  docs.set('summary.md', renderMarkdown(model));
+  docs.set('report.json', JSON.stringify(model, null, 2) + '\n');
+  docs.set('churn_results.csv', renderChurnCsv(raw));
+  for (const c of percentileCsvs(model)) docs.set(join('csv', c.name), c.text);
+  return docs;
+}
+
+/**
+ * Rebuilds every document of a results folder from its raw data into <dir>/report/: index.html,
+ * summary.md, report.json, churn_results.csv and csv/percentiles_<phase>_<op>.csv. The folder's own files
+ * are only read. Old documents are replaced, so the report always matches the data.
+ */
+export function writeReport(dir: string, opts: { onProgress?: (m: string) => void; raw?: RawRun } = {}): WrittenReport {
+  const raw = opts.raw ?? readRun(dir);
+  opts.onProgress?.(`computing figures from ${raw.intervals.length} interval report(s) and ${raw.metrics.length} metrics sample(s)`);
+  const model = buildReport(raw);
+  const docs = renderDocuments(raw, model, opts.onProgress ? (m) => opts.onProgress?.(`rendering charts: ${m}`) : undefined);
+  const out = join(raw.dir, 'report');
+  rmSync(join(out, 'csv'), { recursive: true, force: true });
+  mkdirSync(join(out, 'csv'), { recursive: true });
+  for (const [name, text] of docs) writeFileSync(join(out, name), text);
+  const files = [...docs.keys()].sort();
+  // Nothing else is left in the folder: a file from an older layout would look current.
+  for (const f of readdirSync(out)) if (f !== 'csv' && !docs.has(f)) rmSync(join(out, f), { recursive: true, force: true });
+  return { model, summary: toRunSummary(raw, model), dir: out, files: files.map((f) => join(out, f)) };
+}

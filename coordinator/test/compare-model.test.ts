@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonChart } from '../src/report/compare/charts.js';
+import { buildComparison, roleOf } from '../src/report/compare/model.js';
+import { compareTable, insights, renderCompareHtml, renderCompareMarkdown } from '../src/report/compare/render.js';
+import { COMPARE_CHART, svgToPng } from '../src/report/compare/write.js';
+import { renderChartSvg } from '../src/report/charts/ssr.js';
+import type { OpStats, ReportModel, ReportPhase } from '../src/report/index.js';
+
+const op = (ops: number, p50: number, p99: number): OpStats => ({ count: Math.round(ops * 10), errors: 0, errorsByCode: {}, errorRate: 0, throughputOpsPerSec: ops, latencyUs: { p50, p90: p50 * 2, p99, p999: p99 * 2, max: p99 * 3, min: 100, mean: p50, stddev: p50 / 2 } });
+const phase = (name: string, clients: number, ops: Record<string, OpStats>): ReportPhase => {
+  const total = Object.values(ops).reduce((a, o) => a + o.throughputOpsPerSec, 0);
+  const first = Object.values(ops)[0] as OpStats;
+  return { name, startedAtMs: 0, durationMs: 10_000, clients, lateStarts: 0, ops, all: op(total, first.latencyUs.p50, first.latencyUs.p99), timeline: {}, percentiles: {}, errorsOverTime: [], agents: [], etcd: [] };
+};
+const model = (runId: string, members: number, phases: ReportPhase[]): ReportModel => ({
+  schema: 'etcdlab-report',
+  schemaVersion: 1,
+  run: { runId, workload: { name: 'suite', source: 'suite.yaml', quick: true }, cluster: { provider: 'local', members, endpoints: [] }, agents: 2, startedAt: '2027-01-01T00:00:00.000Z', status: 'completed', intervalMs: 1000 },
+  phases,
+  verdict: { status: 'NONE', results: [], problems: [] },
+  warnings: [],
+  integrity: { ok: true, mismatches: [] },
+  etcd: { thresholds: { fsyncP99Ms: 10, commitP99Ms: 25 }, run: [], timeline: {} },
+  hosts: [],
+});
+/** The standard suite on a cluster of `n` members: writes get slower as the cluster grows. */
+const suite = (n: number) =>
+  model(`run-${n}`, n, [
+    phase('sequential-writes', 1, { put: op(900 / (1 + 0.2 * (n - 1)), 1000 + 150 * n, 3000 + 400 * n) }),
+    phase('sequential-reads', 1, { get: op(1500 - 20 * n, 600 + 50 * n, 1500 + 100 * n) }),
+    phase('concurrent-writes', 10, { put: op(2500 / (1 + 0.1 * (n - 1)), 3000, 9000) }),
+    phase('mixed', 10, { get: op(2100 - 50 * n, 2000, 8000), put: op(900 - 30 * n, 2500, 9000) }),
+  ]);
+
+describe('comparing runs', () => {
+  it("recognises the first seed's four tests by their op mix and clients", () => {
+    expect(suite(1).phases.map(roleOf)).toEqual(['sequentialWrite', 'sequentialRead', 'concurrentWrite', 'mixed']);
+    expect(roleOf(phase('x', 4, { get: op(1, 1, 1) }))).toBeUndefined();
+  });
+
+  it('compares cluster sizes: the table, scaling smallest to largest, a USL fit over 1, 3, 5, 7', () => {
+    const c = buildComparison([7, 1, 5, 3].map((n) => ({ model: suite(n), dir: `/r/run-${n}` })));
+    expect(c.axis).toBe('members');
+    expect(c.rows.map((r) => r.x)).toEqual([1, 3, 5, 7]);
+    const t = compareTable(c);
+    expect(t.head).toEqual(['members', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings']);
+    expect(t.rows[0]).toEqual(['1', 'run-1', '900', '1,480', '2,500', '2,920', '1.15', '3.40', '0.650', '1.60', 'NONE', '0']);
+    const seq = c.scaling.find((s) => s.role === 'sequentialWrite');
+    expect(seq?.ratio).toBeCloseTo(900 / 2.2 / 900, 9);
+    expect(c.usl.map((u) => [u.role, u.fit !== undefined])).toEqual([
+      ['sequentialWrite', true],
+      ['sequentialRead', true],
+      ['concurrentWrite', true],
+      ['mixed', true],
+    ]);
+    // Sequential writes do not grow with members at all: the law calls that full contention (sigma near 1).
+    const fit = c.usl[0]?.fit;
+    expect(fit?.sigma).toBeGreaterThan(0.9);
+    expect(fit?.r2).toBeGreaterThan(0.95);
+    const words = insights(c);
+    expect(words[0]).toBe('sequential write: 900 ops/s with 1 members -> 409 ops/s with 7 (0.45x)');
+    expect(words.some((w) => /^USL fit \(sequential write\): sigma 0\.9\d{3}, kappa /.test(w))).toBe(true);
+  });
+
+  it('says why there is no fit with two sizes', () => {
+    const c = buildComparison([1, 3].map((n) => ({ model: suite(n), dir: `/r/${n}` })));
+    expect(c.usl[0]).toEqual({ role: 'sequentialWrite', note: 'needs 4 different members values or more (2 here)' });
+    expect(renderCompareMarkdown(c)).toContain('USL fit (sequential write): needs 4 different members values or more (2 here)');
+  });
+
+  it('compares client counts: the knee and the latency at best throughput', () => {
+    const tput = [500, 980, 1900, 3300, 3900, 4050];
+    const c = buildComparison([1, 2, 4, 8, 16, 32].map((clients, i) => ({ model: model(`c-${clients}`, 3, [phase('writes', clients, { put: op(tput[i] as number, 1000 * (i + 1), 3000 * (i + 1)) })]), dir: `/r/c${clients}` })));
+    expect(c.axis).toBe('clients');
+    expect(c.knee?.best.clients).toBe(32);
+    expect(c.knee?.knee?.clients).toBe(8);
+    expect(insights(c)).toContain('best throughput: 4,050 ops/s with 32 clients, p50 6.00 ms, p99 18.0 ms');
+    expect(insights(c)).toContain('throughput knee: 8 clients (3,300 ops/s, p99 12.0 ms): past it, more clients mostly add latency');
+    expect(c.usl[0]?.role).toBe('main');
+    expect(c.usl[0]?.fit).toBeDefined();
+  });
+
+  it('renders the charts to SVG and PNG, and the HTML around them', () => {
+    const c = buildComparison([1, 3, 5, 7].map((n) => ({ model: suite(n), dir: `/r/run-${n}` })));
+    const svg = renderChartSvg(comparisonChart(c), COMPARE_CHART, 'cmp');
+    expect(svg.match(/<path /g)?.length).toBeGreaterThan(50);
+    const png = svgToPng(svg);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(COMPARE_CHART.width * 2);
+    expect(png.readUInt32BE(20)).toBe(COMPARE_CHART.height * 2);
+    const html = renderCompareHtml(c, svg);
+    expect(html).not.toMatch(/<script|(src|href)\s*=\s*["']?(https?:|\/\/)/i);
+    expect(html).toContain('<figure class="chart" data-chart="comparison"><svg');
+  });
+});

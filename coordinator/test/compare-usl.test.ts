@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findKnee } from '../src/report/compare/knee.js';
+import { fitUsl, USL_MIN_POINTS, uslAt } from '../src/report/compare/usl.js';
+
+describe('Universal Scalability Law fit', () => {
+  it('recovers the parameters of points made from the law', () => {
+    const truth = { sigma: 0.05, kappa: 0.002, lambda: 1000 };
+    const points = [1, 2, 4, 8, 16, 32, 64].map((n) => ({ n, x: uslAt(n, truth) }));
+    const fit = fitUsl(points);
+    expect(fit?.sigma).toBeCloseTo(0.05, 4);
+    expect(fit?.kappa).toBeCloseTo(0.002, 6);
+    expect(fit?.lambda).toBeCloseTo(1000, 2);
+    expect(fit?.r2).toBeCloseTo(1, 9);
+    // Peak at sqrt((1 - sigma) / kappa).
+    expect(fit?.peakN).toBeCloseTo(Math.sqrt(0.95 / 0.002), 2);
+  });
+
+  it('fits the shrinking throughput of growing clusters (contention, no gain per member)', () => {
+    // Writes over 1, 3, 5, 7 members: every member added costs.
+    const points = [
+      { n: 1, x: 850 },
+      { n: 3, x: 610 },
+      { n: 5, x: 520 },
+      { n: 7, x: 430 },
+    ];
+    const fit = fitUsl(points);
+    expect(fit).toBeDefined();
+    expect(fit?.sigma).toBeGreaterThan(0.3);
+    for (const p of points) expect(Math.abs(uslAt(p.n, fit as NonNullable<typeof fit>) - p.x) / p.x).toBeLessThan(0.08);
+  });
+
+  it('gets close on noisy measurements and never returns parameters out of range (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.01, noNaN: true }), fc.double({ min: 10, max: 1e5, noNaN: true }), fc.array(fc.double({ min: -0.02, max: 0.02, noNaN: true }), { minLength: 6, maxLength: 6 }), (sigma, kappa, lambda, noise) => {
+        const ns = [1, 2, 4, 8, 16, 32];
+        const points = ns.map((n, i) => ({ n, x: uslAt(n, { sigma, kappa, lambda }) * (1 + (noise[i] as number)) }));
+        const fit = fitUsl(points);
+        expect(fit).toBeDefined();
+        const f = fit as NonNullable<typeof fit>;
+        expect(f.sigma).toBeGreaterThanOrEqual(0);
+        expect(f.sigma).toBeLessThanOrEqual(1);
+        expect(f.kappa).toBeGreaterThanOrEqual(0);
+        // The fitted curve is within a few per cent of every measured point.
+        for (const p of points) expect(Math.abs(uslAt(p.n, f) - p.x) / p.x).toBeLessThan(0.06);
+      }),
+      { numRuns: 30 },
+    );
+  }, 60_000);
+
+  it('needs enough different sizes, and gives the same fit every time', () => {
+    expect(USL_MIN_POINTS).toBe(4);
+    expect(fitUsl([{ n: 1, x: 1 }, { n: 3, x: 2 }, { n: 5, x: 3 }])).toBeUndefined();
+    expect(fitUsl([{ n: 1, x: 1 }, { n: 1, x: 2 }, { n: 3, x: 3 }, { n: 3, x: 3 }, { n: 5, x: 3 }])).toBeUndefined();
+    expect(fitUsl([1, 2, 3, 4].map((n) => ({ n, x: 0 })))).toBeUndefined();
+    const pts = [1, 3, 5, 7].map((n) => ({ n, x: 100 * n ** 0.5 }));
+    expect(fitUsl(pts)).toEqual(fitUsl(pts));
+  });
+});
+
+describe('throughput knee of a client sweep', () => {
+  const p = (clients: number, opsPerSec: number, p99Us = clients * 100) => ({ clients, opsPerSec, p50Us: p99Us / 4, p99Us });
+
+  it('finds where more clients stop buying throughput', () => {
+    const r = findKnee([p(1, 500), p(2, 980), p(4, 1900), p(8, 3300), p(16, 3900), p(32, 4050), p(64, 4000)]);
+    expect(r?.best.clients).toBe(32);
+    expect(r?.knee?.clients).toBe(8);
+  });
+
+  it('names the best point even without a knee, and nothing without points', () => {
+    expect(findKnee([p(1, 500), p(2, 900)])).toEqual({ best: p(2, 900) });
+    expect(findKnee([p(4, 100), p(1, 500), p(2, 400)])?.best.clients).toBe(1);
+    expect(findKnee([])).toBeUndefined();
+  });
+});
