@@ -156,9 +156,11 @@ function inboundFor(stream: RecordingStream): { inbound: Inbound; log: string[] 
   const log: string[] = [];
   const target: InboundTarget = {
     stream: (id) => (id === 1 ? stream : undefined),
-    onSettings: (buf, s, e) => log.push(`settings ${buf.toString('hex', s, e)}`),
+    onSetting: (id, value) => log.push(`setting ${id}=${value}`),
+    onSettingsEnd: () => log.push('settings'),
     onSettingsAck: () => log.push('settings-ack'),
     onPing: (buf, s) => log.push(`ping ${buf.toString('latin1', s, s + 8)}`),
+    onPingAck: (buf, s) => log.push(`ping-ack ${buf.toString('latin1', s, s + 8)}`),
     onGoaway: (last, code, debug) => log.push(`goaway ${last} ${code} ${debug}`),
     onWindowUpdate: (id, inc) => log.push(`window ${id} ${inc}`),
     onRstStream: (id, code) => log.push(`rst ${id} ${code}`),
@@ -200,7 +202,7 @@ describe('Inbound', () => {
     ]);
     expect(s.fields).toEqual([[':status', '200'], ['grpc-status', '0']]);
     expect(s.events).toEqual(['headers end=false', 'data payload end=true']);
-    expect(log).toEqual(['settings ', 'headers 1 known=true', 'data 1 flow=11', 'headers 3 known=false']);
+    expect(log).toEqual(['settings', 'headers 1 known=true', 'data 1 flow=11', 'headers 3 known=false']);
   });
 
   it('turns protocol violations into H2ProtocolError with the right code', () => {
@@ -215,6 +217,8 @@ describe('Inbound', () => {
       [[settings, { type: FrameType.PUSH_PROMISE, flags: 0, streamId: 1, payload: Buffer.alloc(4) }], ErrorCode.PROTOCOL_ERROR],
       [[settings, { type: FrameType.HEADERS, flags: Flag.END_HEADERS, streamId: 1, payload: Buffer.from([0x80]) }], ErrorCode.COMPRESSION_ERROR],
       [[settings, { type: FrameType.DATA, flags: Flag.PADDED, streamId: 1, payload: Buffer.from([5, 1]) }], ErrorCode.PROTOCOL_ERROR],
+      [[settings, { type: FrameType.SETTINGS, flags: 0, streamId: 0, payload: Buffer.from('000480000000', 'hex') }], ErrorCode.FLOW_CONTROL_ERROR],
+      [[settings, { type: FrameType.SETTINGS, flags: 0, streamId: 0, payload: Buffer.from('000500000100', 'hex') }], ErrorCode.PROTOCOL_ERROR],
     ];
     for (const [frames, code] of cases) {
       const { inbound } = inboundFor(new RecordingStream());
@@ -229,7 +233,7 @@ describe('Inbound', () => {
     }
   });
 
-  it('passes SETTINGS, PING, GOAWAY, WINDOW_UPDATE and RST_STREAM to the session', () => {
+  it('passes SETTINGS, PINGs, GOAWAY, WINDOW_UPDATE and RST_STREAM to the session', () => {
     const { inbound, log } = inboundFor(new RecordingStream());
     const goaway = Buffer.concat([Buffer.from([0, 0, 0, 7, 0, 0, 0, 0]), Buffer.from('drain')]);
     feed(inbound, [
@@ -242,6 +246,6 @@ describe('Inbound', () => {
       { type: FrameType.GOAWAY, flags: 0, streamId: 0, payload: goaway },
       { type: 0xfa, flags: 0, streamId: 0, payload: Buffer.alloc(3) }, // unknown type: ignored
     ]);
-    expect(log).toEqual(['settings 000400100000', 'settings-ack', 'ping abcdefgh', 'window 0 16', 'rst 1 8', 'goaway 7 0 drain']);
+    expect(log).toEqual(['setting 4=1048576', 'settings', 'settings-ack', 'ping abcdefgh', 'ping-ack ignored!', 'window 0 16', 'rst 1 8', 'goaway 7 0 drain']);
   });
 });

@@ -43,7 +43,7 @@ describe('comparing runs', () => {
     expect(c.axis).toBe('members');
     expect(c.rows.map((r) => r.x)).toEqual([1, 3, 5, 7]);
     const t = compareTable(c);
-    expect(t.head).toEqual(['members', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings']);
+    expect(t.head).toEqual(['members', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings/flags']);
     expect(t.rows[0]).toEqual(['1', 'run-1', '900', '1,480', '2,500', '2,920', '1.15', '3.40', '0.650', '1.60', 'NONE', '0']);
     const seq = c.scaling.find((s) => s.role === 'sequentialWrite');
     expect(seq?.ratio).toBeCloseTo(900 / 2.2 / 900, 9);
@@ -74,6 +74,9 @@ describe('comparing runs', () => {
     expect(c.axis).toBe('clients');
     expect(c.knee?.best.clients).toBe(32);
     expect(c.knee?.knee?.clients).toBe(8);
+    expect(compareTable(c).head).toEqual(['clients', 'run', 'phase', 'ops/s', 'p50 ms', 'p99 ms', 'verdict', 'warnings/flags']);
+    expect(compareTable(c).rows[5]).toEqual(['32', 'c-32', 'writes', '4,050', '6.00', '18.0', 'NONE', '0']);
+    expect(insights(c)).toContain('writes: 500 ops/s at p99 3.00 ms with 1 clients -> 4,050 ops/s at p99 18.0 ms with 32');
     expect(insights(c)).toContain('best throughput: 4,050 ops/s with 32 clients, p50 6.00 ms, p99 18.0 ms');
     expect(insights(c)).toContain('throughput knee: 8 clients (3,300 ops/s, p99 12.0 ms): past it, more clients mostly add latency');
     expect(c.usl[0]?.role).toBe('main');

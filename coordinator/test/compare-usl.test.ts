@@ -68,7 +68,9 @@ describe('throughput knee of a client sweep', () => {
   });
 
   it('names the best point even without a knee, and nothing without points', () => {
-    expect(findKnee([p(1, 500), p(2, 900)])).toEqual({ best: p(2, 900) });
+    expect(findKnee([p(1, 500), p(2, 900)])).toEqual({ best: p(2, 900), why: 'needs 3 client counts or more up to the best throughput (2 here)' });
+    // Rising faster and faster up to the best point: nothing levels off.
+    expect(findKnee([p(1, 100), p(2, 150), p(4, 300), p(8, 1000)])?.why).toBe('throughput did not level off before its best point (8 clients)');
     expect(findKnee([p(4, 100), p(1, 500), p(2, 400)])?.best.clients).toBe(1);
     expect(findKnee([])).toBeUndefined();
   });

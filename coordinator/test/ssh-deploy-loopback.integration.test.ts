@@ -195,7 +195,10 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     expect(manifest.monitors.map((m: { agentId: string; connected: boolean }) => `${m.agentId}:${m.connected}`)).toEqual(['host-1-monitor:true', 'host-2-monitor:true', 'host-3-monitor:true']);
     expect(manifest.placement).toMatchObject({ allowColocation: false, colocated: [] });
     expect(manifest.inventory.hosts).toHaveLength(4);
-    expect(manifest.hostChecks.hosts.map((h: { name: string; reachable: boolean }) => `${h.name}:${h.reachable}`)).toEqual(['host-1:true', 'host-2:true', 'host-3:true', 'host-4:true']);
+    // The hosts check library (issue 3's hosts check) ran right before the run, with a short disk probe.
+    expect(manifest.hostChecks.report.schema).toBe('etcdlab.hosts-check/1');
+    expect(manifest.hostChecks.report.hosts.map((h: { name: string; reachable: boolean }) => `${h.name}:${h.reachable}`)).toEqual(['host-1:true', 'host-2:true', 'host-3:true', 'host-4:true']);
+    expect(r.stderr).toMatch(/host checks: \d+ ok, \d+ warn, \d+ fail/);
     const token = (JSON.parse(readFileSync(path.join(scratch, 'state', 'agents', 'lo.json'), 'utf8')) as { token: string }).token;
     expect(filesContaining(runDir, token)).toEqual([]);
     expect(r.stderr).not.toContain(token);

@@ -146,6 +146,20 @@ describe('authentication and reachability', () => {
     expect(missing.code).toBe('E_SSH_IDENTITY');
   });
 
+  it('gives up on a host that accepts TCP but never answers (sshd stopped with SIGSTOP) after the connect timeout', async () => {
+    const pid = Number(readFileSync(path.join(tb.dir, 'host-3', 'sshd.pid'), 'utf8'));
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const err = await refusal(connectHost({ ...host(2), ssh: { ...host(2).ssh, connectTimeout: 1000 } }, { knownHostsFiles: [tb.knownHosts], acceptNew: false, logger }));
+      expect(err.code).toBe('E_SSH_UNREACHABLE');
+      expect(err.message).toMatch(/host-3 .*: no SSH handshake within 1000 ms/);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
+
   it('reports an address with no sshd as unreachable (E_SSH_UNREACHABLE), quickly', async () => {
     const started = Date.now();
     const err = await refusal(connect({ ...host(0), name: 'ghost', address: '127.0.0.250' }, [tb.knownHosts]));

@@ -59,6 +59,9 @@ export const registerHosts: Registrar = (program, setExit) => {
     .addOption(new Option('--parallel <n>', 'hosts checked at once').argParser(intOption('--parallel', 1, 64)).default(8))
     .action(async (o: CheckOpts) => {
       const inventory = loadInventoryFile(o.inventory as string);
+      if (inventory.hosts.length === 0) {
+        throw new InputError(ErrorCodes.inventoryInvalid, `${inventory.source} lists no hosts to check`, [{ file: inventory.source, field: 'hosts', message: 'empty', fix: 'list your machines under hosts: (see inventory/lab.example.yaml)' }]);
+      }
       const fsyncSizeBytes = fsyncBytes(o.fsyncSize);
       const files = defaultKnownHostsFiles();
       if (o.dryRun) {

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { decodeHistogram, type IntervalReport, type RunSummary } from '@etcdlab/common';
+import { decodeSparse, type IntervalReport, type RunSummary, sparseMaxValue } from '@etcdlab/common';
 
 /**
  * Writes the run's folder as data arrives, so that whatever was measured survives an abort:
@@ -40,7 +40,7 @@ export class ResultsWriter {
     const hlog = this.hlogFor(r.agentId);
     for (const op of r.ops) {
       // Interval_Max in milliseconds, as HdrHistogram's log tools expect for microsecond values.
-      const maxMs = (decodeHistogram(op.histogram).maxValue / 1000).toFixed(3);
+      const maxMs = (sparseMaxValue(decodeSparse(op.histogram)) / 1000).toFixed(3); // no full histogram needed
       hlog.write(`Tag=${r.phase}/${r.warmup ? 'warmup/' : ''}${op.op},${start},${length},${maxMs},${op.histogram}\n`);
     }
     let j = this.jsonl.get(r.agentId);

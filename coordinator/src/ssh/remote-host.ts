@@ -97,7 +97,7 @@ export class SshRemoteHost implements RemoteHost {
     const remoteTimeout = timeoutMs > 0 && (result.code === 124 || result.code === 137) && result.elapsedMs >= Math.ceil(timeoutMs / 1000) * 1000 - 50;
     if (result.timedOut || remoteTimeout) {
       this.log.warn({ ...logged, ms }, 'exec timed out');
-      throw new RemoteStepError({ host: this.host.name, step, message: `did not finish within ${timeoutMs} ms (${shJoin(redactArgv(argv, redact))})`, result: redactResult(result, redact) });
+      throw new RemoteStepError({ host: this.host.name, step, message: `did not finish within ${timeoutMs} ms (${shown(argv, redact)})`, result: redactResult(result, redact) });
     }
     this.log.debug({ step, code: result.code, ...(result.signal ? { signal: result.signal } : {}), ms }, 'exec done');
     if (failOnStatus && result.code !== 0) {
@@ -106,7 +106,7 @@ export class SshRemoteHost implements RemoteHost {
       throw new RemoteStepError({
         host: this.host.name,
         step,
-        message: `${shJoin(redactArgv(argv, redact))} exited with ${result.signal ? `signal ${result.signal}` : `status ${result.code}`}${why ? `: ${why}` : ''}`,
+        message: `${shown(argv, redact)} exited with ${result.signal ? `signal ${result.signal}` : `status ${result.code}`}${why ? `: ${why}` : ''}`,
         result: redactResult(result, redact),
       });
     }
@@ -290,6 +290,12 @@ function collect(channel: ClientChannel, stdin: string | Buffer | undefined, bac
     if (stdin !== undefined) channel.end(stdin);
     else channel.end();
   });
+}
+
+/** The command for messages: redacted, long scripts cut (the log has the whole argv). */
+function shown(argv: readonly string[], redact: Redact): string {
+  const line = shJoin(redactArgv(argv, redact));
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 const redactResult = (r: ExecResult, redact: Redact): ExecResult => ({ ...r, stdout: redact(r.stdout), stderr: redact(r.stderr) });

@@ -1,5 +1,7 @@
 import type { Inventory } from '@etcdlab/common';
 import type { Logger } from 'pino';
+import { checkHosts, type HostsCheckReport } from '../../hostcheck/index.js';
+import { defaultKnownHostsFiles } from '../../ssh/index.js';
 import { probeFacts } from '../../providers/ssh/host-facts.js';
 import { HostSessions } from '../../providers/ssh/sessions.js';
 
@@ -29,12 +31,31 @@ export function parseSnapshot(out: string): Pick<HostRecord, 'cpus' | 'loadAvg1m
   };
 }
 
+/** The fsync probe of the pre-run check writes this much (the full `hosts check` writes 22 MiB). */
+export const RUN_CHECK_FSYNC_BYTES = 512 * 1024;
+
+export type RunHostChecks = { source: string; report: HostsCheckReport } | { source: string; hosts: HostRecord[] };
+
 /**
- * What the run records about each host right before it starts: reachable with a verified key, arch,
- * init system, CPUs, load and free memory. A short probe, not the full `etcdlab hosts check` (disk
- * fdatasync latency, steal, noisy neighbours); the manifest says which one it is.
+ * The host checks a run records: `etcdlab hosts check` with a short disk probe (reachability, host key,
+ * OS, CPUs, load, steal, noisy neighbours, memory, disk, fdatasync latency, clock offset, systemd). Should
+ * that fail as a whole, the short probe below is recorded instead, and the manifest says which it is.
  */
-export async function hostFactsForManifest(inv: Inventory, logger: Logger, acceptNew: boolean): Promise<{ source: string; hosts: HostRecord[] }> {
+export async function hostChecksForRun(inv: Inventory, logger: Logger, acceptNew: boolean): Promise<RunHostChecks> {
+  try {
+    const report = await checkHosts({ inventory: inv, knownHostsFiles: defaultKnownHostsFiles(), acceptNew, logger, fsyncSizeBytes: RUN_CHECK_FSYNC_BYTES, diskProbe: 'auto', fsyncTimeLimitS: 10 });
+    return { source: `etcdlab hosts check before the run (fsync probe ${RUN_CHECK_FSYNC_BYTES / 1024} KiB)`, report };
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'hosts check failed; recording the short probe instead');
+    return hostFactsForManifest(inv, logger, acceptNew);
+  }
+}
+
+/**
+ * A short probe (reachable with a verified key, arch, init system, CPUs, load, free memory): the
+ * fallback when the hosts check cannot run.
+ */
+export async function hostFactsForManifest(inv: Inventory, logger: Logger, acceptNew: boolean): Promise<RunHostChecks> {
   const { sessions, unreachable } = await HostSessions.openReachable(inv, inv.hosts, { logger, note: () => undefined, acceptNew });
   try {
     const hosts = await Promise.all(
@@ -52,7 +73,7 @@ export async function hostFactsForManifest(inv: Inventory, logger: Logger, accep
         }
       }),
     );
-    return { source: 'etcdlab run pre-run probe (reachability, host key, arch, init, CPUs, load, memory); the full checks are `etcdlab hosts check`', hosts };
+    return { source: 'etcdlab run short probe (reachability, host key, arch, init, CPUs, load, memory); the hosts check could not run', hosts };
   } finally {
     await sessions.close();
   }

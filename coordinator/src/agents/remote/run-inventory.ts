@@ -7,7 +7,7 @@ import { probeHealth } from '../../providers/local/health.js';
 import { clusterOpsFor } from '../../providers/registry.js';
 import { executeRun } from '../../run/run-session.js';
 import { remoteAgents } from './agent-specs.js';
-import { hostFactsForManifest } from './host-record.js';
+import { hostChecksForRun, type RunHostChecks } from './host-record.js';
 import { type AgentState, requireAgentState } from './state.js';
 import { buildAgentBundle } from './bundle.js';
 
@@ -66,7 +66,9 @@ export async function runWithInventory(o: InventoryRunOptions): Promise<number> 
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
   try {
     progress.note(`etcdlab run ${runId}: cluster ${inv.cluster.name}, ${info.clientEndpoints.join(', ')} (etcd ${info.etcdVersion ?? '?'})`);
-    const hostChecks = await hostFactsForManifest(inv, logger, Boolean(o.acceptNew));
+    progress.note(`checking ${inv.hosts.length} host(s) ...`);
+    const hostChecks = await hostChecksForRun(inv, logger, Boolean(o.acceptNew));
+    for (const line of hostCheckLines(hostChecks)) progress.note(line);
     const agentsInstall = await installRecord(state);
     if (agentsInstall.current === false) progress.note(`warning: the agents were installed from another etcdlab build (${state.installedAt}); run etcdlab agents install -i ${o.inventory} to update them`);
     const members = info.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl }));
@@ -114,4 +116,14 @@ async function installRecord(state: AgentState): Promise<{ installedAt: string; 
     // No esbuild here: the check is skipped, the run goes on.
   }
   return out;
+}
+
+/** One line per host that is not ok, and a summary (the details are in the manifest). */
+export function hostCheckLines(c: RunHostChecks): string[] {
+  if (!('report' in c)) return [`host checks: short probe only (${c.hosts.filter((h) => h.reachable).length}/${c.hosts.length} reachable)`];
+  const { summary, hosts } = c.report;
+  return [
+    `host checks: ${summary.ok} ok, ${summary.warn} warn, ${summary.fail} fail (recorded in the manifest)`,
+    ...hosts.filter((h) => h.verdict !== 'ok').map((h) => `  ${h.verdict} ${h.name}: ${h.reasons.map((r) => r.message).join('; ')}`),
+  ];
 }

@@ -24,7 +24,7 @@ export async function logTail(engine: Engine, container: string, lines: number):
 async function failure(engine: Engine, member: { name: string; container: string }, reason: string): Promise<ClusterError> {
   const tail = (await logTail(engine, member.container, LOG_TAIL_LINES)).trimEnd() || '(log is empty)';
   return new ClusterError(ErrorCodes.memberStartFailed, `etcd member ${member.name} (container ${member.container}) ${reason}; last ${LOG_TAIL_LINES} log lines:\n${tail}`, {
-    problems: [{ field: member.name, message: reason, fix: `read the whole log with \`etcdlab cluster logs ${member.name}\` (bad flag, unusable volume, image without etcd at /usr/local/bin/etcd)` }],
+    problems: [{ field: member.name, message: reason, fix: 'the log lines above say why: typically a bad cluster.extraFlags entry, an unusable volume, or an image without etcd at /usr/local/bin/etcd' }],
   });
 }
 

@@ -83,15 +83,20 @@ case "$cmd" in
     if sup=$(alive "$dir/supervisor.pid" "$marker"); then echo "state=running supervisor=$sup"; exit 0; fi
     mkdir -p "$dir"
     rm -f "$dir/supervisor.pid" "$dir/main.pid"
+    exits=$(grep -c '^etcdlab-svc: ' "$dir/service.log" 2>/dev/null) || exits=0
     if command -v setsid >/dev/null 2>&1; then
       setsid /bin/sh "$0" supervise "$@" </dev/null >/dev/null 2>&1 &
     else
       nohup /bin/sh "$0" supervise "$@" </dev/null >/dev/null 2>&1 &
     fi
     n=0
-    until main=$(alive "$dir/main.pid" "$marker"); do
-      n=$((n + 1)); [ "$n" -ge 100 ] && { echo "the program did not start within 10 s; last lines of $dir/service.log:" >&2; tail -n 20 "$dir/service.log" >&2 2>/dev/null; stop_all; exit 1; }
-      sleep 0.1
+    # Running means: its process is there and it has not exited since this start (a crash loop is no start).
+    until main=$(alive "$dir/main.pid" "$marker") && [ "$n" -ge 5 ]; do
+      now=$(grep -c '^etcdlab-svc: ' "$dir/service.log" 2>/dev/null) || now=0
+      if [ "$now" -gt "$exits" ] || [ "$n" -ge 100 ]; then
+        echo "the program did not start; last lines of $dir/service.log:" >&2; tail -n 20 "$dir/service.log" >&2 2>/dev/null; stop_all; exit 1
+      fi
+      n=$((n + 1)); sleep 0.1
     done
     echo "state=running supervisor=$(alive "$dir/supervisor.pid" "$marker" || echo ?) main=$main"
     ;;

@@ -18,7 +18,7 @@ export function comparisonChart(c: CompareModel): ChartOption {
     { left: '55%', right: 30, top: '57%', bottom: 84 },
   ];
   const titles = [
-    { text: 'Throughput (ops/s); dashed: USL fit', left: 70, top: 34 },
+    { text: c.usl.some((u) => u.fit) ? 'Throughput (ops/s); dashed: USL fit' : 'Throughput (ops/s)', left: 70, top: 34 },
     { text: 'Latency (ms)', left: '55%', top: 34 },
     { text: c.axis === 'clients' ? 'p99 latency (ms) against throughput' : 'Mixed phase: reads and writes (ops/s)', left: 70, top: '51%' },
     { text: c.axis === 'clients' ? 'Throughput per client (ops/s)' : 'Throughput per member (ops/s)', left: '55%', top: '51%' },

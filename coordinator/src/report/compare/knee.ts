@@ -15,8 +15,9 @@ export interface SweepPoint {
 export interface KneeResult {
   /** The point with the highest throughput: "latency at best throughput". */
   best: SweepPoint;
-  /** Absent with fewer than 3 points on the rising part (nothing to bend). */
+  /** Absent when there is no bend to find; `why` then says so. */
   knee?: SweepPoint;
+  why?: string;
 }
 
 export function findKnee(input: readonly SweepPoint[]): KneeResult | undefined {
@@ -24,12 +25,12 @@ export function findKnee(input: readonly SweepPoint[]): KneeResult | undefined {
   if (points.length === 0) return undefined;
   const best = points.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
   const rising = points.slice(0, points.indexOf(best) + 1);
-  if (rising.length < 3) return { best };
+  if (rising.length < 3) return { best, why: `needs 3 client counts or more up to the best throughput (${rising.length} here)` };
   const xs = rising.map((p) => Math.log2(p.clients));
   const ys = rising.map((p) => p.opsPerSec);
   const [x0, x1] = [xs[0] as number, xs[xs.length - 1] as number];
   const [y0, y1] = [ys[0] as number, ys[ys.length - 1] as number];
-  if (x1 === x0 || y1 === y0) return { best };
+  if (x1 === x0 || y1 === y0) return { best, why: 'throughput did not rise' };
   let knee: SweepPoint | undefined;
   let widest = 0;
   rising.forEach((p, i) => {
@@ -39,5 +40,6 @@ export function findKnee(input: readonly SweepPoint[]): KneeResult | undefined {
       knee = p;
     }
   });
-  return knee ? { best, knee } : { best };
+  // No point above the line: throughput rose as fast or faster up to its best (or too unevenly to bend).
+  return knee ? { best, knee } : { best, why: `throughput did not level off before its best point (${best.clients} clients)` };
 }

@@ -5,17 +5,17 @@ import { type CompareModel, type CompareRow, ROLE_LABEL, ROLES } from './model.j
 
 /** The comparison table: the first seed's columns (throughput of the four tests, write and read latency). */
 export function compareTable(c: CompareModel): { head: string[]; rows: string[][]; numeric: boolean[] } {
-  const axis = c.axis === 'members' ? 'members' : c.axis === 'clients' ? 'clients' : 'run';
-  const head = [axis, 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms'];
-  if (c.axis === 'clients') head.splice(2, 0, 'main ops/s', 'main p50 ms', 'main p99 ms');
-  head.push('verdict', 'warnings');
   const o = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
-  const rows = c.rows.map((r: CompareRow) => {
-    const cells = [String(r.x), r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms)];
-    if (c.axis === 'clients') cells.splice(2, 0, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us));
-    cells.push(r.verdict, String(r.warnings + r.etcdFlags));
-    return cells;
-  });
+  // A client sweep varies one phase: its own figures; otherwise the suite's four tests.
+  const clients = c.axis === 'clients';
+  const head = clients
+    ? ['clients', 'run', 'phase', 'ops/s', 'p50 ms', 'p99 ms', 'verdict', 'warnings/flags']
+    : [c.axis === 'members' ? 'members' : 'run #', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings/flags'];
+  const rows = c.rows.map((r: CompareRow) =>
+    clients
+      ? [String(r.x), r.runId, r.main.phase, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us), r.verdict, String(r.warnings + r.etcdFlags)]
+      : [String(r.x), r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms), r.verdict, String(r.warnings + r.etcdFlags)],
+  );
   return { head, rows, numeric: head.map((h, i) => i === 0 || /ops\/s|ms$|warnings/.test(h)) };
 }
 
@@ -26,8 +26,11 @@ export function insights(c: CompareModel): string[] {
   for (const s of c.scaling) out.push(`${ROLE_LABEL[s.role]}: ${rate(s.fromOpsPerSec)} ops/s with ${s.fromX} ${unit} -> ${rate(s.toOpsPerSec)} ops/s with ${s.toX} (${s.ratio.toFixed(2)}x)`);
   const first = c.rows[0];
   const last = c.rows[c.rows.length - 1];
-  if (first && last && first !== last && first.write && last.write) out.push(`write p99: ${ms(first.write.p99Us)} ms -> ${ms(last.write.p99Us)} ms`);
-  if (first && last && first !== last && first.read && last.read) out.push(`read p99: ${ms(first.read.p99Us)} ms -> ${ms(last.read.p99Us)} ms`);
+  if (first && last && first !== last && c.axis === 'clients') out.push(`${first.main.phase}: ${rate(first.main.opsPerSec)} ops/s at p99 ${ms(first.main.p99Us)} ms with ${first.x} clients -> ${rate(last.main.opsPerSec)} ops/s at p99 ${ms(last.main.p99Us)} ms with ${last.x}`);
+  else if (first && last && first !== last) {
+    if (first.write && last.write) out.push(`write p99: ${ms(first.write.p99Us)} ms -> ${ms(last.write.p99Us)} ms`);
+    if (first.read && last.read) out.push(`read p99: ${ms(first.read.p99Us)} ms -> ${ms(last.read.p99Us)} ms`);
+  }
   for (const u of c.usl) {
     const label = u.role === 'main' ? 'all ops' : ROLE_LABEL[u.role];
     if (!u.fit) out.push(`USL fit (${label}): ${u.note}`);
@@ -40,7 +43,7 @@ export function insights(c: CompareModel): string[] {
   if (c.knee) {
     const b = c.knee.best;
     out.push(`best throughput: ${rate(b.opsPerSec)} ops/s with ${b.clients} clients, p50 ${ms(b.p50Us)} ms, p99 ${ms(b.p99Us)} ms`);
-    out.push(c.knee.knee ? `throughput knee: ${c.knee.knee.clients} clients (${rate(c.knee.knee.opsPerSec)} ops/s, p99 ${ms(c.knee.knee.p99Us)} ms): past it, more clients mostly add latency` : 'throughput knee: needs 3 client counts or more up to the best throughput');
+    out.push(c.knee.knee ? `throughput knee: ${c.knee.knee.clients} clients (${rate(c.knee.knee.opsPerSec)} ops/s, p99 ${ms(c.knee.knee.p99Us)} ms): past it, more clients mostly add latency` : `throughput knee: none found: ${c.knee.why ?? ''}`);
   }
   return out;
 }

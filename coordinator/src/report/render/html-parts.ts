@@ -51,6 +51,7 @@ h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; margin: 32px 0 
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
 th, td { border: 1px solid #d6d6d6; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; font-weight: 600; }
+td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.bad { background: #fde2e1; color: #8e0000; font-weight: 600; }
 td.warn { background: #fff3d6; color: #7a4a00; }

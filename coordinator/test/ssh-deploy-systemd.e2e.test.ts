@@ -1,0 +1,122 @@
+/**
+ * End to end on real systemd hosts (scripts/testbed/systemd-hosts.sh: Debian containers with systemd as
+ * PID 1 and sshd, no Node.js, no etcd): 3 etcd members and 1 load-agent host deployed as systemd services
+ * over SSH, the installed units pass `systemd-analyze verify` on the hosts, a short run completes with
+ * merged results, and `cluster clean` leaves no unit, process or data behind.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunSummary } from '@etcdlab/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from './helpers/cli.js';
+import { freePortOn, inventoryYaml, type TestHost } from './helpers/ssh-deploy.js';
+
+const script = path.join(repoRoot, 'scripts', 'testbed', 'systemd-hosts.sh');
+let scratch: string;
+let inv: string;
+let vars: Record<string, string>;
+let hosts: TestHost[];
+const testbedEnv = () => ({ ...process.env, ETCDLAB_SYSTEMD_HOSTS_DIR: path.join(scratch, 'hosts'), ETCDLAB_SYSTEMD_HOSTS_PREFIX: 'etcdlab-e2e' });
+const cli = (args: string[], timeoutMs = 240_000) => runCli(args, { env: { ETCDLAB_STATE_DIR: path.join(scratch, 'state') }, timeoutMs });
+
+function sh(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    ),
+  );
+}
+
+/** A command on a test host through the real OpenSSH client, with the test key and known_hosts. */
+const onHost = (address: string, command: string) =>
+  sh('ssh', ['-i', vars.key as string, '-o', `UserKnownHostsFile=${vars.known_hosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, command], process.env, 60_000);
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'etcdlab-systemd-e2e-'));
+  const started = await sh('bash', [script, 'start', '4'], testbedEnv(), 420_000);
+  if (started.code !== 0) throw new Error(`scripts/testbed/systemd-hosts.sh start 4 failed (it needs root, docker.io and debootstrap; it installs them on Debian as root):\n${started.stderr}`);
+  vars = Object.fromEntries(started.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  hosts = (vars.hosts as string).split(',').map((kv, i) => {
+    const [name, address] = kv.split('=') as [string, string];
+    return { name, address, roles: i < 3 ? ['etcd', 'monitor'] : ['agent'], workDir: '/var/lib/etcdlab' };
+  });
+  inv = path.join(scratch, 'inventory.yaml');
+  writeFileSync(
+    inv,
+    inventoryYaml({
+      name: 'systemd-e2e',
+      ssh: { user: 'root', port: 22, identityFile: vars.key as string, knownHostsFile: vars.known_hosts as string },
+      // This machine on the private dockerd's bridge.
+      coordinator: { address: '198.18.0.1', port: await freePortOn(['198.18.0.1']) },
+      hosts,
+      cluster: { name: 'e2e', clientPort: 2379, peerPort: 2380 },
+    }),
+  );
+}, 480_000);
+
+afterAll(async () => {
+  if (inv) await cli(['cluster', 'clean', '-i', inv]).catch(() => undefined);
+  if (scratch) {
+    await sh('bash', [script, 'stop'], testbedEnv(), 120_000);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}, 300_000);
+
+describe('systemd hosts over SSH', () => {
+  it('cluster up: 3 members as systemd units, healthy; the units verify on the hosts', async () => {
+    const r = await cli(['cluster', 'up', '-i', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const h of hosts.slice(0, 3)) expect(r.stderr).toContain(`[${h.name}] systemd, amd64`);
+    const status = await cli(['cluster', 'status', '-i', inv, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const reports = JSON.parse(status.stdout) as { name: string; healthy: boolean; state: string }[];
+    expect(reports.map((x) => `${x.name}:${x.healthy}`)).toEqual(['sys-1:true', 'sys-2:true', 'sys-3:true']);
+    expect(reports[0]!.state).toMatch(/^running \(systemd, pid \d+/);
+    for (const h of hosts.slice(0, 3)) {
+      const verify = await onHost(h.address, 'systemd-analyze verify /etc/systemd/system/etcdlab-e2e-etcd.service 2>&1; echo "exit=$?"');
+      expect(verify.stdout.trim(), h.name).toBe('exit=0');
+      const applied = await onHost(h.address, 'pid=$(systemctl show -p MainPID --value etcdlab-e2e-etcd); ionice -p "$pid"; systemctl show -p Restart --value etcdlab-e2e-etcd; systemctl is-enabled etcdlab-e2e-etcd');
+      expect(applied.stdout.trim().split('\n')).toEqual(['best-effort: prio 0', 'on-failure', 'enabled']);
+    }
+  });
+
+  it('agents install: the agent arrives with its Node.js runtime as a systemd service', async () => {
+    const r = await cli(['agents', 'install', '-i', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[sys-4\] systemd; Node\.js v[\d.]+ uploaded/);
+    const status = await cli(['agents', 'status', '-i', inv, '--json']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const rows = JSON.parse(status.stdout) as { id: string; state: string; mode: string }[];
+    expect(rows.map((x) => `${x.id}:${x.state}:${x.mode}`)).toEqual(['sys-1-monitor:running:systemd', 'sys-2-monitor:running:systemd', 'sys-3-monitor:running:systemd', 'sys-4:running:systemd']);
+    const verify = await onHost(hosts[3]!.address, 'systemd-analyze verify /etc/systemd/system/etcdlab-e2e-agent.service 2>&1; echo "exit=$?"; stat -c %a /var/lib/etcdlab/agent/agent.env');
+    expect(verify.stdout.trim().split('\n')).toEqual(['exit=0', '600']);
+  });
+
+  it('run -i: a short run with merged results', async () => {
+    const results = path.join(scratch, 'results');
+    const r = await cli(['run', '-i', inv, '-w', 'workloads/smoke.yaml', '--json', '--results', results]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as RunSummary;
+    expect(summary.status).toBe('completed');
+    expect(summary.integrity.ok).toBe(true);
+    expect(summary.phases.map((p) => [p.name, p.all.errors])).toEqual([['writes', 0], ['reads', 0], ['open-loop-mixed', 0]]);
+    expect(summary.phases[0]!.all.count).toBe(400);
+    const manifest = JSON.parse(readFileSync(path.join(summary.runDir, 'manifest.json'), 'utf8')) as { agents: { agentId: string; host: string }[]; monitors: { connected: boolean }[] };
+    expect(manifest.agents.map((a) => `${a.agentId}@${a.host}`)).toEqual(['sys-4@sys-4']);
+    expect(manifest.monitors.every((m) => m.connected)).toBe(true);
+  });
+
+  it('cluster clean leaves no unit, process or data on any host', async () => {
+    const r = await cli(['cluster', 'clean', '-i', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const h of hosts) {
+      const left = await onHost(
+        h.address,
+        'find /etc/systemd /var/lib -name "*etcdlab*" 2>/dev/null; systemctl list-units --all --no-legend "etcdlab*"; ps -eo args | grep -E "etcd|etcdlab|node" | grep -v grep; echo end',
+      );
+      expect(left.stdout.trim(), h.name).toBe('end');
+    }
+  });
+});
