@@ -41,7 +41,7 @@ if (which.includes('put')) {
   const { putBench } = await import('./bench/put.mjs');
   const runs = await putBench({ dataBase: opts['data-dir'], total: Number(opts.total ?? (quick ? 50_000 : 200_000)), repeat: Number(opts.repeat) });
   results.put = runs;
-  const agent = runs.filter((r) => r.variant.startsWith('agent path'));
+  const agent = runs.filter((r) => r.variant === 'agent path (PhaseRunner + recorder), h2');
   if (agent.length) {
     const best = agent.reduce((a, b) => (b.putsPerSec > a.putsPerSec ? b : a));
     verdicts.push(['put throughput, agent path', `${fmt(best.putsPerSec)} puts/s`, '>= 25,000 puts/s', best.putsPerSec >= 25_000]);

@@ -34,6 +34,10 @@ fi
 if [ "${ETCDLAB_NEED_ETCDCTL:-0}" = 1 ] && ! command -v etcdctl >/dev/null; then
   apt_install etcd-client || { echo "The tests need etcdctl: apt-get install etcd-client, or put etcdctl on PATH." >&2; exit 1; }
 fi
+# The ssh deployment tests verify generated units with systemd-analyze (systemd need not be running).
+if [ "${ETCDLAB_NEED_SYSTEMD_ANALYZE:-0}" = 1 ] && ! command -v systemd-analyze >/dev/null; then
+  apt_install systemd || { echo "The tests need systemd-analyze: apt-get install systemd." >&2; exit 1; }
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"

@@ -44,7 +44,9 @@ export class PhaseExecution {
     // agentClock = coordinatorClock + offset, so the local start is the coordinator's start plus the offset.
     const localStart = startAtMs + clockOffsetMs;
     const startPerf = performance.now() + (localStart - wallNowMs());
-    const client = plan.clients > 0 ? new EtcdClient({ endpoints: this.prep.endpoints, connections: Math.max(1, plan.connections), ...(this.prep.tls ? { tls: tlsBuffers(this.prep.tls) } : {}) }) : undefined;
+    // ETCDLAB_TRANSPORT=node-http2 falls back to Node's HTTP/2 for unary calls (docs/performance.md).
+    const transport = process.env.ETCDLAB_TRANSPORT === 'node-http2' ? ('node-http2' as const) : ('h2' as const);
+    const client = plan.clients > 0 ? new EtcdClient({ endpoints: this.prep.endpoints, connections: Math.max(1, plan.connections), transport, ...(this.prep.tls ? { tls: tlsBuffers(this.prep.tls) } : {}) }) : undefined;
     let cpuMark = process.cpuUsage();
     let lateMark = 0;
     // The warm-up is whole intervals; its intervals (and warm-up operations ending later) are flagged.

@@ -252,6 +252,14 @@ describe('lean HTTP/2 transport: streaming calls', () => {
       await member.stop();
       for (let i = 0; i < 100 && ends.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       expect(ends[1]?.codeName).toBe('UNAVAILABLE');
+      // A stream asked of a closed connection ends with CANCELLED, asynchronously; using it is harmless.
+      await conn.close();
+      const late = conn.stream({ path: '/etcdserverpb.Watch/Watch', name: 'Watch.Watch' }, handler);
+      late.send(encodeFrame(watchCreate, { key: b('l/'), rangeEnd: b('l0') }));
+      late.end();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(ends[2]?.codeName).toBe('CANCELLED');
+      expect(late.open).toBe(false);
     } finally {
       await conn.close();
       if (member.pid === undefined) await member.restart();

@@ -92,6 +92,7 @@ export const ErrorCodes = {
   agentsNotInstalled: 'E_AGENTS_NOT_INSTALLED',
   nodeRuntimeMissing: 'E_NODE_RUNTIME_MISSING',
   agentBundleFailed: 'E_AGENT_BUNDLE_FAILED',
+  tlsSetupFailed: 'E_TLS_SETUP_FAILED',
   resultsInvalid: 'E_RESULTS_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

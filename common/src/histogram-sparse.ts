@@ -150,8 +150,29 @@ export class SparseSum {
 
   add(s: SparseHistogram): void {
     if (s.length === 0) return;
-    const index = new Int32Array(this.n + s.length);
-    const count = new Float64Array(this.n + s.length);
+    // Usual case after a few intervals: no new bucket, so add in place without allocating.
+    let fresh = 0;
+    for (let i = 0, j = 0; j < s.length; ) {
+      const a = i < this.n ? this.index[i]! : Infinity;
+      const b = s.index[j]!;
+      if (a === b) {
+        i++;
+        j++;
+      } else if (a < b) i++;
+      else {
+        fresh++;
+        j++;
+      }
+    }
+    if (fresh === 0) {
+      for (let i = 0, j = 0; j < s.length; i++) {
+        if (this.index[i] === s.index[j]) this.count[i] = this.count[i]! + s.count[j++]!;
+      }
+      this.total += s.total;
+      return;
+    }
+    const index = new Int32Array(this.n + fresh);
+    const count = new Float64Array(this.n + fresh);
     let i = 0;
     let j = 0;
     let k = 0;

@@ -70,6 +70,15 @@ describe('sparse histogram decode and add', () => {
     );
   });
 
+  it('SparseSum adds in place when no bucket is new (the usual interval)', () => {
+    const vs = [5, 5, 1000, 70_000];
+    const sum = new SparseSum();
+    sum.add(decodeSparse(encoded(vs)));
+    sum.add(decodeSparse(encoded([5, 70_000])));
+    expect(sum.equals(decodeSparse(encoded([...vs, 5, 70_000])))).toBe(true);
+    expect(sum.total).toBe(6);
+  });
+
   it('falls back to hdr-histogram-js for another layout', () => {
     const other = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 1e6, numberOfSignificantValueDigits: 2, useWebAssembly: false });
     other.recordValue(500);

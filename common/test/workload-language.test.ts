@@ -88,11 +88,21 @@ describe('the workload language', () => {
     expect(x.rates.find((r) => r.op === 'get-level')!.perSec).toBeCloseTo(6, 9);
   });
 
-  it('stores rules for the report, with latency bounds in microseconds', () => {
-    const w = wl('  - { name: check, ops: { put: 1 }, rate: 150, duration: 60s }\n', 'rules:\n  - { name: slowest, phase: check, metric: latency.max, measure: service, max: 500ms }\n  - { phase: check, metric: throughput, min: 136 }\n');
-    expect(w.rules).toEqual([
+  it('stores rules for the report, with latency bounds in microseconds; checkPerf expands to its four', () => {
+    const w = wl(
+      '  - { name: check, ops: { put: 1 }, rate: 150, duration: 60s }\n',
+      'rules:\n  - { name: slowest, phase: check, metric: latency.max, measure: service, max: 500ms }\n  - { phase: check, metric: throughput, min: 136 }\n  - { phase: "*", metric: errorRate, max: 0.1% }\n  - checkPerf: { phase: check, limit: 150 }\n',
+    );
+    expect(w.rules!.slice(0, 3)).toEqual([
       { name: 'slowest', phase: 'check', op: 'all', metric: 'latency.max', measure: 'service', max: 500_000 },
       { name: 'rule-2', phase: 'check', op: 'all', metric: 'throughput', measure: 'latency', min: 136 },
+      { name: 'rule-3', phase: '*', op: 'all', metric: 'errorRate', measure: 'latency', max: 0.001 },
+    ]);
+    expect(w.rules!.slice(3).map((r) => [r.metric, r.min ?? r.max])).toEqual([
+      ['errors', 0],
+      ['throughput', 136],
+      ['latency.max', 500_000],
+      ['latency.stddev', 100_000],
     ]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMember, freePort } from '../../agent/test/helpers/etcd-member.js';
+import { createTestPki } from '../../agent/test/helpers/tls-certs.js';
 import { type MetricsSample, startMetricsScraper } from '../src/metrics/index.js';
 import { etcdWindow } from '../src/report/model/etcd-health.js';
 
@@ -75,5 +76,30 @@ describe('scraping etcd /metrics on the run clock', () => {
     expect(gone.every((s) => !s.ok && /ECONNREFUSED/.test(s.error ?? ''))).toBe(true);
     expect(stats.failures).toBe(gone.length);
     expect(JSON.parse(readFileSync(join(dir, 'metrics', 'targets.json'), 'utf8'))).toEqual({ intervalMs, targets: [{ member: 'm1', url: `${member.clientUrl}/metrics` }, { member: 'gone', url: `http://127.0.0.1:${closedPort}/metrics` }] });
+  });
+
+  it('scrapes a member behind TLS with client certificates, with the run\'s TLS files', async () => {
+    const pki = await createTestPki();
+    const secure = await EtcdMember.start({ tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, trustedCaFile: pki.caFile, clientCertAuth: true } });
+    const tlsDir = mkdtempSync(join(tmpdir(), 'etcdlab-scrape-tls-'));
+    try {
+      const target = [{ member: 'secure', url: `${secure.clientUrl}/metrics` }];
+      const withCerts = startMetricsScraper({ targets: target, runDir: tlsDir, intervalMs: 500, runBaseMs: Date.now(), tls: { ca: pki.ca.toString(), cert: pki.clientCert.toString(), key: pki.clientKey.toString() } });
+      await sleep(300);
+      await withCerts.stop();
+      const ok = lines(join(tlsDir, 'metrics', 'secure.jsonl'));
+      expect(ok.length).toBeGreaterThanOrEqual(2);
+      expect(ok.every((x) => x.ok && x.metrics?.etcd_server_has_leader?.[0]?.value === 1)).toBe(true);
+      // Without the client certificate the member refuses: recorded as failed scrapes, nothing thrown.
+      rmSync(join(tlsDir, 'metrics'), { recursive: true, force: true });
+      const without = startMetricsScraper({ targets: target, runDir: tlsDir, intervalMs: 500, runBaseMs: Date.now(), tls: { ca: pki.ca.toString() } });
+      await sleep(300);
+      expect((await without.stop()).failures).toBeGreaterThanOrEqual(2);
+      expect(lines(join(tlsDir, 'metrics', 'secure.jsonl')).every((x) => !x.ok && (x.error ?? '').length > 0)).toBe(true);
+    } finally {
+      await secure.destroy();
+      await pki.remove();
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
   });
 });

@@ -210,4 +210,14 @@ describe('reports of real runs', () => {
     const { width, height, ink } = await inkPixels(await (browser as Browser).page(), png);
     expect(ink / (width * height)).toBeGreaterThan(0.03);
   });
+
+  it('refuses what is not a results folder with a coded error, exit status 2', async () => {
+    const missing = await runCli(['report', join(tmp, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/error E_RESULTS_INVALID: .*nope is not a readable results folder/);
+    expect(missing.stderr).toMatch(/fix: pass a folder written by `etcdlab run` or `quickstart`/);
+    const one = await runCli(['compare', (runs[0] as (typeof runs)[number]).dir]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/E_OPTION_INVALID: compare needs two results folders or more/);
+  });
 });

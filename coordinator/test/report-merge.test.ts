@@ -32,7 +32,7 @@ function memRun(runId: string, base: number, intervals: number[][], errors = 0):
     intervals: intervals.map((values, k) => {
       const h = newAgentHistogram();
       for (const v of values) recordUs(h, v);
-      return { agentId: 'agent-1', seq: k, phase: 'p', startMs: start + k * 1000, lengthMs: 1000, cpuUs: 1000, lateStarts: 0, ops: [{ op: 'put', count: values.length, errors: errors ? { DEADLINE_EXCEEDED: errors } : {}, histogram: encodeHistogram(h) }] };
+      return { agentId: 'agent-1', seq: k, phase: 'p', startMs: start + k * 1000, lengthMs: 1000, cpuUs: 1000, lateStarts: 0, ops: [{ op: 'put', count: values.length, errors: (errors ? { DEADLINE_EXCEEDED: errors } : {}) as Record<string, number>, histogram: encodeHistogram(h) }] };
     }),
     integrity: { ok: true, mismatches: [] },
     runWarnings: [],

@@ -9,6 +9,7 @@ import { nofileFor, parseNofileHard } from '../src/providers/ssh/host-facts.js';
 import { parseEtcdVersion } from '../src/providers/ssh/install-etcd.js';
 import { hostLayout } from '../src/providers/ssh/layout.js';
 import { initialCluster, sshMembers } from '../src/providers/ssh/members.js';
+import { memberSans } from '../src/providers/ssh/pki.js';
 import { upPlan } from '../src/providers/ssh/plan.js';
 import { sshInventoryProblems } from '../src/providers/ssh/validate.js';
 
@@ -67,10 +68,22 @@ describe('ssh provider: members and etcd configuration', () => {
     expect(text.startsWith('# Written by etcdlab')).toBe(true);
   });
 
-  it('refuses extraFlags that would override what etcdlab manages, unsafe work directories and TLS (not yet)', () => {
+  it('with TLS: https URLs, client certificates required on both sides, certificates for the host address', () => {
+    const inv = inventory('  tls: true');
+    const members = sshMembers(inv);
+    expect(members[0]!.clientUrl).toBe('https://10.0.0.11:2379');
+    const cfg = etcdConfig(inv, members[0]!, members, { caFile: '/w/ca.crt', certFile: '/w/server.crt', keyFile: '/w/server.key' });
+    const side = { 'cert-file': '/w/server.crt', 'key-file': '/w/server.key', 'trusted-ca-file': '/w/ca.crt', 'client-cert-auth': true };
+    expect(cfg['client-transport-security']).toEqual(side);
+    expect(cfg['peer-transport-security']).toEqual(side);
+    expect(memberSans(members[0]!)).toBe('IP:10.0.0.11,DNS:e1,DNS:localhost,IP:127.0.0.1');
+    expect(memberSans(members[1]!)).toBe('DNS:etcd-2.lab,DNS:e2,DNS:localhost,IP:127.0.0.1');
+  });
+
+  it('refuses extraFlags that would override what etcdlab manages, and unsafe work directories', () => {
     const inv = inventory('  extraFlags: { listen-client-urls: "http://0.0.0.0:1" }\n  tls: true', `  - { name: e1, address: 10.0.0.11, roles: [etcd], workDir: /var/lib }\n  - { name: e2, address: 10.0.0.12, roles: [etcd], workDir: /srv/x }\n  - { name: e3, address: 10.0.0.13, roles: [etcd], workDir: "/" }`);
     const problems = sshInventoryProblems(inv);
-    expect(problems.map((p) => p.field)).toEqual(['hosts[0].workDir', 'hosts[2].workDir', 'cluster.extraFlags.listen-client-urls', 'cluster.tls']);
+    expect(problems.map((p) => p.field)).toEqual(['hosts[0].workDir', 'hosts[2].workDir', 'cluster.extraFlags.listen-client-urls']);
     expect(problems.every((p) => p.file === 'lab.yaml' && p.fix)).toBe(true);
     expect(sshInventoryProblems(inventory())).toEqual([]);
   });

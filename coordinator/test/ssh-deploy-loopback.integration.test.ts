@@ -2,7 +2,8 @@
  * The ssh provider end to end over real OpenSSH sshd on loopback aliases (scripts/testbed/sshd-hosts.sh):
  * systemd is not PID 1 here, so every service runs under the fallback supervisor. Bad input first (each
  * must leave every host untouched), then a 3-member cluster up/status/down/up, agents installed as
- * services, a short run with merged results, logs, and clean leaving no process or file behind.
+ * services, a short run with merged results, logs, and clean leaving no process or file behind. The cluster
+ * serves TLS (certificates made here, client certificates required); the systemd e2e covers plain HTTP.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ let scratch: string;
 let hosts: TestHost[];
 let baseYaml: (over?: { hosts?: TestHost[]; ssh?: Partial<{ identityFile: string; knownHostsFile: string }> }) => string;
 let inv: string;
+let clientPortOf: () => number;
 const env = () => ({ ETCDLAB_STATE_DIR: path.join(scratch, 'state') });
 const cli = (args: string[], timeoutMs = 150_000) => runCli(args, { env: env(), timeoutMs });
 const workDirs = () => hosts.map((h) => h.workDir);
@@ -33,12 +35,13 @@ beforeAll(async () => {
   const clientPort = await freePortOn(tb.addresses);
   const peerPort = await freePortOn(tb.addresses, [clientPort]);
   const coordinatorPort = await freePortOn(['127.0.0.1'], [clientPort, peerPort]);
+  clientPortOf = () => clientPort;
   baseYaml = (over = {}) =>
     inventoryYaml({
       ssh: { user: base.hosts[0]!.ssh.user, port: tb.port, identityFile: tb.identity, knownHostsFile: tb.knownHosts, ...over.ssh },
       coordinator: { address: '127.0.0.1', port: coordinatorPort },
       hosts: over.hosts ?? hosts,
-      cluster: { name: 'lo', clientPort, peerPort },
+      cluster: { name: 'lo', clientPort, peerPort, tls: true },
     });
   inv = path.join(scratch, 'inventory.yaml');
   writeFileSync(inv, baseYaml());
@@ -123,8 +126,14 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     for (const step of ['prepare work directory', 'install etcd', 'write configuration', 'install service', 'start']) expect(r.stderr).toContain(`[host-2] ${step} ... ok`);
     const status = await cli(['cluster', 'status', '-i', inv, '--json']);
     expect(status.code, status.stderr).toBe(0);
-    const reports = JSON.parse(status.stdout) as { name: string; healthy: boolean; state: string; status?: { leader: string; memberId: string } }[];
+    const reports = JSON.parse(status.stdout) as { name: string; healthy: boolean; state: string; endpoint: string; status?: { leader: string; memberId: string } }[];
     expect(reports.map((x) => [x.name, x.healthy])).toEqual([['host-1', true], ['host-2', true], ['host-3', true]]);
+    expect(reports[0]!.endpoint).toBe(`https://${hosts[0]!.address}:${clientPortOf()}`);
+    // TLS for real: the CA key and the client key stay in the project state, owner-only; the member key on its host too.
+    const pki = path.join(scratch, 'state', 'ssh', 'lo', 'pki');
+    for (const f of ['ca.key', 'client.key']) expect(modeOf(path.join(pki, f))).toBe(0o600);
+    expect(modeOf(path.join(hosts[0]!.workDir, 'etcd', 'tls', 'server.key'))).toBe(0o600);
+    expect(readFileSync(path.join(hosts[0]!.workDir, 'etcd', 'etcd.conf.yml'), 'utf8')).toContain('client-cert-auth: true');
     expect(reports.filter((x) => x.status?.leader === x.status?.memberId)).toHaveLength(1);
     expect(reports[0]!.state).toMatch(/^running \(fallback supervisor, pid \d+/);
     const pids = pidsMentioning(`${hosts[0]!.workDir}/etcd/etcd.conf.yml`).sort();
@@ -182,7 +191,7 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     const summary = JSON.parse(r.stdout) as RunSummary;
     expect(summary.status).toBe('completed');
     expect(summary.integrity.ok).toBe(true);
-    expect(summary.cluster).toMatchObject({ provider: 'ssh', members: 3 });
+    expect(summary.cluster).toMatchObject({ provider: 'ssh', members: 3, tls: true });
     const byName = Object.fromEntries(summary.phases.map((p) => [p.name, p]));
     expect(byName.writes?.all).toMatchObject({ count: 400, errors: 0 });
     expect(byName.reads?.all).toMatchObject({ count: 400, errors: 0 });
@@ -201,6 +210,8 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     expect(r.stderr).toMatch(/host checks: \d+ ok, \d+ warn, \d+ fail/);
     const token = (JSON.parse(readFileSync(path.join(scratch, 'state', 'agents', 'lo.json'), 'utf8')) as { token: string }).token;
     expect(filesContaining(runDir, token)).toEqual([]);
+    const clientKey = readFileSync(path.join(scratch, 'state', 'ssh', 'lo', 'pki', 'client.key'), 'utf8').trim().split('\n')[1] as string;
+    expect(filesContaining(runDir, clientKey)).toEqual([]);
     expect(r.stderr).not.toContain(token);
   });
 
@@ -221,6 +232,7 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
       expect(await eventually(() => pidsMentioning(`${w}/`).length === 0), `processes left in ${w}`).toBe(true);
       expect(existsSync(w), `${w} still exists`).toBe(false);
     }
+    expect(existsSync(path.join(scratch, 'state', 'ssh', 'lo'))).toBe(false);
     const again = await cli(['cluster', 'clean', '-i', inv]);
     expect(again.code, again.stderr).toBe(0);
   });

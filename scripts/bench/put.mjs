@@ -8,6 +8,7 @@ export const PUT_DEFAULTS = { total: 200_000, clients: 100, connections: 10, key
 const VARIANTS = [
   { name: 'agent path (PhaseRunner + recorder), h2', mode: 'agent', transport: 'h2' },
   { name: 'bare client loop, h2', mode: 'client', transport: 'h2' },
+  { name: 'agent path, node:http2', mode: 'agent', transport: 'node-http2' },
   { name: 'bare client loop, node:http2', mode: 'client', transport: 'node-http2' },
 ];
 

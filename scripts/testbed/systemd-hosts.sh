@@ -116,6 +116,7 @@ start() {
   ensure_image
   stop >/dev/null 2>&1 || true
   rm -f "$dir"/host-* "$dir/known_hosts"
+  command -v ssh-keygen >/dev/null || apt_install openssh-client || die "ssh-keygen is missing: apt-get install openssh-client"
   [ -s "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C etcdlab-testbed -f "$dir/id_ed25519"
   local i name c stage addr etcd_n=$((n - 1 < 3 ? n - 1 : 3))
   [ "$etcd_n" -ge 1 ] || etcd_n=1

@@ -105,7 +105,7 @@ export class Connection implements CallOwner, SessionOwner {
     const session = this.isClosed ? undefined : (this.session ?? (this.session = this.open()));
     if (session === undefined) {
       // A closed client: a call that ends at once with CANCELLED, on a session that never existed.
-      const dead = new StreamCall(this, undefined as unknown as H2Session, method, handler, deadlineMs);
+      const dead = new StreamCall(this, null, method, handler, deadlineMs);
       queueMicrotask(() => dead.onAbort('transport', 0, new Error('the etcd client is closed')));
       return dead;
     }

@@ -35,7 +35,8 @@ export class StreamCall extends StreamState {
 
   constructor(
     private readonly owner: CallOwner,
-    private readonly session: H2Session,
+    /** null for a call on a closed client: it only ends (CANCELLED). */
+    private readonly session: H2Session | null,
     private readonly method: RpcMethod,
     private readonly handler: StreamCallHandler,
     private readonly deadlineMs: number,
@@ -53,20 +54,20 @@ export class StreamCall extends StreamState {
   /** Sends one request message: a complete gRPC frame (encodeFrame) the caller does not reuse. */
   send(frame: Buffer): void {
     if (this.ended || this.endAfterOut) return;
-    this.session.send(this, frame, false);
+    this.session?.send(this, frame, false);
   }
 
   /** Half-closes: no more requests; responses keep coming until the server ends the call. */
   end(): void {
     if (this.ended || this.endAfterOut) return;
-    this.session.send(this, EMPTY, true);
+    this.session?.send(this, EMPTY, true);
   }
 
   /** Cancels the call (RST_STREAM CANCEL); onEnd gets CANCELLED. */
   cancel(): void {
     if (this.ended) return;
     this.fail(GrpcStatus.CANCELLED, 'cancelled by the caller');
-    this.session.reset(this, ErrorCode.CANCEL);
+    this.session?.reset(this, ErrorCode.CANCEL);
   }
 
   onHeader(name: string, value: string): void {
@@ -88,7 +89,7 @@ export class StreamCall extends StreamState {
       this.deframer.push(buf, start, end, this.handler);
     } catch (err) {
       this.fail(GrpcStatus.INTERNAL, `malformed response: ${(err as Error).message}`, err);
-      this.session.reset(this, ErrorCode.CANCEL);
+      this.session?.reset(this, ErrorCode.CANCEL);
       return;
     }
     if (endStream) this.complete();
@@ -105,7 +106,7 @@ export class StreamCall extends StreamState {
   onDeadline(): void {
     if (this.ended) return;
     this.fail(GrpcStatus.DEADLINE_EXCEEDED, `deadline of ${this.deadlineMs}ms exceeded`);
-    this.session.reset(this, ErrorCode.CANCEL);
+    this.session?.reset(this, ErrorCode.CANCEL);
   }
 
   private complete(): void {

@@ -55,3 +55,14 @@ export {
   varintSize,
   varintSizeBig,
 } from './wire.js';
+export { CompactionRequestEncoder, CompareResult, CompareTarget, TxnRequestEncoder, decodeHeaderOnly, decodeTxnResponse } from './proto-txn.js';
+export type { CompactionRequest, Compare, RequestOp, ResponseOp, TxnRequest, TxnResponse } from './proto-txn.js';
+export { LeaseGrantRequestEncoder, LeaseIdRequestEncoder, decodeLeaseResponse } from './proto-lease.js';
+export type { LeaseGrantRequest, LeaseResponse } from './proto-lease.js';
+export { WatchCancelEncoder, WatchCreateEncoder, decodeWatchResponse } from './proto-watch.js';
+export type { WatchCreateRequest, WatchEvent, WatchResponse } from './proto-watch.js';
+export { WatchStream } from './watch-stream.js';
+export type { WatchStreamHandlers } from './watch-stream.js';
+export { LeaseKeepAliveStream } from './lease-stream.js';
+export { StreamRpcs } from './stream-rpcs.js';
+export type { GrpcStream, GrpcStreamHandler, LeaseGrant, OpenStream } from './stream-rpcs.js';

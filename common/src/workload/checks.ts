@@ -28,7 +28,8 @@ export function workloadChecks(w: ParsedWorkload): CheckIssue[] {
     if (p.quick) out.push(...phaseChecks(resolvePhase(p, true, w.patterns), [...at, 'quick'], p.pattern?.use !== undefined).filter((c) => !c.path.includes('spec') && !c.path.includes('use')));
   });
   (w.rules ?? []).forEach((r, i) => {
-    if (!names.has(r.phase)) out.push({ path: ['rules', i, 'phase'], message: `no phase named "${r.phase}"`, fix: `use one of: ${[...names].join(', ')}` });
+    const [phase, path] = 'checkPerf' in r ? [r.checkPerf.phase, ['rules', i, 'checkPerf', 'phase']] : [r.phase, ['rules', i, 'phase']];
+    if (phase !== '*' && !names.has(phase)) out.push({ path, message: `no phase named "${phase}"`, fix: `use one of: ${[...names].join(', ')}, or * for every phase` });
   });
   return out;
 }

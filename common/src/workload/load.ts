@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { ErrorCodes, InputError, type Problem } from '../errors.js';
 import { zodProblems } from '../validation.js';
-import { resolveRule } from './rules.js';
+import { resolveRules } from './rules.js';
 import { resolvePhase } from './resolve.js';
 import { duplicatePhaseNames, workloadSchema } from './schema.js';
 import { normaliseFlagNames } from './schema-pattern.js';
@@ -35,7 +35,7 @@ export function parseWorkload(text: string, file: string, opts: { quick?: boolea
     source: file,
     quick,
     ...(w.patterns ? { patterns: w.patterns } : {}),
-    ...(w.rules ? { rules: w.rules.map(resolveRule) } : {}),
+    ...(w.rules ? { rules: resolveRules(w.rules) } : {}),
     phases: w.phases.map((p) => resolvePhase(p, quick, w.patterns)),
   };
 }

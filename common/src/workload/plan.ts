@@ -1,6 +1,6 @@
 import { splitInteger, splitRate } from '../split.js';
 import type { AgentPhasePlan, PatternPlan } from './plan-schema.js';
-import type { PhaseSpec } from './spec.js';
+import type { PhaseSpec, Workload } from './spec.js';
 
 export type { AgentPhasePlan, PatternPlan } from './plan-schema.js';
 
@@ -76,6 +76,11 @@ export function planPhase(phase: PhaseSpec, agentCount: number, namespace: strin
     firstDriver += drivers?.[i] ?? 0;
     return plan;
   });
+}
+
+/** Every phase of a workload split over `agentCount` agents: plans[phase][agent] (pure, deterministic). */
+export function planWorkload(workload: Workload, agentCount: number, namespace: string): AgentPhasePlan[][] {
+  return workload.phases.map((p) => planPhase(p, agentCount, namespace));
 }
 
 function patternPlan(phase: PhaseSpec, ns: string, first: number, count: number): PatternPlan {

@@ -8,6 +8,7 @@ import { parseDurationMs } from '../duration.js';
  */
 export const RULE_METRICS = [
   'errors',
+  'errorRate',
   'count',
   'throughput',
   'lateStarts',
@@ -23,11 +24,14 @@ export type RuleMetric = (typeof RULE_METRICS)[number];
 
 const bound = z.union([z.number(), z.string()]);
 
-export const ruleSchema = z
+/** etcdctl check perf's four PASS conditions for a phase at a limit (ops/s), as one entry. */
+const checkPerfSchema = z.strictObject({ checkPerf: z.strictObject({ phase: z.string().min(1), limit: z.number().positive() }) });
+
+export const metricRuleSchema = z
   .strictObject({
     name: z.string().min(1).optional(),
     description: z.string().optional(),
-    /** The phase the rule judges. */
+    /** The phase the rule judges, or `*` for every phase. */
     phase: z.string().min(1),
     /** An op name, or `all` (the default) for every operation of the phase together. */
     op: z.string().min(1).default('all'),
@@ -44,10 +48,14 @@ export const ruleSchema = z
       if (v === undefined) continue;
       if (r.metric.startsWith('latency.')) {
         if (latencyUs(v) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${v}" is not a latency`, params: { fix: 'write e.g. 500ms, or a number of milliseconds' } });
-      } else if (typeof v !== 'number') ctx.addIssue({ code: 'custom', path: [key], message: `${r.metric} bounds are numbers`, params: { fix: 'write a number, e.g. 0' } });
+      } else if (typeof v !== 'number' && !(r.metric === 'errorRate' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v))) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${r.metric} bounds are numbers`, params: { fix: r.metric === 'errorRate' ? 'write a share, e.g. 0.001 or 0.1%' : 'write a number, e.g. 0' } });
+      }
     }
   });
+export const ruleSchema = z.union([checkPerfSchema, metricRuleSchema]);
 export type RuleInput = z.output<typeof ruleSchema>;
+type MetricRuleInput = z.output<typeof metricRuleSchema>;
 
 /** A rule as the report reads it: bounds as numbers, latency in microseconds, throughput in ops/s. */
 export interface Rule {
@@ -68,8 +76,28 @@ function latencyUs(v: number | string): number | undefined {
   return ms === undefined ? undefined : Math.round(ms * 1000);
 }
 
-export function resolveRule(r: RuleInput, index: number): Rule {
-  const conv = (v: number | string | undefined): number | undefined => (v === undefined ? undefined : r.metric.startsWith('latency.') ? latencyUs(v) : (v as number));
+/** The rules as the report reads them: bounds as numbers, `checkPerf` entries expanded to their four rules. */
+export function resolveRules(rules: readonly RuleInput[]): Rule[] {
+  return rules.flatMap((r, i) => ('checkPerf' in r ? checkPerfRules(r.checkPerf.phase, r.checkPerf.limit) : [resolveRule(r, i)]));
+}
+
+/** etcdctl check perf: no errors, more than 0.9 x the limit, slowest <= 0.5 s, stddev <= 0.1 s (timed from the send). */
+export function checkPerfRules(phase: string, limit: number): Rule[] {
+  const base = { phase, op: 'all', measure: 'latency' as const };
+  return [
+    { ...base, name: 'check-perf: no errors', metric: 'errors', max: 0 },
+    { ...base, name: `check-perf: throughput above 90% of ${limit} ops/s`, metric: 'throughput', min: Math.floor(0.9 * limit) + 1 },
+    { ...base, name: 'check-perf: slowest <= 0.5 s', metric: 'latency.max', measure: 'service', max: 500_000 },
+    { ...base, name: 'check-perf: stddev <= 0.1 s', metric: 'latency.stddev', measure: 'service', max: 100_000 },
+  ];
+}
+
+function percent(v: number | string): number {
+  return typeof v === 'number' ? v : Number(v.trim().replace(/%$/, '')) / 100;
+}
+
+function resolveRule(r: MetricRuleInput, index: number): Rule {
+  const conv = (v: number | string | undefined): number | undefined => (v === undefined ? undefined : r.metric.startsWith('latency.') ? latencyUs(v) : percent(v));
   const min = conv(r.min);
   const max = conv(r.max);
   return {

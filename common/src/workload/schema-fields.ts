@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../duration.js';
+import { closestName } from '../validation.js';
 
 /** A duration in ms from `500ms`, `10s`, `2m`, `1h` or a bare number of seconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -134,7 +135,25 @@ const entryOptions = z.strictObject({
  * or a label of your own with `op:`, so one operation can appear twice with different options; results
  * are reported under the entry's name.
  */
-export const opsSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'), z.union([weight, entryOptions]));
+export const opsSchema = z
+  .record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'), z.union([weight, entryOptions]))
+  .superRefine((ops, ctx) => {
+    // Checked here rather than on the phase, so that they show even when other fields are broken.
+    for (const [label, entry] of Object.entries(ops)) {
+      const op = (typeof entry === 'object' ? entry.op : undefined) ?? label;
+      if (!(OP_NAMES as readonly string[]).includes(op)) {
+        const guess = closestName(label, OP_NAMES);
+        const fix = guess ? `did you mean "${guess}"? (or name the operation with op:)` : `use one of ${OP_NAMES.join(', ')}, or op: for a label of your own`;
+        ctx.addIssue({ code: 'custom', path: [label], message: `unknown operation "${label}"`, params: { fix } });
+        continue;
+      }
+      if (typeof entry !== 'object') continue;
+      for (const key of Object.keys(entry)) {
+        const allowed = OP_OPTIONS[key];
+        if (allowed && !allowed.includes(op as OpName)) ctx.addIssue({ code: 'custom', path: [label, key], message: `\`${key}\` does not apply to ${op}`, params: { fix: `remove it; it applies to ${allowed.join(', ')}` } });
+      }
+    }
+  });
 export type OpsInput = z.output<typeof opsSchema>;
 export type OpEntryInput = z.output<typeof entryOptions>;
 

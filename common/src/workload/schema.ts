@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { closestName } from '../validation.js';
 import { workloadChecks } from './checks.js';
 import { ruleSchema } from './rules.js';
 import {
   duration,
   keysSchema,
   leaseSchema,
-  OP_NAMES,
-  OP_OPTIONS,
   type OpName,
   opsSchema,
   positiveInt,
@@ -73,24 +70,7 @@ export const phaseSchema = z
   })
   .superRefine((p, ctx) => {
     const weights = Object.values(p.ops ?? {}).map((o) => (typeof o === 'number' ? o : (o?.weight ?? 0)));
-    const opsUsed = new Set<OpName>();
-    for (const [label, entry] of Object.entries(p.ops ?? {})) {
-      const op = (typeof entry === 'object' ? entry.op : undefined) ?? label;
-      if (!(OP_NAMES as readonly string[]).includes(op)) {
-        const guess = closestName(label, OP_NAMES);
-        const fix = guess ? `did you mean "${guess}"? (or name the operation with op:)` : `use one of ${OP_NAMES.join(', ')}, or op: for a label of your own`;
-        ctx.addIssue({ code: 'custom', path: ['ops', label], message: `unknown operation "${label}"`, params: { fix } });
-        continue;
-      }
-      opsUsed.add(op as OpName);
-      if (typeof entry !== 'object') continue;
-      for (const key of Object.keys(entry)) {
-        const allowed = OP_OPTIONS[key];
-        if (allowed && !allowed.includes(op as OpName)) {
-          ctx.addIssue({ code: 'custom', path: ['ops', label, key], message: `\`${key}\` does not apply to ${op}`, params: { fix: `remove it; it applies to ${allowed.join(', ')}` } });
-        }
-      }
-    }
+    const opsUsed = new Set(Object.entries(p.ops ?? {}).map(([label, e]) => ((typeof e === 'object' ? e.op : undefined) ?? label) as OpName));
     if (p.pattern && p.ops) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'a phase has either `ops` or `pattern`, not both', params: { fix: 'split it into two phases' } });
     else if (!p.pattern && !weights.some((w) => w > 0)) {
       ctx.addIssue({ code: 'custom', path: ['ops'], message: 'needs at least one operation with a weight above 0', params: { fix: 'e.g. ops: { put: 1 }, or a pattern: block' } });

@@ -37,12 +37,13 @@ export class ResultsWriter {
   appendInterval(r: IntervalReport): void {
     const start = ((r.intervalStartMs - this.baseTimeMs) / 1000).toFixed(3);
     const length = (r.intervalMs / 1000).toFixed(3);
-    const hlog = this.hlogFor(r.agentId);
+    let lines = '';
     for (const op of r.ops) {
       // Interval_Max in milliseconds, as HdrHistogram's log tools expect for microsecond values.
       const maxMs = (sparseMaxValue(decodeSparse(op.histogram)) / 1000).toFixed(3); // no full histogram needed
-      hlog.write(`Tag=${r.phase}/${r.warmup ? 'warmup/' : ''}${op.op},${start},${length},${maxMs},${op.histogram}\n`);
+      lines += `Tag=${r.phase}/${r.warmup ? 'warmup/' : ''}${op.op},${start},${length},${maxMs},${op.histogram}\n`;
     }
+    this.hlogFor(r.agentId).write(lines); // one write per report: 1,000 agents x 10 ops add up
     let j = this.jsonl.get(r.agentId);
     if (!j) this.jsonl.set(r.agentId, (j = createWriteStream(join(this.dir, 'agents', `${r.agentId}.intervals.jsonl`))));
     const { ops, ...rest } = r;

@@ -18,7 +18,7 @@ export function inventoryYaml(o: {
   ssh: { user: string; port: number; identityFile: string; knownHostsFile: string };
   coordinator: { address: string; port: number };
   hosts: TestHost[];
-  cluster: { name: string; clientPort: number; peerPort: number; etcd?: string };
+  cluster: { name: string; clientPort: number; peerPort: number; etcd?: string; tls?: boolean };
   extra?: string;
 }): string {
   const hosts = o.hosts
@@ -40,6 +40,7 @@ cluster:
   etcd: ${o.cluster.etcd ?? '{ kind: local, path: /usr/bin/etcd }'}
   heartbeat: 100ms
   electionTimeout: 1s
+  tls: ${o.cluster.tls ? 'true' : 'false'}
 ${o.extra ?? ''}`;
 }
 

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { loadInventoryFile } from '../../commands/inventory-file.js';
 import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from '../../commands/run-support.js';
 import { Progress } from '../../output/progress.js';
-import { probeHealth } from '../../providers/local/health.js';
+import { memberHealth } from '../../providers/ssh/probes.js';
 import { clusterOpsFor } from '../../providers/registry.js';
 import { executeRun } from '../../run/run-session.js';
 import { remoteAgents } from './agent-specs.js';
@@ -53,7 +53,7 @@ export async function runWithInventory(o: InventoryRunOptions): Promise<number> 
   const quiet = pino({ level: 'silent' });
   const ops = await clusterOpsFor({ inventory: inv, logger: quiet, dryRun: false, note: () => undefined, acceptNew: Boolean(o.acceptNew) });
   const info = await ops.info();
-  const health = await Promise.all(info.clientEndpoints.map(async (e) => [e, await probeHealth(e, 3000)] as const));
+  const health = await Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
   const sick = health.filter(([, h]) => !h.healthy);
   if (sick.length > 0)
     throw new ClusterError(ErrorCodes.clusterUnhealthy, `${sick.length} of ${health.length} member(s) are not healthy; nothing was started`, {
@@ -78,7 +78,8 @@ export async function runWithInventory(o: InventoryRunOptions): Promise<number> 
       workload,
       agents: expected.length,
       endpoints: info.clientEndpoints,
-      cluster: { provider: 'ssh', members: members.length, endpoints: info.clientEndpoints, ...(info.etcdVersion ? { etcdVersion: info.etcdVersion } : {}), tls: false, memberDetails: members, name: inv.cluster.name },
+      ...(info.tls ? { tls: info.tls } : {}),
+      cluster: { provider: 'ssh', members: members.length, endpoints: info.clientEndpoints, ...(info.etcdVersion ? { etcdVersion: info.etcdVersion } : {}), tls: info.tls !== undefined, memberDetails: members, name: inv.cluster.name },
       logger,
       progress,
       signal: interrupt.signal,

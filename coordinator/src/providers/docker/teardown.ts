@@ -5,7 +5,7 @@
  */
 import { clientFor } from '../../output/endpoint-status.js';
 import type { ClusterInfo } from '../cluster-ops.js';
-import { call, isNotFound, type Engine } from './engine.js';
+import { call, isNotFound, statusOf, type Engine } from './engine.js';
 import { clusterNetworks, clusterVolumes, existingMembers, infoFrom, removeContainer, removeVolume, type ExistingMember } from './existing.js';
 import type { DockerSession } from './session.js';
 
@@ -65,16 +65,19 @@ export async function removeAll(engine: Engine, cluster: string, o: { keepNetwor
   const volumes = await clusterVolumes(engine, cluster);
   for (const v of volumes) await call(`removing volume ${v}`, () => removeVolume(engine, v));
   const networks = o.keepNetwork ? [] : await clusterNetworks(engine, cluster);
+  let removed = 0;
   for (const n of networks) {
     await call(`removing network ${n.name}`, async () => {
       try {
         await engine.docker.getNetwork(n.id).remove();
+        removed++;
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // 403: other containers (a cluster sharing docker.network) still use it; it stays for them.
+        if (!isNotFound(err) && statusOf(err) !== 403) throw err;
       }
     });
   }
-  return { containers: members.length, volumes: volumes.length, networks: networks.length };
+  return { containers: members.length, volumes: volumes.length, networks: removed };
 }
 
 export async function clean(s: DockerSession): Promise<void> {

@@ -3,12 +3,13 @@ import { ErrorCodes, hostsWithRole, InputError, type Inventory } from '@etcdlab/
 import { agentServiceSpec, remoteAgents, type AgentRole } from '../../agents/remote/agent-specs.js';
 import type { HostStepContext, RemoteHost } from '../../ssh/index.js';
 import type { ClusterInfo, MemberState, ProviderContext } from '../cluster-ops.js';
-import { isLeader, readServerVersion } from '../local/health.js';
 import { clusterInfoOf } from './cluster-up.js';
 import { etcdServiceSpec } from './etcd-service.js';
 import { WORKDIR_MARKER } from './install-etcd.js';
 import { agentServiceName, etcdServiceName, hostLayout, unitPath } from './layout.js';
 import { type SshMember, sshMembers } from './members.js';
+import { loadPki, removePki } from './pki.js';
+import { memberIsLeader, memberVersion } from './probes.js';
 import { detectInit, privileged, ServiceManager } from './services.js';
 import { HostSessions, withSessions } from './sessions.js';
 import { assertSshInventory } from './validate.js';
@@ -24,9 +25,11 @@ const etcdSpecFor = (inv: Inventory, m: SshMember) => etcdServiceSpec(inv, m, ho
 
 export async function sshClusterInfo(ctx: Ctx): Promise<ClusterInfo> {
   const members = sshMembers(ctx.inventory);
+  const pki = ctx.inventory.cluster.tls ? await loadPki(ctx.inventory, members) : undefined;
+  const tls = clusterInfoOf(ctx.inventory, undefined, pki).tls;
   let version: string | undefined;
-  for (const m of members) if ((version = await readServerVersion(m.clientUrl, 1500))) break;
-  return clusterInfoOf(ctx.inventory, version);
+  for (const m of members) if ((version = await memberVersion(m.clientUrl, tls))) break;
+  return clusterInfoOf(ctx.inventory, version, pki);
 }
 
 /** The service state of every member; an unreachable host is reported as such, not thrown. */
@@ -71,7 +74,9 @@ export async function sshClusterDown(ctx: Ctx): Promise<void> {
 /** Followers in parallel, then the leader (found from etcd's own metrics; none found: all at once). */
 async function stopMembers(inv: Inventory, s: HostSessions): Promise<void> {
   const members = sshMembers(inv);
-  const leaders = new Set((await Promise.all(members.map(async (m) => ((await isLeader(m.clientUrl)) ? m.name : undefined)))).filter(Boolean));
+  const pki = inv.cluster.tls ? await loadPki(inv, members) : undefined;
+  const tls = pki ? { ca: pki.ca, cert: pki.client.cert, key: pki.client.key } : undefined;
+  const leaders = new Set((await Promise.all(members.map(async (m) => ((await memberIsLeader(m.clientUrl, tls)) ? m.name : undefined)))).filter(Boolean));
   const stop = (remote: RemoteHost, task: HostStepContext) =>
     task.step('stop etcd', async () => (await managerFor(remote)).stop(etcdSpecFor(inv, members.find((m) => m.name === remote.host.name) as SshMember)));
   const memberRemotes = s.remotes.filter((r) => members.some((m) => m.name === r.host.name));
@@ -100,6 +105,7 @@ export async function sshClusterClean(ctx: Ctx): Promise<void> {
     await stopMembers(inv, s);
     await s.each('cluster clean', (remote, task) => cleanHost(inv, remote, task));
   });
+  await removePki(inv);
 }
 
 export async function cleanHost(inv: Inventory, remote: RemoteHost, task: HostStepContext): Promise<void> {

@@ -1,23 +1,42 @@
 import { ClusterError, ErrorCodes, HostError, hostsWithRole, type Inventory } from '@etcdlab/common';
 import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
-import { probeHealth, readServerVersion } from '../local/health.js';
-import { etcdConfig, renderEtcdConfig } from './etcd-config.js';
+import { etcdConfig, renderEtcdConfig, type TlsPaths } from './etcd-config.js';
 import { etcdServiceSpec } from './etcd-service.js';
 import { archProblems, prepareSource, type PreparedSource } from './etcd-source.js';
 import { type HostFacts, probeFacts } from './host-facts.js';
 import { checkHostEtcd, installEtcdBinary, prepareWorkDir } from './install-etcd.js';
-import { hostLayout } from './layout.js';
+import { type HostLayout, hostLayout } from './layout.js';
 import { type SshMember, sshMembers } from './members.js';
 import { sourceLine, upPlan } from './plan.js';
+import { ensurePki, type SshPki } from './pki.js';
+import { memberHealth, memberVersion } from './probes.js';
 import { putIfChanged, ServiceManager } from './services.js';
 import { HostSessions, withSessions } from './sessions.js';
 import { stateDir } from './state-dir.js';
 import { assertSshInventory } from './validate.js';
 
-export const clusterInfoOf = (inv: Inventory, etcdVersion?: string): ClusterInfo => {
+export const clusterInfoOf = (inv: Inventory, etcdVersion?: string, pki?: SshPki): ClusterInfo => {
   const members = sshMembers(inv);
-  return { members: members.map(({ host: _h, listenClientUrl: _c, listenPeerUrl: _p, ...m }) => m), clientEndpoints: members.map((m) => m.clientUrl), ...(etcdVersion ? { etcdVersion } : {}) };
+  return {
+    members: members.map(({ host: _h, listenClientUrl: _c, listenPeerUrl: _p, ...m }) => m),
+    clientEndpoints: members.map((m) => m.clientUrl),
+    ...(etcdVersion ? { etcdVersion } : {}),
+    ...(pki ? { tls: { ca: pki.ca, cert: pki.client.cert, key: pki.client.key } } : {}),
+  };
 };
+
+/** Where a member's certificate files go on its host. */
+export const tlsPathsOf = (layout: HostLayout): TlsPaths => ({ caFile: `${layout.etcdTls}/ca.crt`, certFile: `${layout.etcdTls}/server.crt`, keyFile: `${layout.etcdTls}/server.key` });
+
+/** Uploads a member's CA, certificate and key (0600); returns whether any changed. */
+async function placeTls(remote: import('../../ssh/index.js').RemoteHost, layout: HostLayout, pki: SshPki, member: string): Promise<boolean> {
+  const own = pki.members.get(member);
+  if (!own) throw new Error(`no certificate for ${member}`);
+  const p = tlsPathsOf(layout);
+  await remote.run('create tls folder', ['mkdir', '-p', layout.etcdTls]);
+  const changed = await Promise.all([putIfChanged(remote, p.caFile, pki.ca, 0o644), putIfChanged(remote, p.certFile, own.cert, 0o644), putIfChanged(remote, p.keyFile, own.key, 0o600)]);
+  return changed.some(Boolean);
+}
 
 const UP_TIMEOUT_MS = 90_000;
 
@@ -31,12 +50,16 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   assertSshInventory(inv);
   const members = sshMembers(inv);
   if (ctx.dryRun) {
+    // The source is checked here too (it touches nothing), unless that would mean a download.
+    const src = inv.cluster.etcd;
+    if (!(src?.kind === 'release' && /^https?:\/\//.test(src.tarball))) await prepareSource(inv, { cacheDir: `${stateDir()}/cache` });
     for (const line of upPlan(inv, sourceLine(inv))) ctx.note(line);
     return clusterInfoOf(inv);
   }
   const source = await prepareSource(inv, { cacheDir: `${stateDir()}/cache` });
   return withSessions(inv, hostsWithRole(inv, 'etcd'), { logger: ctx.logger, note: ctx.note, acceptNew: Boolean(ctx.acceptNew) }, async (s) => {
     const facts = await preflight(inv, s, source);
+    const pki = inv.cluster.tls ? await ensurePki(inv, members) : undefined;
     await s.each('cluster up', async (remote, task) => {
       const member = members.find((m) => m.name === remote.host.name) as SshMember;
       const layout = hostLayout(remote.host);
@@ -45,7 +68,9 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
       await task.step('prepare work directory', () => prepareWorkDir(remote, layout));
       const { bin, version } = await task.step('install etcd', () => installEtcdBinary(remote, task, source, layout));
       if (version) task.note(`etcd ${version}`);
-      const configChanged = await task.step('write configuration', () => putIfChanged(remote, layout.etcdConfig, renderEtcdConfig(etcdConfig(inv, member, members)), 0o644));
+      const tlsChanged = pki ? await task.step('install certificates', () => placeTls(remote, layout, pki, member.name)) : false;
+      const configChanged =
+        (await task.step('write configuration', () => putIfChanged(remote, layout.etcdConfig, renderEtcdConfig(etcdConfig(inv, member, members, pki ? tlsPathsOf(layout) : undefined)), 0o644))) || tlsChanged;
       const mgr = new ServiceManager(remote, f.init.mode, layout);
       const spec = etcdServiceSpec(inv, member, layout, bin, f);
       const unitChanged = await task.step('install service', () => mgr.install(spec));
@@ -54,8 +79,9 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
         running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
       );
     });
-    await waitHealthy(inv, members, s, facts, ctx);
-    return clusterInfoOf(inv, await readServerVersion(members[0]?.clientUrl ?? ''));
+    const info = clusterInfoOf(inv, undefined, pki);
+    await waitHealthy(inv, members, s, facts, ctx, info.tls);
+    return clusterInfoOf(inv, await memberVersion(members[0]?.clientUrl ?? '', info.tls), pki);
   });
 }
 
@@ -75,13 +101,13 @@ async function preflight(inv: Inventory, s: HostSessions, source: PreparedSource
   return facts;
 }
 
-async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions, facts: Map<string, HostFacts>, ctx: ProviderContext): Promise<void> {
+async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions, facts: Map<string, HostFacts>, ctx: ProviderContext, tls: ClusterInfo['tls']): Promise<void> {
   const deadline = Date.now() + UP_TIMEOUT_MS;
   ctx.note(`waiting until ${members.length} member(s) are healthy ...`);
   let last = new Map<string, string>();
   while (Date.now() < deadline) {
     if (ctx.signal?.aborted) throw new ClusterError(ErrorCodes.runAborted, 'interrupted while waiting for the members');
-    const results = await Promise.all(members.map(async (m) => [m, await probeHealth(m.clientUrl, 1500)] as const));
+    const results = await Promise.all(members.map(async (m) => [m, await memberHealth(m.clientUrl, tls, 1500)] as const));
     if (results.every(([, r]) => r.healthy)) return;
     last = new Map(results.filter(([, r]) => !r.healthy).map(([m, r]) => [m.name, r.detail]));
     await new Promise((r) => setTimeout(r, 500));

@@ -10,6 +10,7 @@ import type { Inventory, ResolvedHost } from '@etcdlab/common';
  *   <workDir>/etcd/etcd.conf.yml          its configuration (etcd --config-file)
  *   <workDir>/etcd/data/                  its data (removed by `clean` only)
  *   <workDir>/etcd/download/              release tarball while it is unpacked
+ *   <workDir>/etcd/tls/                   ca.crt, server.crt, server.key (0600) when cluster.tls
  *   <workDir>/agent/etcdlab-agent.cjs     the bundled agent; agent/node when the runtime was uploaded
  *   <workDir>/agent/<role>.env            coordinator address and token (mode 0600)
  *   <workDir>/agent/<role>.log            the agent's JSON log
@@ -24,6 +25,7 @@ export interface HostLayout {
   etcdConfig: string;
   etcdData: string;
   etcdDownload: string;
+  etcdTls: string;
   agentDir: string;
   agentBundle: string;
   agentNode: string;
@@ -42,6 +44,7 @@ export function hostLayout(host: Pick<ResolvedHost, 'workDir'>): HostLayout {
     etcdConfig: j('etcd', 'etcd.conf.yml'),
     etcdData: j('etcd', 'data'),
     etcdDownload: j('etcd', 'download'),
+    etcdTls: j('etcd', 'tls'),
     agentDir: j('agent'),
     agentBundle: j('agent', 'etcdlab-agent.cjs'),
     agentNode: j('agent', 'node'),

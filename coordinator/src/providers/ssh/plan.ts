@@ -14,7 +14,7 @@ export function upPlan(inv: Inventory, sourceLine: string): string[] {
     lines.push(`[${m.name}] ${m.host.ssh.user}@${m.host.address}:${m.host.ssh.port}, work directory ${l.workDir}`);
     lines.push(`  1. create ${l.workDir}`);
     lines.push(`  2. etcd binary: ${sourceLine}`);
-    lines.push(`  3. write ${l.etcdConfig}`);
+    lines.push(`  3. write ${l.etcdConfig}${inv.cluster.tls ? ` and certificates in ${l.etcdTls}/ (made here by openssl, kept in .etcdlab/ssh/${inv.cluster.name}/pki/)` : ''}`);
     lines.push(`  4. systemd: ${unitPath(svc)} (Restart=on-failure, LimitNOFILE, best-effort I/O 0), enable and start`);
     lines.push(`     no running systemd: supervisor ${l.svcScript}, pid files in ${l.runDir}/${svc}/`);
     lines.push(`  5. client ${m.clientUrl}, peer ${m.peerUrl}, data ${l.etcdData}`);

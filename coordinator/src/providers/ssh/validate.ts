@@ -22,8 +22,6 @@ export function sshInventoryProblems(inv: Inventory): Problem[] {
   });
   for (const k of Object.keys(inv.cluster.extraFlags ?? {}))
     if (MANAGED_KEYS.has(k)) out.push({ file, field: `cluster.extraFlags.${k}`, message: `${k} is set by etcdlab from the inventory`, fix: 'remove it; ports, names and URLs come from hosts and cluster settings' });
-  if (inv.cluster.tls)
-    out.push({ file, field: 'cluster.tls', message: 'the ssh provider does not set up TLS yet', fix: 'set tls: false (members and agents talk plain HTTP/2 on the lab network)' });
   return out;
 }
 

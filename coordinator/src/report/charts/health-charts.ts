@@ -8,11 +8,18 @@ export function phaseSpans(model: ReportModel): { from: number; to: number; labe
   return model.phases.map((p) => ({ from: round3((p.startedAtMs - base) / 1000), to: round3((p.startedAtMs + p.durationMs - base) / 1000), label: p.name }));
 }
 
+/** Seconds since the run's start, the same span on every run-wide chart: to the end of the last phase or sample. */
+function runAxis(model: ReportModel): ChartOption['xAxis'] {
+  const ends = [...phaseSpans(model).map((s) => s.to), ...Object.values(model.etcd.timeline).flatMap((pts) => pts.map((p) => p.offsetSec)), ...model.hosts.flatMap((h) => h.timeline.map((t) => t.offsetSec))];
+  return { ...(secondsAxis('seconds since the run started', true) as object), max: Math.ceil(Math.max(1, ...ends)) } as ChartOption['xAxis'];
+}
+
 function memberSeries(etcd: EtcdHealth, pick: (p: EtcdPoint) => number | undefined, extra: object = {}): object[] {
   return Object.entries(etcd.timeline).map(([member, pts]) => ({
     type: 'line',
     name: member,
-    showSymbol: false,
+    // Sparse series (peer round trips are observed every few seconds) need their points shown.
+    showSymbol: pts.filter((p) => pick(p) !== undefined).length <= 3,
     lineStyle: { width: 1.6 },
     data: pts.map((p) => [p.offsetSec, pick(p)] as [number, number | undefined]).filter((d): d is Pair => d[1] !== undefined),
     ...extra,
@@ -33,7 +40,7 @@ function p99Chart(model: ReportModel, title: string, pick: (p: EtcdPoint) => num
   const sub = worst === undefined ? `no ${what} observed` : worst > limitMs ? `ABOVE ${limitMs} ms at worst (${worst.toFixed(1)} ms): flagged` : `worst ${worst.toFixed(2)} ms, under ${limitMs} ms`;
   return {
     ...frame(title, `p99 per scrape interval from bucket deltas; ${sub}`, worst !== undefined && worst > limitMs),
-    xAxis: secondsAxis('seconds since the run started', true),
+    xAxis: runAxis(model),
     yAxis: valueAxis('ms', { min: 0 }),
     series,
   } as ChartOption;
@@ -49,7 +56,7 @@ export function raftChart(m: ReportModel): ChartOption {
   const total = Math.max(0, ...changes.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1])));
   return {
     ...frame('etcd: leader changes and proposals pending', total > 0 ? `${total} leader change(s) during the run: flagged` : 'no leader change during the run', total > 0),
-    xAxis: secondsAxis('seconds since the run started', true),
+    xAxis: runAxis(m),
     yAxis: [valueAxis('leader changes', { min: 0 }), valueAxis('pending', { position: 'right', min: 0 })],
     series: withSpans([...changes, ...pending], m),
   } as ChartOption;
@@ -61,7 +68,7 @@ export function resourcesChart(m: ReportModel): ChartOption {
   const cpu = memberSeries(m.etcd, (p) => p.cpuCores, { yAxisIndex: 1, lineStyle: { width: 1, type: 'dashed' } }).map((s) => ({ ...s, name: `${(s as { name: string }).name} CPU` }));
   return {
     ...frame('etcd: database size and CPU', 'db size in MB (solid), etcd process CPU in cores (dashed)'),
-    xAxis: secondsAxis('seconds since the run started', true),
+    xAxis: runAxis(m),
     yAxis: [valueAxis('MB', { min: 0 }), valueAxis('cores', { position: 'right', min: 0 })],
     series: withSpans([...db, ...cpu], m),
   } as ChartOption;
@@ -71,7 +78,7 @@ export function resourcesChart(m: ReportModel): ChartOption {
 export function peerRttChart(m: ReportModel): ChartOption | undefined {
   const series = memberSeries(m.etcd, (p) => p.peerRttP99Ms);
   if (!series.some((s) => (s as { data: Pair[] }).data.length)) return undefined;
-  return { ...frame('etcd: peer round trip p99', 'to every other member together, ms'), xAxis: secondsAxis('seconds since the run started', true), yAxis: valueAxis('ms', { min: 0 }), series: withSpans(series, m) } as ChartOption;
+  return { ...frame('etcd: peer round trip p99', 'to every other member together, ms'), xAxis: runAxis(m), yAxis: valueAxis('ms', { min: 0 }), series: withSpans(series, m) } as ChartOption;
 }
 
 /** Host CPU, steal and the busiest foreign process over the run, one chart per host. */
@@ -85,5 +92,5 @@ export function hostChart(m: ReportModel, h: HostHealth): ChartOption {
     ],
     m,
   );
-  return { ...frame(`host ${h.host}`, h.flags.length ? h.flags.map((f) => f.message).join('; ') : 'no steal or noisy neighbour seen', h.flags.some((f) => f.level === 'bad')), xAxis: secondsAxis('seconds since the run started', true), yAxis: valueAxis('%', { min: 0 }), series } as ChartOption;
+  return { ...frame(`host ${h.host}`, h.flags.length ? h.flags.map((f) => f.message).join('; ') : 'no steal or noisy neighbour seen', h.flags.some((f) => f.level === 'bad')), xAxis: runAxis(m), yAxis: valueAxis('%', { min: 0 }), series } as ChartOption;
 }

@@ -11,33 +11,53 @@ function warmupSpans(p: ReportPhase, intervalSec: number) {
 }
 
 const line = (name: string, data: Pair[], extra: object = {}) => ({ type: 'line' as const, name, data, showSymbol: data.length <= 2, symbolSize: 4, lineStyle: { width: 1.6 }, ...extra });
-/** Over time: a line, or bars when the phase is too short for a line to say anything (under 3 intervals). */
-const overTime = (name: string, data: Pair[], extra: object = {}) => (data.length < 3 ? { type: 'bar' as const, name, data, barMaxWidth: 40 } : line(name, data, extra));
+
+/**
+ * The time axis of a phase: seconds from its start, or, when the phase lasted under three intervals
+ * (too short for a line to say anything), one category per interval with the series drawn as bars.
+ */
+function timeAxis(p: ReportPhase, intervalSec: number) {
+  const offsets = (p.timeline.all ?? []).map((t) => t.offsetSec);
+  const few = offsets.length < 3;
+  const xAxis = few
+    ? { type: 'category', data: offsets.map((o) => `${o}-${o + intervalSec} s`), name: 'interval from the synchronized start', nameLocation: 'middle', nameGap: 26, axisLabel: { fontSize: 10 } }
+    : secondsAxis('seconds from the synchronized start');
+  const series = (name: string, data: Pair[], extra: object = {}) => {
+    if (!few) return line(name, data, extra);
+    const at = new Map(data);
+    return { type: 'bar' as const, name, data: offsets.map((o) => at.get(o) ?? null), barMaxWidth: 40 };
+  };
+  const shade = (first: object | undefined) => {
+    const area = few ? undefined : spans(warmupSpans(p, intervalSec));
+    if (area && first) Object.assign(first, { markArea: area });
+  };
+  return { xAxis, series, shade };
+}
 
 /** Successful operations per second over the phase, per op and all together. */
 export function throughputChart(p: ReportPhase, intervalSec: number): ChartOption {
   const ops = opsOf(p);
-  const toPairs = (pts: readonly TimelinePoint[]): Pair[] => pts.map((t) => [t.offsetSec, Math.round(t.opsPerSec * 10) / 10]);
-  const series: object[] = ops.map((op) => overTime(op, toPairs(p.timeline[op] ?? [])));
-  if (ops.length > 1) series.unshift(overTime('all', toPairs(p.timeline.all ?? []), { lineStyle: { width: 2.4 } }));
-  const area = spans(warmupSpans(p, intervalSec));
-  if (area && series[0]) Object.assign(series[0], { markArea: area });
-  return { ...frame(`${p.name}: throughput`, 'successful operations per second, every agent together'), xAxis: secondsAxis('seconds from the synchronized start'), yAxis: valueAxis('ops/s', { min: 0 }), series } as ChartOption;
+  const t = timeAxis(p, intervalSec);
+  const toPairs = (pts: readonly TimelinePoint[]): Pair[] => pts.map((x) => [x.offsetSec, Math.round(x.opsPerSec * 10) / 10]);
+  const series: object[] = ops.map((op) => t.series(op, toPairs(p.timeline[op] ?? [])));
+  if (ops.length > 1) series.unshift(t.series('all', toPairs(p.timeline.all ?? []), { lineStyle: { width: 2.4 } }));
+  t.shade(series[0]);
+  return { ...frame(`${p.name}: throughput`, 'successful operations per second, every agent together'), xAxis: t.xAxis, yAxis: valueAxis('ops/s', { min: 0 }), series } as ChartOption;
 }
 
 /** p50, p99 and p99.9 per interval, merged over agents (never averaged), in ms. */
 export function latencyTimelineChart(p: ReportPhase, intervalSec: number): ChartOption {
   const ops = opsOf(p);
+  const t = timeAxis(p, intervalSec);
   const base = ops.length === 1 ? (ops[0] as string) : 'all';
-  const pts = (p.timeline[base] ?? []).filter((t) => t.count > 0);
-  const pick = (k: 'p50Us' | 'p99Us' | 'p999Us'): Pair[] => pts.map((t) => [t.offsetSec, usToMs(t[k])]);
-  const series: object[] = [overTime(`${base} p50`, pick('p50Us')), overTime(`${base} p99`, pick('p99Us')), overTime(`${base} p99.9`, pick('p999Us'))];
-  if (ops.length > 1) for (const op of ops) series.push(overTime(`${op} p99`, (p.timeline[op] ?? []).filter((t) => t.count > 0).map((t) => [t.offsetSec, usToMs(t.p99Us)] as Pair), { lineStyle: { width: 1.2, type: 'dashed' } }));
-  const all = series.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1]));
-  const area = spans(warmupSpans(p, intervalSec));
-  if (area && series[0]) Object.assign(series[0], { markArea: area });
+  const pts = (p.timeline[base] ?? []).filter((x) => x.count > 0);
+  const pick = (k: 'p50Us' | 'p99Us' | 'p999Us'): Pair[] => pts.map((x) => [x.offsetSec, usToMs(x[k])]);
+  const series: object[] = [t.series(`${base} p50`, pick('p50Us')), t.series(`${base} p99`, pick('p99Us')), t.series(`${base} p99.9`, pick('p999Us'))];
+  if (ops.length > 1) for (const op of ops) series.push(t.series(`${op} p99`, (p.timeline[op] ?? []).filter((x) => x.count > 0).map((x) => [x.offsetSec, usToMs(x.p99Us)] as Pair), { lineStyle: { width: 1.2, type: 'dashed' } }));
+  const all = series.flatMap((x) => (x as { data: (Pair | number | null)[] }).data.map((d) => (Array.isArray(d) ? d[1] : (d ?? 0))));
+  t.shade(series[0]);
   const log = wantsLog(all);
-  return { ...frame(`${p.name}: latency over time`, `per ${intervalSec}-second interval, ms${log ? ' (log scale)' : ''}`), xAxis: secondsAxis('seconds from the synchronized start'), yAxis: valueAxis('ms', { log }), series } as ChartOption;
+  return { ...frame(`${p.name}: latency over time`, `per ${intervalSec}-second interval, ms${log ? ' (log scale)' : ''}`), xAxis: t.xAxis, yAxis: valueAxis('ms', { log }), series } as ChartOption;
 }
 
 /** Maps a percentile to HdrHistogram's plot axis 1/(1-p): 90% -> 10, 99% -> 100, 99.9% -> 1000. */
