@@ -153,7 +153,8 @@ describe('reports of real runs', () => {
       expect(c.height, c.name ?? '').toBeGreaterThan(150);
     }
     const shot = await page.screenshot({ fullPage: true });
-    writeFileSync(join(tmpdir(), 'etcdlab-report-e2e-page.png'), shot);
+    // Kept for a look when ETCDLAB_TEST_ARTIFACTS names a folder; else removed with the test's folder.
+    writeFileSync(join(process.env.ETCDLAB_TEST_ARTIFACTS ?? tmp, 'report-page.png'), shot);
     // Each chart area holds drawn lines, bars and text, not an empty frame.
     const figures = await page.$$('figure.chart');
     const blank = await (browser as Browser).page();
@@ -203,7 +204,7 @@ describe('reports of real runs', () => {
     expect(r.stdout).toMatch(/sequential write: .* ops\/s with 1 members -> .* ops\/s with 3/);
     const png = readFileSync(join(out, 'compare.png'));
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([2400, 1720]);
-    copyFileSync(join(out, 'compare.png'), join(tmpdir(), 'etcdlab-compare-e2e.png'));
+    copyFileSync(join(out, 'compare.png'), join(process.env.ETCDLAB_TEST_ARTIFACTS ?? tmp, 'compare.png'));
     const page = await (browser as Browser).page();
     await page.goto(`file://${join(out, 'compare.html')}`);
     expect(await page.$$eval('figure.chart svg path', (p) => p.length)).toBeGreaterThan(40);
