@@ -103,7 +103,8 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
     main: main ? figures(main) : { phase: '-', opsPerSec: 0, p50Us: 0, p99Us: 0 },
     verdict: m.verdict.status,
     warnings: m.warnings.length,
-    etcdFlags: m.etcd.run.reduce((a, w) => a + w.flags.length, 0),
+    // Every flag of the run: per phase, over the whole run, per host.
+    etcdFlags: [...m.phases.flatMap((p) => p.etcd), ...m.etcd.run, ...m.hosts].reduce((a, w) => a + w.flags.length, 0),
   };
 }
 
