@@ -1,5 +1,11 @@
-import * as echarts from 'echarts';
+import { createRequire } from 'node:module';
+import type * as EChartsModule from 'echarts';
 import type { EChartsOption } from 'echarts';
+
+// echarts takes about a second to load: load it on the first chart, not whenever the CLI starts.
+const requireEcharts = createRequire(import.meta.url);
+let loaded: typeof EChartsModule | undefined;
+const echartsLib = (): typeof EChartsModule => (loaded ??= requireEcharts('echarts') as typeof EChartsModule);
 
 export type ChartOption = EChartsOption;
 
@@ -28,7 +34,7 @@ export function renumberSvgIds(svg: string, prefix: string): string {
  * instance is disposed at once: a live instance keeps timers that would hold the process open.
  */
 export function renderChartSvg(option: ChartOption, size: ChartSize, idPrefix: string): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  const chart = echartsLib().init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
   try {
     chart.setOption({ ...option, animation: false });
     return renumberSvgIds(chart.renderToSVGString(), idPrefix);
