@@ -68,9 +68,10 @@ export class ServiceManager {
       if (this.remote.host.ssh.user === 'root') changed = (await putIfChanged(this.remote, target, text, 0o644)) || changed;
       else {
         // Not root: stage it in the work directory, then install it with sudo.
-        const staged = posix.join(this.layout.workDir, `${spec.name}.service`);
+        const staged = posix.join(this.layout.runDir, `${spec.name}.service`);
         const have = await this.remote.readFile(target).catch(() => undefined);
         if (!have?.equals(Buffer.from(text))) {
+          await this.remote.run('create run folder', ['mkdir', '-p', this.layout.runDir]);
           await this.remote.upload(Buffer.from(text), staged, 0o644);
           await this.remote.run('install unit', privileged(this.remote, ['install', '-m', '0644', staged, target]));
           changed = true;
