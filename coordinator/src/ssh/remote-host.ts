@@ -152,7 +152,10 @@ export class SshRemoteHost implements RemoteHost {
         code = c ?? -1;
         if (s) signal = s;
       });
-      channel.on('close', () => {
+      // As in collect(): the exit status may have been parsed before this listener existed; 'close' repeats it.
+      channel.on('close', (c?: number | null, sig?: string) => {
+        if (code === -1 && typeof c === 'number') code = c;
+        if (!signal && sig) signal = sig;
         release();
         resolve({ code, ...(signal ? { signal } : {}) });
       });
