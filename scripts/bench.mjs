@@ -15,7 +15,7 @@ const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     total: { type: 'string' },
-    repeat: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '3' },
     'data-dir': { type: 'string', default: '/dev/shm' },
     agents: { type: 'string', default: '1000' },
     intervals: { type: 'string' },
@@ -39,7 +39,7 @@ console.log(`etcdlab benchmarks (${machine()})`);
 
 if (which.includes('put')) {
   const { putBench } = await import('./bench/put.mjs');
-  const runs = await putBench({ dataBase: opts['data-dir'], total: Number(opts.total ?? (quick ? 50_000 : 200_000)), repeat: Number(opts.repeat) });
+  const runs = await putBench({ dataBase: opts['data-dir'], total: Number(opts.total ?? (quick ? 30_000 : 80_000)), repeat: Number(quick ? 1 : opts.repeat) });
   results.put = runs;
   const agent = runs.filter((r) => r.variant === 'agent path (PhaseRunner + recorder), h2');
   if (agent.length) {

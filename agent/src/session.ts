@@ -9,11 +9,13 @@ import {
   phasePrepareSchema,
   phaseStartSchema,
   phaseStopSchema,
+  samplingStartSchema,
   refusalSchema,
 } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { type ExecutionSink, PhaseExecution, wallNowMs } from './phase-execution.js';
+import { HostSampler } from './host-sampler.js';
 import { ReportSpool } from './spool.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -42,6 +44,7 @@ const invalid = (message: string): Ack => ({ ok: false, code: ErrorCodes.payload
 export class AgentSession {
   private readonly socket: Socket<CoordinatorToAgentEvents, AgentToCoordinatorEvents>;
   private readonly spool: ReportSpool;
+  private readonly sampler: HostSampler;
   private readonly prepared = new Map<string, PhaseExecution>();
   private current: PhaseExecution | undefined;
   private seq = 0;
@@ -64,6 +67,7 @@ export class AgentSession {
     this.socket = io(opts.coordinatorUrl, { auth: hello, transports: ['websocket'], reconnectionDelayMax: 2000 });
     const ackTimeout = opts.ackTimeoutMs ?? 10_000;
     this.spool = new ReportSpool((item) => this.socket.timeout(ackTimeout).emitWithAck(item.event as 'interval', item.payload as never), opts.logger);
+    this.sampler = new HostSampler(opts.agentId, (sample) => this.socket.emit('host:sample', sample), opts.logger);
     this.wire();
     this.armOrphanTimer();
   }
@@ -117,7 +121,13 @@ export class AgentSession {
         this.current.stop();
       }
     });
+    this.socket.on('sampling:start', (msg) => {
+      const parsed = samplingStartSchema.safeParse(msg);
+      if (parsed.success) this.sampler.start(parsed.data);
+      else logger.error({ err: parsed.error.message }, 'invalid sampling:start');
+    });
     this.socket.on('run:end', (msg) => {
+      this.sampler.stop();
       logger.info({ runId: msg?.runId, reason: msg?.reason }, 'run ended');
       this.current?.stop();
       if (this.opts.exitOnRunEnd) void this.spool.drained().then(() => this.end({ reason: 'run-end' }));
@@ -142,6 +152,7 @@ export class AgentSession {
   }
 
   private end(end: SessionEnd): void {
+    this.sampler.stop();
     this.current?.stop();
     this.spool.close();
     if (this.orphanTimer) clearTimeout(this.orphanTimer);

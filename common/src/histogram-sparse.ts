@@ -52,6 +52,24 @@ export function bucketHighest(i: number): number {
 
 /** Decodes an encodeHistogram() string into its non-zero buckets. Throws on a malformed input. */
 export function decodeSparse(base64: string): SparseHistogram {
+  return decodeInto(base64, { index: new Int32Array(64), count: new Float64Array(64), length: 0, total: 0 });
+}
+
+/**
+ * A decoder that reuses its arrays: what decode() returns is valid until its next call. For hot loops
+ * (the coordinator decodes 10,000 histograms a second with 1,000 agents) where the result is consumed
+ * at once.
+ */
+export class SparseDecoder {
+  private readonly scratch: SparseHistogram = { index: new Int32Array(256), count: new Float64Array(256), length: 0, total: 0 };
+
+  decode(base64: string): SparseHistogram {
+    return decodeInto(base64, this.scratch);
+  }
+}
+
+/** Decodes into `out` (growing its arrays as needed) and returns it. */
+function decodeInto(base64: string, out: SparseHistogram): SparseHistogram {
   const outer = Buffer.from(base64, 'base64');
   if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE_BASE) return viaHdr(base64);
   const raw = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
@@ -60,9 +78,9 @@ export function decodeSparse(base64: string): SparseHistogram {
   const lowest = raw.readUInt32BE(16) * 2 ** 32 + raw.readUInt32BE(20);
   if (digits !== 3 || lowest !== 1) return viaHdr(base64); // another layout: let the library place it
   const end = Math.min(raw.length, HEADER_BYTES + raw.readInt32BE(4));
-  let cap = 64;
-  let index = new Int32Array(cap);
-  let count = new Float64Array(cap);
+  let index = out.index;
+  let count = out.count;
+  let cap = index.length;
   let n = 0;
   let total = 0;
   let at = 0;
@@ -100,7 +118,11 @@ export function decodeSparse(base64: string): SparseHistogram {
       at++;
     }
   }
-  return { index, count, length: n, total };
+  out.index = index;
+  out.count = count;
+  out.length = n;
+  out.total = total;
+  return out;
 }
 
 /** Fallback: any encoding hdr-histogram-js reads, re-homed into the standard layout, reduced to its non-zero buckets. */

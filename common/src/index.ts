@@ -19,3 +19,4 @@ export * from './protocol/index.js';
 export * from './results/summary.js';
 export * from './results/phase-merger.js';
 export * from './inventory/index.js';
+export * from './host/index.js';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifySystemd, parseDf, parseEpochSeconds, parseMeminfo, parseOsRelease, parseSize, splitSections } from '../src/hostcheck/facts.js';
 import { parseDdOutput, parseFioJson, parseProbeLatencies, percentile } from '../src/hostcheck/fsync.js';
-import { cpuShares, parseLoadavg, parseProcStat } from '../src/hostcheck/proc-stat.js';
-import { isOwnProcess, parseCmdlines, parsePidStats, topForeignProcesses } from '../src/hostcheck/processes.js';
+import { cpuShares, parseLoadavg, parseProcStat } from '@etcdlab/common';
+import { isOwnProcess, parseCmdlines, parsePidStats, topForeignProcesses } from '@etcdlab/common';
 
 describe('/proc/stat and /proc/loadavg', () => {
   const a = 'cpu  1000 10 500 8000 100 0 50 40 30 0\ncpu0 500 5 250 4000 50 0 25 20 15 0\ncpu1 500 5 250 4000 50 0 25 20 15 0\nintr 123\nctxt 9\n';

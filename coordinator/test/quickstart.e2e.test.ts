@@ -91,6 +91,15 @@ describe('etcdlab quickstart --quick (end to end, real etcd)', () => {
     expect(log).not.toMatch(/"token":"[A-Za-z0-9_-]{20,}"/);
     expect(r.stderr).toContain('cluster kept running');
 
+    // One agent sampled this host during the run: CPU, load and the busiest processes, ours marked.
+    const hostFiles = readdirSync(join(dir, 'hosts'));
+    expect(hostFiles).toHaveLength(1);
+    const samples = readFileSync(join(dir, 'hosts', hostFiles[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.some((x) => x.cpuPct > 0)).toBe(true);
+    expect(samples.every((x) => x.t >= Date.parse(summary!.startedAt) && x.cpus >= 1)).toBe(true);
+    expect(samples.some((x) => x.top.some((p: { name: string; foreign: boolean }) => p.name === 'etcd' && !p.foreign))).toBe(true);
+
     // The kept cluster's members are still running; `cluster down` stops them.
     const state = JSON.parse(readFileSync(join(dir, 'cluster/cluster.json'), 'utf8')) as { members: { pid: number }[] };
     const pids = state.members.map((m) => m.pid);

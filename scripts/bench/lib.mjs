@@ -37,6 +37,13 @@ export function processCpuUs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
 }
 
+/** Busy CPU time of the whole machine (all CPUs, everything but idle and iowait), in microseconds. */
+export function machineBusyUs() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return ((user + nice + system + irq + softirq + steal) * 1e6) / CLK_TCK;
+}
+
 /**
  * Starts one etcd member on free ports with its data dir under `dataBase` (/dev/shm: memory, so disk
  * speed does not enter the figures; /tmp: the real disk). Resolves when /health says true.

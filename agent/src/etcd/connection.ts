@@ -182,14 +182,14 @@ export class Connection implements CallOwner, SessionOwner {
   private closeSession(session: H2Session): Promise<void> {
     if (session.destroyed) return Promise.resolve();
     if (session.activeStreams === 0) {
-      session.destroy();
+      session.close();
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(grace);
         this.drains.delete(session);
-        session.destroy();
+        session.close(); // cancels what is still in flight, then destroys
         resolve();
       };
       const grace = setTimeout(finish, CLOSE_GRACE_MS);

@@ -54,6 +54,7 @@ export class H2Session implements InboundTarget, SocketEvents {
   private readonly recv: RecvFlow;
   private readonly pings = new PingTracker();
   peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  private peerMaxConcurrent = Infinity;
   private flushScheduled = false;
   private readonly flushBound = (): void => this.flush();
   private refd = true;
@@ -150,6 +151,19 @@ export class H2Session implements InboundTarget, SocketEvents {
     return p;
   }
 
+  /**
+   * Ends the session on purpose: RST_STREAM(CANCEL) for every open stream and GOAWAY(NO_ERROR), written
+   * out at once so that a server that reads them later (even one that was paused) drops the requests
+   * rather than running them; then destroy(). Streams get onAbort('transport').
+   */
+  close(): void {
+    if (this.isDestroyed) return;
+    for (const s of this.streams.openStreams()) this.writer.rstStream(s.id, ErrorCode.CANCEL);
+    this.writer.goaway(0, ErrorCode.NO_ERROR, '');
+    this.flush();
+    this.destroy();
+  }
+
   /** Tears the session down now; its streams get onAbort('transport', error). */
   destroy(error?: Error): void {
     if (this.isDestroyed) return;
@@ -199,13 +213,16 @@ export class H2Session implements InboundTarget, SocketEvents {
 
   onSetting(id: number, value: number): void {
     if (id === SettingId.HEADER_TABLE_SIZE) this.encoder.setPeerMaxTableSize(value);
-    else if (id === SettingId.MAX_CONCURRENT_STREAMS) this.streams.maxConcurrent = value;
+    else if (id === SettingId.MAX_CONCURRENT_STREAMS) this.peerMaxConcurrent = value;
     else if (id === SettingId.INITIAL_WINDOW_SIZE) this.flow.setPeerInitialWindow(value, this.streams.openStreams());
     else if (id === SettingId.MAX_FRAME_SIZE) this.peerMaxFrameSize = value;
     // ENABLE_PUSH, MAX_HEADER_LIST_SIZE and unknown settings need nothing from a client.
   }
 
   onSettingsEnd(): void {
+    // Requests wait for the server's first SETTINGS: a request sent to a server that accepted the TCP
+    // connection but never answered (hung, SIGSTOP) could still run after we gave up on it.
+    this.streams.maxConcurrent = this.peerMaxConcurrent;
     this.writer.settings([], true);
     this.startWaiting();
     this.flow.resume();

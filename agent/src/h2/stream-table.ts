@@ -10,7 +10,8 @@ export class StreamTable {
   private readonly open = new Map<number, StreamState>();
   private readonly waiting: StreamState[] = [];
   private nextId = 1;
-  maxConcurrent = Infinity;
+  /** 0 until the server's first SETTINGS: nothing is sent to a server that has not spoken HTTP/2 yet. */
+  maxConcurrent = 0;
 
   get(id: number): StreamState | undefined {
     return this.open.get(id);

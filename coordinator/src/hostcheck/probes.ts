@@ -5,8 +5,8 @@ import type { RemoteHost } from '../ssh/index.js';
 import { classifySystemd, parseDf, parseEpochSeconds, parseMeminfo, parseOsRelease, splitSections } from './facts.js';
 import { FSYNC_BLOCK, type FsyncMethod, type FsyncResult, parseDdOutput, parseFioJson, parseProbeLatencies } from './fsync.js';
 import { CLOCK_SCRIPT, FACTS_SCRIPT, PERL_PROBE, PYTHON_PROBE, SAMPLE_SCRIPT } from './probe-scripts.js';
-import { cpuShares, parseLoadavg, parseProcStat } from './proc-stat.js';
-import { parseCmdlines, parsePidStats, topForeignProcesses } from './processes.js';
+import { cpuShares, parseLoadavg, parseProcStat } from '@etcdlab/common';
+import { parseCmdlines, parsePidStats, topForeignProcesses } from '@etcdlab/common';
 import type { HostCheck } from './schema.js';
 
 const TAG = 'etcdlab-hostcheck';

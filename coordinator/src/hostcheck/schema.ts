@@ -1,6 +1,6 @@
 import type { HostRole } from '@etcdlab/common';
 import type { FsyncMethod, FsyncResult } from './fsync.js';
-import type { BusyProcess } from './processes.js';
+import type { BusyProcess } from '@etcdlab/common';
 import type { SystemdMode } from './facts.js';
 
 /** `etcdlab hosts check --json` (documented in docs/hosts.md). Bump the version on any incompatible change. */

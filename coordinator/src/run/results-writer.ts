@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSparse, type IntervalReport, type RunSummary, sparseMaxValue } from '@etcdlab/common';
+import { type IntervalReport, type RunSummary, SparseDecoder, sparseMaxValue } from '@etcdlab/common';
 
 /**
  * Writes the run's folder as data arrives, so that whatever was measured survives an abort:
@@ -12,6 +12,7 @@ import { decodeSparse, type IntervalReport, type RunSummary, sparseMaxValue } fr
 export class ResultsWriter {
   private readonly hlogs = new Map<string, WriteStream>();
   private readonly jsonl = new Map<string, WriteStream>();
+  private readonly decoder = new SparseDecoder();
 
   constructor(
     readonly dir: string,
@@ -40,7 +41,7 @@ export class ResultsWriter {
     let lines = '';
     for (const op of r.ops) {
       // Interval_Max in milliseconds, as HdrHistogram's log tools expect for microsecond values.
-      const maxMs = (sparseMaxValue(decodeSparse(op.histogram)) / 1000).toFixed(3); // no full histogram needed
+      const maxMs = (sparseMaxValue(this.decoder.decode(op.histogram)) / 1000).toFixed(3); // no full histogram needed
       lines += `Tag=${r.phase}/${r.warmup ? 'warmup/' : ''}${op.op},${start},${length},${maxMs},${op.histogram}\n`;
     }
     this.hlogFor(r.agentId).write(lines); // one write per report: 1,000 agents x 10 ops add up

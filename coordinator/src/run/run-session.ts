@@ -8,6 +8,7 @@ import { AgentServer } from '../server/agent-server.js';
 import { type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
 import { runWorkload } from './engine.js';
 import { ResultsWriter } from './results-writer.js';
+import { startHostSampling } from './host-sampling.js';
 import { TOOL_VERSION } from '../version.js';
 import { type MetricsScraper, type ScrapeTarget, scrapeTargets, startMetricsScraper } from '../metrics/index.js';
 
@@ -28,6 +29,8 @@ export interface RunRequest {
   metricsTargets?: ScrapeTarget[];
   /** Agents installed as services on inventory hosts that dial in (run -i); without it, local agent processes. */
   remote?: RemoteAgentsRequest;
+  /** Command-line markers of the run's own processes on its hosts (work dirs); the run folder is always one. */
+  ownMarkers?: string[];
   /** More manifest fields (run -i: inventory, placement, host checks). */
   manifestExtra?: Record<string, unknown>;
 }
@@ -51,6 +54,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const mismatches: RunSummary['integrity']['mismatches'] = [];
   let roster: RosterEntry[] = [];
   let monitors: MonitorEntry[] = [];
+  let sampling: { stop(): Promise<void> } | undefined;
   let status: RunSummary['status'] = 'completed';
   let error: Error | undefined;
   const manifest = (extra: Record<string, unknown> = {}) => ({
@@ -81,6 +85,14 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     for (const a of roster) progress.note(`  agent ${a.agentId} (${req.remote ? `${a.host}, ` : ''}pid ${a.pid}) online, clock offset ${a.clock.offsetMs.toFixed(2)} ms ± ${(a.clock.rttMs / 2).toFixed(2)} ms`);
     if (req.remote) monitors = await syncMonitors(server, req.remote.monitors, logger);
     writer.writeJson('manifest.json', manifest());
+    sampling = startHostSampling({
+      server,
+      runId: req.runId,
+      runDir: req.runDir,
+      candidates: [...roster.map((a) => ({ agentId: a.agentId, host: a.host, role: a.role, offsetMs: a.clock.offsetMs })), ...monitors.flatMap((m) => (m.connected && m.clock ? [{ agentId: m.agentId, host: m.host, role: m.role, offsetMs: m.clock.offsetMs }] : []))],
+      ownMarkers: [req.runDir, ...(req.ownMarkers ?? [])],
+      logger,
+    });
     const result = await runWorkload({
       runId: req.runId,
       workload: req.workload,
@@ -107,6 +119,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   } finally {
     for (const a of server.connected()) a.socket.emit('run:end', { runId: req.runId, reason: status });
     await agents.stop();
+    await sampling?.stop();
     await server.close();
     await scraper?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'metrics scraper did not stop cleanly'));
     await writer.close();

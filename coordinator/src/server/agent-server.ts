@@ -16,6 +16,8 @@ import {
   PROTOCOL_VERSION,
   agentFaultSchema,
   type AgentFault,
+  type HostSample,
+  hostSampleSchema,
 } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
@@ -39,6 +41,7 @@ interface ServerEvents {
   connected: [ConnectedAgent];
   disconnected: [ConnectedAgent, string];
   refused: [{ code: string; message: string; address: string }];
+  hostSample: [HostSample];
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -112,6 +115,11 @@ export class AgentServer extends EventEmitter<ServerEvents> {
       const parsed = phaseDoneSchema.safeParse(msg);
       const reply = !parsed.success ? this.invalid('phase:done', hello.agentId, parsed.error.message) : parsed.data.agentId !== hello.agentId ? this.invalid('phase:done', hello.agentId, 'agentId does not match the handshake') : (this.handler?.done(parsed.data) ?? { ok: true as const });
       if (typeof ack === 'function') ack(reply);
+    });
+    socket.on('host:sample', (msg) => {
+      const parsed = hostSampleSchema.safeParse(msg);
+      if (parsed.success && parsed.data.agentId === hello.agentId) this.emit('hostSample', parsed.data);
+      else this.logger.warn({ agentId: hello.agentId }, 'invalid host sample ignored');
     });
     socket.on('agent:fault', (msg) => {
       const parsed = agentFaultSchema.safeParse(msg);

@@ -90,6 +90,7 @@ export async function runWithInventory(o: InventoryRunOptions): Promise<number> 
         expected,
         monitors: agents.filter((a) => a.role === 'monitor').map((a) => a.id),
       },
+      ownMarkers: inv.hosts.map((h) => h.workDir),
       manifestExtra: { inventory: inventoryRecord(inv), placement: placementRecord(inv), hostChecks, agentsInstall, members: hostsWithRole(inv, 'etcd').map((h) => h.name) },
     });
     return reportOutcome(summary, withAgentHint(error, o.inventory), { json: o.json });
