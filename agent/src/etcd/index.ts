@@ -3,6 +3,7 @@ export { EtcdClient } from './client.js';
 export type { EtcdClientOptions, EndpointStatus, RangePrefixOptions, RangeResult } from './client.js';
 export { Connection, MAX_DEADLINE_MS, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
 export type { EtcdTransport, ResponseDecoder } from './connection.js';
+export type { StreamCall, StreamCallHandler } from './h2-stream-call.js';
 export { parseEndpoint } from './endpoint.js';
 export type { EtcdTlsOptions, ParsedEndpoint } from './endpoint.js';
 export {

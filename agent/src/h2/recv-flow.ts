@@ -3,7 +3,7 @@
  * server used once half a window has been consumed, so WINDOW_UPDATEs stay rare (one per 8 MiB on the
  * connection). Data counts as consumed on arrival: calls buffer their responses themselves.
  */
-import { ErrorCode, H2ProtocolError } from './constants.js';
+import { DEFAULT_WINDOW, ErrorCode, H2ProtocolError, SettingId } from './constants.js';
 import type { FrameWriter } from './frame-writer.js';
 import type { StreamState } from './stream-state.js';
 
@@ -16,6 +16,16 @@ export class RecvFlow {
   private connUnacked = 0;
 
   constructor(private readonly writer: FrameWriter) {}
+
+  /** Our connection preface: SETTINGS (no push, our stream window) and the connection window. */
+  announce(): void {
+    this.writer.preface();
+    this.writer.settings([
+      [SettingId.ENABLE_PUSH, 0],
+      [SettingId.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
+    ]);
+    this.writer.windowUpdate(0, CONNECTION_WINDOW - DEFAULT_WINDOW);
+  }
 
   /**
    * Accounts for a DATA frame of `flowLength` bytes (padding included) on the connection and, when given,

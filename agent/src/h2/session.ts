@@ -7,21 +7,20 @@
  * destroys the session; its streams get onAbort('transport') and the owner is told, so that the NEXT
  * request opens a new session. Nothing is retried here.
  */
-import type net from 'node:net';
-import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, ErrorCode, H2ProtocolError, SettingId, errorCodeName } from './constants.js';
+import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, H2ProtocolError, SettingId, errorCodeName } from './constants.js';
 import { DeadlineQueue } from './deadlines.js';
 import { FrameReader } from './frame-reader.js';
-import { FrameWriter } from './frame-writer.js';
 import { HpackEncoder } from './hpack/encoder.js';
 import type { HeaderField } from './hpack/encoder.js';
 import { RequestHeaders } from './hpack/request-headers.js';
 import type { VaryingFields } from './hpack/request-headers.js';
 import { Inbound } from './inbound.js';
 import type { InboundTarget } from './inbound.js';
+import type { FrameWriter } from './frame-writer.js';
 import { PingTracker } from './pings.js';
-import { CONNECTION_WINDOW, RecvFlow, STREAM_WINDOW } from './recv-flow.js';
+import { RecvFlow, STREAM_WINDOW } from './recv-flow.js';
 import { SendFlow } from './send-flow.js';
-import { openSocket } from './socket.js';
+import { SessionIO } from './socket.js';
 import type { SocketEvents, SocketTarget } from './socket.js';
 import type { StreamState } from './stream-state.js';
 import { StreamTable } from './stream-table.js';
@@ -42,9 +41,9 @@ export interface SessionOwner {
 }
 
 export class H2Session implements InboundTarget, SocketEvents {
-  private readonly socket: net.Socket;
+  private readonly io: SessionIO;
   private readonly reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE);
-  readonly writer = new FrameWriter();
+  readonly writer: FrameWriter;
   private readonly inbound: Inbound;
   private readonly encoder = new HpackEncoder(DEFAULT_HEADER_TABLE_SIZE);
   private readonly headers: RequestHeaders;
@@ -55,9 +54,6 @@ export class H2Session implements InboundTarget, SocketEvents {
   private readonly pings = new PingTracker();
   peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   private peerMaxConcurrent = Infinity;
-  private flushScheduled = false;
-  private readonly flushBound = (): void => this.flush();
-  private refd = true;
   private retired = false;
   private isDestroyed = false;
   /** Set once the socket is up (TCP connected, TLS done). */
@@ -71,18 +67,13 @@ export class H2Session implements InboundTarget, SocketEvents {
     opts: SessionOptions,
     private readonly owner: SessionOwner,
   ) {
+    this.io = new SessionIO(opts, this);
+    this.writer = this.io.writer;
     this.inbound = new Inbound(this, DEFAULT_HEADER_TABLE_SIZE);
     this.headers = new RequestHeaders(this.encoder, opts.pseudoHeaders, opts.commonHeaders, opts.varyingHeaders);
     this.flow = new SendFlow(this);
     this.recv = new RecvFlow(this.writer);
-    // Preface, our settings and the connection window, queued before the socket even connects.
-    this.writer.preface();
-    this.writer.settings([
-      [SettingId.ENABLE_PUSH, 0],
-      [SettingId.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
-    ]);
-    this.writer.windowUpdate(0, CONNECTION_WINDOW - DEFAULT_WINDOW);
-    this.socket = openSocket(opts, this);
+    this.recv.announce(); // queued before the socket even connects
     this.scheduleFlush();
   }
 
@@ -111,10 +102,7 @@ export class H2Session implements InboundTarget, SocketEvents {
     stream.outPos = 0;
     stream.endAfterOut = endStream;
     if (timeoutMs > 0) this.deadlines.add(stream, timeoutMs, performance.now());
-    if (!this.refd) {
-      this.refd = true;
-      this.socket.ref();
-    }
+    this.io.setRef(true);
     if (this.streams.hasSlot) this.start(stream);
     else this.streams.wait(stream);
     return true;
@@ -160,7 +148,7 @@ export class H2Session implements InboundTarget, SocketEvents {
     if (this.isDestroyed) return;
     for (const s of this.streams.openStreams()) this.writer.rstStream(s.id, ErrorCode.CANCEL);
     this.writer.goaway(0, ErrorCode.NO_ERROR, '');
-    this.flush();
+    this.io.flush();
     this.destroy();
   }
 
@@ -170,7 +158,7 @@ export class H2Session implements InboundTarget, SocketEvents {
     this.isDestroyed = true;
     this.error ??= error;
     this.deadlines.clear();
-    this.socket.destroy();
+    this.io.destroy();
     const reason = this.error ?? new Error('HTTP/2 session closed');
     const open = this.streams.clear();
     this.retire();
@@ -188,7 +176,7 @@ export class H2Session implements InboundTarget, SocketEvents {
     } catch (err) {
       if (!(err instanceof H2ProtocolError)) throw err;
       this.writer.goaway(0, err.code, err.message); // 0: we accepted no server-initiated streams
-      this.flush();
+      this.io.flush();
       this.destroy(new Error(`HTTP/2 protocol error (${errorCodeName(err.code)}): ${err.message}`));
     }
   }
@@ -295,21 +283,7 @@ export class H2Session implements InboundTarget, SocketEvents {
 
   /** Makes sure queued frames go out this event-loop turn (one write per session per turn). */
   scheduleFlush(): void {
-    if (this.flushScheduled || this.isDestroyed) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushBound);
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.isDestroyed) return;
-    const bufs = this.writer.take();
-    if (bufs.length === 1) this.socket.write(bufs[0]!);
-    else if (bufs.length > 1) {
-      this.socket.cork();
-      for (const b of bufs) this.socket.write(b);
-      this.socket.uncork();
-    }
+    this.io.scheduleFlush();
   }
 
   private start(stream: StreamState): void {
@@ -362,10 +336,7 @@ export class H2Session implements InboundTarget, SocketEvents {
   private afterStreamGone(): void {
     this.startWaiting();
     if (this.streams.total > 0) return;
-    if (this.refd && !this.isDestroyed) {
-      this.refd = false;
-      this.socket.unref();
-    }
+    this.io.setRef(false);
     if (this.retired && !this.isDestroyed) this.destroy(); // drained after GOAWAY or id exhaustion
     else this.owner.onIdle(this);
   }

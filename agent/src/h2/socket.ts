@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { FrameWriter } from './frame-writer.js';
 
 export interface H2TlsOptions {
   ca?: Buffer;
@@ -72,4 +73,54 @@ export function openSocket(target: SocketTarget, events: SocketEvents): net.Sock
   socket.on('error', (err) => events.onError(err));
   socket.once('close', () => events.onClosed());
   return socket;
+}
+
+/**
+ * The socket side of a session: the frame writer, one flush per event-loop turn (everything queued in
+ * the turn leaves in one write), and ref/unref so that only sessions with work keep the process alive.
+ */
+export class SessionIO {
+  readonly writer = new FrameWriter();
+  private readonly socket: net.Socket;
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flush();
+  private refd = true;
+  private closed = false;
+
+  constructor(target: SocketTarget, events: SocketEvents) {
+    this.socket = openSocket(target, events);
+  }
+
+  /** Makes sure queued frames go out this event-loop turn. */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushBound);
+  }
+
+  /** Hands everything queued to the socket now. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const bufs = this.writer.take();
+    if (bufs.length === 1) this.socket.write(bufs[0]!);
+    else if (bufs.length > 1) {
+      this.socket.cork();
+      for (const b of bufs) this.socket.write(b);
+      this.socket.uncork();
+    }
+  }
+
+  /** Keeps the process alive (work in progress) or not (idle). */
+  setRef(ref: boolean): void {
+    if (ref === this.refd || this.closed) return;
+    this.refd = ref;
+    if (ref) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
 }
