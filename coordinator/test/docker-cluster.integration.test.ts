@@ -141,13 +141,13 @@ describe('docker provider against a real dockerd', () => {
     }
   });
 
-  it('a quick workload run against the published endpoints', async () => {
+  it('a quick workload run with the same run engine (run -i on the docker inventory)', async () => {
     const endpoints = (await status(invA)).reports.map((r) => r.endpoint);
     const results = join(dir, 'results');
-    const r = await runCli(['run', '--endpoints', endpoints.join(','), '-w', 'workloads/smoke.yaml', '--agents', '2', '--json', '--results', results]);
+    const r = await runCli(['run', '-i', invA, '-w', 'workloads/smoke.yaml', '--agents', '2', '--json', '--results', results]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as RunSummary;
-    expect(s.cluster).toMatchObject({ members: 3, endpoints });
+    expect(s.cluster).toMatchObject({ provider: 'docker', members: 3, endpoints });
     expect(s.phases[0]!.ops.put).toMatchObject({ count: 400, errors: 0 });
     expect(s.phases[1]!.ops.get).toMatchObject({ count: 400, errors: 0 });
     expect(s.integrity.ok).toBe(true);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { intOption } from './options.js';
 import type { Registrar } from './register.js';
-import { ClusterError, ErrorCodes, InputError, type PhasePrepare } from '@etcdlab/common';
+import { ClusterError, ErrorCodes, InputError, type Inventory, type PhasePrepare } from '@etcdlab/common';
+import pino from 'pino';
+import { clusterOpsFor } from '../providers/registry.js';
+import { loadInventoryFile } from './inventory-file.js';
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import { Progress } from '../output/progress.js';
 import { executeRun } from '../run/run-session.js';
@@ -10,7 +13,7 @@ import { runWithInventory } from '../agents/remote/run-inventory.js';
 import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from './run-support.js';
 
 export interface RunOptions {
-  endpoints: string;
+  endpoints?: string;
   workload: string;
   agents: number;
   quick: boolean;
@@ -81,7 +84,22 @@ async function probeEndpoints(endpoints: string[], tls: PhasePrepare['tls'] | un
 /** A run against a cluster the user already has. */
 export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
   const tls = readTls(o);
-  const endpoints = normalizeEndpoints(o.endpoints, tls !== undefined);
+  const endpoints = normalizeEndpoints(o.endpoints ?? '', tls !== undefined);
+  return runOnEndpoints(o, { endpoints, tls, provider: 'external' });
+}
+
+/**
+ * `run -i` for a docker inventory: the cluster `cluster up -i` started (its published endpoints and, for
+ * TLS, its client certificate), driven by local agents like any other endpoints.
+ */
+export async function runAgainstDockerInventory(o: RunOptions & { inventory: string }, inventory: Inventory): Promise<number> {
+  const ops = await clusterOpsFor({ inventory, logger: pino({ level: 'silent' }), dryRun: false, note: () => undefined });
+  const info = await ops.info();
+  return runOnEndpoints(o, { endpoints: info.clientEndpoints, tls: info.tls, provider: 'docker', inventory: inventory.source, members: info.members });
+}
+
+async function runOnEndpoints(o: RunOptions, c: { endpoints: string[]; tls: PhasePrepare['tls'] | undefined; provider: 'external' | 'docker'; inventory?: string; members?: unknown[] }): Promise<number> {
+  const { endpoints, tls } = c;
   const workload = loadWorkloadFile(o.workload, o.quick);
   const etcdVersion = await probeEndpoints(endpoints, tls);
   const progress = new Progress(process.stderr);
@@ -97,7 +115,15 @@ export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
       agents: o.agents,
       endpoints,
       ...(tls ? { tls } : {}),
-      cluster: { provider: 'external', members: endpoints.length, endpoints, ...(etcdVersion ? { etcdVersion } : {}), tls: tls !== undefined },
+      cluster: {
+        provider: c.provider,
+        members: endpoints.length,
+        endpoints,
+        ...(etcdVersion ? { etcdVersion } : {}),
+        tls: tls !== undefined,
+        ...(c.inventory ? { inventory: c.inventory } : {}),
+        ...(c.members ? { memberDetails: c.members } : {}),
+      },
       logger,
       progress,
       signal: interrupt.signal,
@@ -113,9 +139,9 @@ export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
 export const registerRun: Registrar = (program, setExit) => {
   program
     .command('run')
-    .description('run a workload: local agents against --endpoints, or the hosts\' agents of an ssh inventory (-i)')
+    .description('run a workload: local agents against --endpoints, or a docker or ssh inventory\'s cluster (-i)')
     .option('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
-    .option('-i, --inventory <file>', 'ssh inventory: its cluster, and the agents installed with `etcdlab agents install`')
+    .option('-i, --inventory <file>', 'inventory: a docker cluster (local agents), or an ssh cluster with the agents installed by `etcdlab agents install`')
     .requiredOption('-w, --workload <file>', 'workload file')
     .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
     .option('--quick', 'apply the workload\'s quick overrides', false)
@@ -127,7 +153,9 @@ export const registerRun: Registrar = (program, setExit) => {
     .action(async (o: RunOptions & { inventory?: string }) => {
       if (Boolean(o.inventory) === Boolean(o.endpoints))
         throw new InputError(ErrorCodes.optionInvalid, o.inventory ? 'give -i or --endpoints, not both' : 'no cluster given', [{ field: '--endpoints / -i', message: 'exactly one is needed', fix: 'run --endpoints HOST:PORT,... -w FILE, or run -i INVENTORY -w FILE' }]);
-      setExit(o.inventory ? await runWithInventory({ ...o, inventory: o.inventory }) : await runAgainstEndpoints(o));
+      if (!o.inventory) return setExit(await runAgainstEndpoints(o));
+      const inventory = loadInventoryFile(o.inventory);
+      setExit(inventory.provider === 'docker' ? await runAgainstDockerInventory({ ...o, inventory: o.inventory }, inventory) : await runWithInventory({ ...o, inventory: o.inventory }));
     });
 
 };
