@@ -29,7 +29,8 @@ export class Progress {
     if (!this.enabled) return;
     const line = `  ${s.phase.padEnd(18)} ${s.elapsedSec.toFixed(0).padStart(4)}s  ${rate(s.opsPerSec).padStart(8)} ops/s  p50 ${ms(s.p50Us)} ms  p99 ${ms(s.p99Us)} ms  ops ${int(s.count)}  errors ${int(s.errors)}  agents ${agentsOnline}/${agentsTotal}`;
     if (this.render) this.render(line);
-    else if (Date.now() - this.lastPlain >= 5000) {
+    // Plain output (a log, CI): no line before the phase has data, then one every 5 s.
+    else if (s.count + s.errors > 0 && Date.now() - this.lastPlain >= 5000) {
       this.lastPlain = Date.now();
       this.stream.write(line + '\n');
     }
