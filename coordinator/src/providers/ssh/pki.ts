@@ -5,11 +5,11 @@
  * (.etcdlab/ssh/<cluster>/pki/, keys 0600) so status and runs can use them and a later `up` reuses them;
  * a member whose address changed gets a new certificate from the same CA. `clean` removes the folder.
  */
-import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { ClusterError, ErrorCodes, type Inventory } from '@etcdlab/common';
+import { ErrorCodes, type Inventory } from '@etcdlab/common';
+import { CLIENT_EXT, createCa, issueCert, memberExt } from '../../tls/openssl-ca.js';
 import type { SshMember } from './members.js';
 import { stateDir } from './state-dir.js';
 
@@ -24,9 +24,6 @@ export interface SshPki {
   members: Map<string, KeyPair>;
 }
 
-const OPENSSL = process.env.OPENSSL_BIN || 'openssl';
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-const DAYS = '825';
 /** Certificate file names are member names, which the inventory restricts to [A-Za-z0-9._-]. */
 const safeName = (n: string) => n.replace(/[^A-Za-z0-9._-]/g, '_');
 
@@ -38,53 +35,27 @@ export function memberSans(m: Pick<SshMember, 'name' | 'host'>): string {
   return [isIP(a) ? `IP:${a}` : `DNS:${a}`, `DNS:${m.name}`, 'DNS:localhost', 'IP:127.0.0.1'].join(',');
 }
 
-function openssl(cwd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(OPENSSL, args, { cwd, timeout: 30_000 }, (err, _o, stderr) => {
-      if (!err) return resolve();
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(
-        new ClusterError(ErrorCodes.tlsSetupFailed, missing ? 'openssl is not installed; it makes the certificates of a TLS cluster' : `openssl ${args[0]} failed: ${String(stderr).trim().slice(0, 300)}`, {
-          problems: [{ field: 'cluster.tls', message: missing ? 'openssl not found on PATH' : 'certificate generation failed', fix: missing ? 'apt-get install openssl (or set OPENSSL_BIN), or set tls: false' : 'report it with the message above' }],
-        }),
-      );
-    }),
-  );
-}
-
 const read = (f: string) => readFile(f, 'utf8').catch(() => undefined);
 
-async function writeKey(file: string): Promise<void> {
-  await chmod(file, 0o600);
-}
-
-/** Issues name.crt/name.key in dir, signed by the CA there. */
-async function issue(dir: string, name: string, subject: string, ext: string): Promise<void> {
-  await writeFile(path.join(dir, `${name}.ext`), ext);
-  await openssl(dir, ['req', '-new', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-  await writeKey(path.join(dir, `${name}.key`));
-  const serial = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial, '-days', DAYS, '-sha256', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
-  await rm(path.join(dir, `${name}.csr`), { force: true });
-}
+/** Issues name.crt/name.key in dir, signed by the CA there (a serial unique enough for re-issues). */
+const issue = (dir: string, name: string, subject: string, ext: string): Promise<void> =>
+  issueCert(dir, name, subject, ext, { serial: Date.now() * 1000 + Math.floor(Math.random() * 1000), code: ErrorCodes.tlsSetupFailed });
 
 /** The cluster's PKI, made or completed as needed (idempotent: existing certificates with the right names stay). */
 export async function ensurePki(inv: Inventory, members: readonly SshMember[], dir: string = pkiDir(inv)): Promise<SshPki> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (!(await read(path.join(dir, 'ca.crt'))) || !(await read(path.join(dir, 'ca.key')))) {
-    await openssl(dir, ['req', '-x509', '-new', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', DAYS, '-sha256', '-subj', `/CN=etcdlab ${inv.cluster.name} CA`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-    await writeKey(path.join(dir, 'ca.key'));
+    await createCa(dir, `etcdlab ${inv.cluster.name} CA`, ErrorCodes.tlsSetupFailed);
     await rm(path.join(dir, 'client.crt'), { force: true });
     for (const m of members) await rm(path.join(dir, `member-${safeName(m.name)}.san`), { force: true });
   }
   if (!(await read(path.join(dir, 'client.crt'))))
-    await issue(dir, 'client', '/CN=etcdlab-client', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+    await issue(dir, 'client', '/CN=etcdlab-client', CLIENT_EXT);
   for (const m of members) {
     const base = `member-${safeName(m.name)}`;
     const sans = memberSans(m);
     if ((await read(path.join(dir, `${base}.san`))) === sans && (await read(path.join(dir, `${base}.crt`)))) continue;
-    await issue(dir, base, `/CN=${m.name}`, `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${sans}\n`);
+    await issue(dir, base, `/CN=${m.name}`, memberExt(sans));
     await writeFile(path.join(dir, `${base}.san`), sans);
   }
   return (await loadPki(inv, members, dir)) as SshPki;
