@@ -153,6 +153,25 @@ describe('docker provider against a real dockerd', () => {
     expect(s.integrity.ok).toBe(true);
   });
 
+  it('agentsInContainers: the agents run as containers on the cluster network and are removed after the run', async () => {
+    const invC = inventory('a-ctr', A, ', cpus: 0.5, memory: 256m, agentsInContainers: true');
+    const results = join(dir, 'results-ctr');
+    const r = await runCli(['run', '-i', invC, '-w', 'workloads/smoke.yaml', '--agents', '2', '--json', '--results', results]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as RunSummary;
+    expect(s.phases[0]!.ops.put).toMatchObject({ count: 400, errors: 0 });
+    expect(s.phases[1]!.ops.get).toMatchObject({ count: 400, errors: 0 });
+    expect(s.integrity.ok).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { agentsIn?: string; agentEndpoints?: string[]; agents: { agentId: string; host: string }[] };
+    expect(manifest.agentsIn).toBe('containers');
+    expect(manifest.agentEndpoints).toEqual([1, 2, 3].map((n) => `http://${A}-etcd-${n}:2379`));
+    expect(manifest.agents.map((a) => [a.agentId, a.host])).toEqual([['agent-1', `${A}-agent-1`], ['agent-2', `${A}-agent-2`]]);
+    // Each agent's log was copied out of its container before it was removed.
+    expect(readFileSync(join(s.runDir, 'agents', 'agent-1.log'), 'utf8')).toContain('"agent":"agent-1"');
+    const left = await tb.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`etcdlab.cluster=${A}`, 'etcdlab.role=agent'] }) });
+    expect(left).toEqual([]);
+  });
+
   it('restart 5 keeps the data, restart 3 shrinks keeping it, restart 1 --wipe starts empty', async () => {
     const key = Buffer.from(`keep/${run}`);
     const first = (await status(invA)).reports[0]!.endpoint;

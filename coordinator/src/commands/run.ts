@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { intOption } from './options.js';
@@ -10,6 +11,8 @@ import { EtcdClient } from '@etcdlab/agent/etcd';
 import { Progress } from '../output/progress.js';
 import { executeRun } from '../run/run-session.js';
 import { runWithInventory } from '../agents/remote/run-inventory.js';
+import { containerAgentsPlan, type ContainerAgentsPlan } from '../providers/docker/agents-in-containers.js';
+import { scrapeTargets } from '../metrics/index.js';
 import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from './run-support.js';
 
 export interface RunOptions {
@@ -95,10 +98,12 @@ export async function runAgainstEndpoints(o: RunOptions): Promise<number> {
 export async function runAgainstDockerInventory(o: RunOptions & { inventory: string }, inventory: Inventory): Promise<number> {
   const ops = await clusterOpsFor({ inventory, logger: pino({ level: 'silent' }), dryRun: false, note: () => undefined });
   const info = await ops.info();
-  return runOnEndpoints(o, { endpoints: info.clientEndpoints, tls: info.tls, provider: 'docker', inventory: inventory.source, members: info.members });
+  // docker.agentsInContainers: the agents run on the cluster's network and dial in (docs/docker.md).
+  const containers = inventory.docker?.agentsInContainers ? await containerAgentsPlan(inventory, (l) => process.stderr.write(`${l}\n`)) : undefined;
+  return runOnEndpoints(o, { endpoints: info.clientEndpoints, tls: info.tls, provider: 'docker', inventory: inventory.source, members: info.members, ...(containers ? { containers } : {}) });
 }
 
-async function runOnEndpoints(o: RunOptions, c: { endpoints: string[]; tls: PhasePrepare['tls'] | undefined; provider: 'external' | 'docker'; inventory?: string; members?: unknown[] }): Promise<number> {
+async function runOnEndpoints(o: RunOptions, c: { endpoints: string[]; tls: PhasePrepare['tls'] | undefined; provider: 'external' | 'docker'; inventory?: string; members?: { name: string; clientUrl: string }[]; containers?: ContainerAgentsPlan }): Promise<number> {
   const { endpoints, tls } = c;
   const workload = loadWorkloadFile(o.workload, o.quick);
   const etcdVersion = await probeEndpoints(endpoints, tls);
@@ -108,12 +113,26 @@ async function runOnEndpoints(o: RunOptions, c: { endpoints: string[]; tls: Phas
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
   try {
     progress.note(`etcdlab run ${runId}: ${endpoints.join(', ')} (etcd ${etcdVersion ?? '?'})`);
+    const ctr = c.containers;
+    // Agents in containers are dial-in agents this run starts itself: the members by their network names,
+    // the coordinator on the network's gateway; metrics are still scraped here, on the published ports.
+    const token = randomBytes(24).toString('base64url');
+    const ids = Array.from({ length: o.agents }, (_, i) => `agent-${i + 1}`);
+    const inContainers = ctr
+      ? {
+          endpoints: ctr.endpoints,
+          metricsTargets: scrapeTargets(endpoints, c.members),
+          remote: { listen: { host: ctr.gateway, port: 0 }, token, expected: ids, monitors: [], launcher: ctr.launcher({ runId, runDir, ids, token, logger }) },
+          manifestExtra: { agentsIn: 'containers', agentImage: ctr.image, agentNetwork: ctr.network, agentEndpoints: ctr.endpoints },
+        }
+      : undefined;
     const { summary, error } = await executeRun({
       runId,
       runDir,
       workload,
       agents: o.agents,
       endpoints,
+      ...inContainers,
       ...(tls ? { tls } : {}),
       cluster: {
         provider: c.provider,

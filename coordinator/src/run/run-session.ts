@@ -77,8 +77,11 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const memberDetails = Array.isArray(req.cluster.memberDetails) ? (req.cluster.memberDetails as { name: string; clientUrl: string }[]) : undefined;
   const targets = req.metricsTargets ?? scrapeTargets(req.endpoints, memberDetails);
   const scraper: MetricsScraper | undefined = targets.length ? startMetricsScraper({ targets, runDir: req.runDir, runBaseMs: startedAt.getTime(), ...(req.tls ? { tls: req.tls } : {}), logger }) : undefined;
-  const agents = req.remote ? remoteAgentSet(req.remote) : startLocalAgents({ count: req.agents, coordinatorUrl: address.url, token, runDir: req.runDir, logger });
+  const agents: { ids: string[]; start?(): Promise<void>; stop(): Promise<void> } = req.remote
+    ? remoteAgentSet(req.remote, address.url)
+    : startLocalAgents({ count: req.agents, coordinatorUrl: address.url, token, runDir: req.runDir, logger });
   try {
+    await agents.start?.();
     progress.note(`waiting for ${agents.ids.length} agent(s) at ${address.url} ...`);
     const connected = await waitForAgents(server, agents.ids, 30_000, req.signal);
     roster = await syncRoster(connected, logger);

@@ -14,6 +14,14 @@ export interface RemoteAgentsRequest {
   expected: string[];
   /** Monitor agents: clock-synced and recorded when connected, never waited for long. */
   monitors: string[];
+  /** Agents this run starts itself once the coordinator listens (docker agentsInContainers); absent = services. */
+  launcher?: AgentLauncher;
+}
+
+/** Starts dial-in agents for one run and removes them after it (stop also undoes a partial start). */
+export interface AgentLauncher {
+  start(coordinatorUrl: string): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface MonitorEntry {
@@ -52,8 +60,12 @@ export async function listenForRemote(server: AgentServer, r: RemoteAgentsReques
   }
 }
 
-/** Agents that are services: nothing to start, nothing to stop (they wait for the next coordinator). */
-export const remoteAgentSet = (r: RemoteAgentsRequest): { ids: string[]; stop(): Promise<void> } => ({ ids: [...r.expected], stop: async () => undefined });
+/** Dial-in agents: services need nothing started or stopped (they wait for the next coordinator); a launcher's do. */
+export const remoteAgentSet = (r: RemoteAgentsRequest, coordinatorUrl: string): { ids: string[]; start(): Promise<void>; stop(): Promise<void> } => ({
+  ids: [...r.expected],
+  start: async () => r.launcher?.start(coordinatorUrl),
+  stop: async () => r.launcher?.stop(),
+});
 
 /**
  * Monitors answer clock sync (sampling is a later step): those connected within a few seconds get their

@@ -47,7 +47,12 @@ export function rootfsLayout(bins: { etcd: string; etcdctl?: string; shell?: str
   if (bins.etcdctl) files.push({ source: bins.etcdctl, target: 'usr/local/bin/etcdctl', mode: 0o755 });
   if (bins.shell) files.push({ source: bins.shell, target: 'bin/sh', mode: 0o755 });
   for (const lib of [...new Set(libs)].sort()) files.push({ source: lib, target: lib.replace(/^\/+/, ''), mode: 0o755 });
-  const dirs = new Map<string, number>([['tmp', 0o1777], ['var/lib/etcd', 0o700], ['etc', 0o755]]);
+  return { files, dirs: parentDirs(files, [['tmp', 0o1777], ['var/lib/etcd', 0o700], ['etc', 0o755]]) };
+}
+
+/** The folders an image needs: the given ones plus every parent of a file, parents first (pure). */
+export function parentDirs(files: RootfsFile[], given: [string, number][]): RootfsDir[] {
+  const dirs = new Map<string, number>(given);
   for (const f of files) {
     for (let d = path.posix.dirname(f.target); d !== '.' && d !== ''; d = path.posix.dirname(d)) if (!dirs.has(d)) dirs.set(d, 0o755);
   }
@@ -56,7 +61,7 @@ export function rootfsLayout(bins: { etcd: string; etcdctl?: string; shell?: str
   }
   // Parents before children in the archive.
   const sorted = [...dirs.entries()].sort(([a], [b]) => a.split('/').length - b.split('/').length || a.localeCompare(b));
-  return { files, dirs: sorted.map(([target, mode]) => ({ target, mode })) };
+  return sorted.map(([target, mode]) => ({ target, mode }));
 }
 
 function run(file: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -69,7 +74,7 @@ function run(file: string, args: string[]): Promise<{ code: number; out: string 
 }
 
 /** Libraries a binary loads, from `ldd` (a static binary needs none). */
-async function librariesOf(bin: string): Promise<string[]> {
+export async function librariesOf(bin: string): Promise<string[]> {
   const { code, out } = await run('ldd', [bin]);
   if (code !== 0 || /not a dynamic executable|statically linked/.test(out)) {
     if (/not a dynamic executable|statically linked/.test(out)) return [];
@@ -90,7 +95,7 @@ export async function etcdVersionOf(bin: string): Promise<string> {
   return m[1] as string;
 }
 
-async function* tarStream(files: RootfsFile[], dirs: RootfsDir[]): AsyncGenerator<Buffer> {
+export async function* tarStream(files: RootfsFile[], dirs: RootfsDir[]): AsyncGenerator<Buffer> {
   const mtime = Date.now() / 1000;
   for (const d of dirs) yield tarHeader({ path: d.target, type: 'dir', mode: d.mode, size: 0, mtime });
   for (const f of files) {

@@ -8,6 +8,7 @@ import type { ClusterInfo } from '../cluster-ops.js';
 import { call, isNotFound, statusOf, type Engine } from './engine.js';
 import { clusterNetworks, clusterVolumes, existingMembers, infoFrom, removeContainer, removeVolume, type ExistingMember } from './existing.js';
 import type { DockerSession } from './session.js';
+import { clusterAgentContainers } from './agent-containers.js';
 
 /** Names of running members that are the raft leader (empty when none answers). */
 async function leaders(members: ExistingMember[], info: ClusterInfo): Promise<Set<string>> {
@@ -62,6 +63,9 @@ export async function down(s: DockerSession): Promise<void> {
 export async function removeAll(engine: Engine, cluster: string, o: { keepNetwork: boolean }): Promise<{ containers: number; volumes: number; networks: number }> {
   const members = await existingMembers(engine, cluster);
   for (const m of members) await call(`removing container ${m.container}`, () => removeContainer(engine, m.id));
+  // Agent containers a run left behind (an interrupted coordinator): they carry the cluster label too.
+  const agents = await clusterAgentContainers(engine, cluster);
+  for (const id of agents) await call(`removing agent container ${id.slice(0, 12)}`, () => removeContainer(engine, id));
   const volumes = await clusterVolumes(engine, cluster);
   for (const v of volumes) await call(`removing volume ${v}`, () => removeVolume(engine, v));
   const networks = o.keepNetwork ? [] : await clusterNetworks(engine, cluster);
@@ -77,7 +81,7 @@ export async function removeAll(engine: Engine, cluster: string, o: { keepNetwor
       }
     });
   }
-  return { containers: members.length, volumes: volumes.length, networks: removed };
+  return { containers: members.length + agents.length, volumes: volumes.length, networks: removed };
 }
 
 export async function clean(s: DockerSession): Promise<void> {
