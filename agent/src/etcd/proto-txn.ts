@@ -180,14 +180,5 @@ export function decodeTxnResponse(msg: Buffer): TxnResponse {
   return res;
 }
 
-/** Responses made of a header only (Compact, LeaseRevoke). */
-export function decodeHeaderOnly(msg: Buffer): { header: ResponseHeader | undefined } {
-  const r = new ProtoReader(msg);
-  let header: ResponseHeader | undefined;
-  while (r.more()) {
-    const tag = r.varint();
-    if (tag === HEADER_TAG) header = decodeHeader(r);
-    else r.skip(tag & 7);
-  }
-  return { header };
-}
+/** Responses made of a header only (Compact, LeaseRevoke): the same wire shape as PutResponse. */
+export const decodeHeaderOnly = (msg: Buffer): { header: ResponseHeader | undefined } => decodePutResponse(msg);

@@ -4,18 +4,13 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (a renamed or removed field, a changed unit).
  */
 
+import type { LatencySummaryUs } from '@etcdlab/common';
+
 export const REPORT_SCHEMA = 'etcdlab-report';
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** Integer microseconds read from merged HDR histograms (never averaged percentiles). */
-export interface LatencyStatsUs {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  min: number;
-  mean: number;
+export interface LatencyStatsUs extends LatencySummaryUs {
   stddev: number;
 }
 
