@@ -1,0 +1,273 @@
+import { type Histogram, encodeHistogram, latencySummary, newMergeHistogram } from '../histogram.js';
+import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse } from '../histogram-sparse.js';
+import type { IntervalReport, OpInterval, PhaseDone } from '../protocol/messages.js';
+import type { AgentPhaseSummary, IntegrityMismatch, IntervalStat, OpSummary, PhaseSummary } from './summary.js';
+
+interface OpAccumulator {
+  histogram: Histogram;
+  count: number;
+  errorsByCode: Record<string, number>;
+  /** Open loop: service times beside the latencies (created on first use). */
+  service?: Histogram;
+}
+
+function newAccumulator(): OpAccumulator {
+  return { histogram: newMergeHistogram(), count: 0, errorsByCode: {} };
+}
+
+/** One agent's sums for the integrity check: compact sparse sums, not 188 KB histograms (1,000 agents x 10 ops). */
+interface AgentAccumulator {
+  sum: SparseSum;
+  count: number;
+  errorsByCode: Record<string, number>;
+  service?: SparseSum;
+}
+
+function addIntoAgent(acc: AgentAccumulator, op: OpInterval, decoded: SparseHistogram, service: SparseHistogram | undefined): void {
+  if (service) (acc.service ??= new SparseSum()).add(service);
+  acc.sum.add(decoded);
+  acc.count += op.count;
+  for (const [code, n] of Object.entries(op.errors)) acc.errorsByCode[code] = (acc.errorsByCode[code] ?? 0) + n;
+}
+
+/** What watchers observe (one per event): kept per op, but not operations of the phase (`all`, intervals). */
+export const isObservation = (op: string): boolean => op === 'watch-event' || op === 'watch-event-untimed';
+
+// Intervals are added sparsely (decodeSparse/addSparse): exact, and far cheaper than decode + add.
+function addInto(acc: OpAccumulator, op: OpInterval, decoded: SparseHistogram, service: SparseHistogram | undefined): void {
+  if (service) addSparse((acc.service ??= newMergeHistogram()), service);
+  addSparse(acc.histogram, decoded);
+  acc.count += op.count;
+  for (const [code, n] of Object.entries(op.errors)) acc.errorsByCode[code] = (acc.errorsByCode[code] ?? 0) + n;
+}
+
+const EMPTY_HISTOGRAM = encodeHistogram(newMergeHistogram());
+
+const errorTotal = (e: Record<string, number>): number => Object.values(e).reduce((a, b) => a + b, 0);
+
+interface OpenInterval {
+  all: Histogram;
+  count: number;
+  errors: number;
+}
+
+export interface PhaseMergerOptions {
+  phase: string;
+  agentIds: readonly string[];
+  intervalMs: number;
+  startAtMs: number;
+  /**
+   * An interval is finalized (its histogram dropped, its stats kept) once every agent has reported an
+   * interval this many intervals later. Bounds memory on long phases while tolerating reordering.
+   */
+  finalizeLagIntervals?: number;
+}
+
+export interface LiveStats {
+  phase: string;
+  elapsedSec: number;
+  count: number;
+  errors: number;
+  /** Ops/s of the latest interval every agent has reported. */
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  agentsReporting: number;
+}
+
+/**
+ * Merges one phase's interval reports from many agents. Intervals are keyed by their start in coordinator
+ * time, so arrival order never matters; duplicates (resends after a reconnect) are dropped by agent+seq.
+ * Totals are 64-bit histograms; percentiles are only ever read from merged histograms, never averaged.
+ */
+export class PhaseMerger {
+  readonly phase: string;
+  private readonly opts: Required<PhaseMergerOptions>;
+  private readonly totals = new Map<string, OpAccumulator>();
+  private readonly perAgent = new Map<string, Map<string, AgentAccumulator>>();
+  private readonly seen = new Set<string>();
+  private readonly open = new Map<number, OpenInterval>();
+  private readonly finalized = new Map<number, IntervalStat>();
+  private readonly watermark = new Map<string, number>();
+  private readonly cpuUs = new Map<string, number>();
+  private readonly done = new Map<string, PhaseDone>();
+  private lateStarts = 0;
+  /** Reused decoders (results valid until the next decode): a report's histograms are added at once. */
+  private readonly decoder = new SparseDecoder();
+  private readonly serviceDecoder = new SparseDecoder();
+
+  constructor(opts: PhaseMergerOptions) {
+    this.phase = opts.phase;
+    this.opts = { finalizeLagIntervals: 5, ...opts };
+  }
+
+  /** Merges one report; returns false for a duplicate. */
+  addInterval(r: IntervalReport): boolean {
+    const key = `${r.agentId}#${r.seq}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    // Warm-up intervals are in the raw logs only; they never count toward the phase.
+    if (r.warmup) return true;
+    this.cpuUs.set(r.agentId, (this.cpuUs.get(r.agentId) ?? 0) + r.cpuUs);
+    this.lateStarts += r.lateStarts;
+
+    let agentOps = this.perAgent.get(r.agentId);
+    if (!agentOps) this.perAgent.set(r.agentId, (agentOps = new Map()));
+    const stat = this.finalized.get(r.intervalStartMs);
+    let slot = stat ? undefined : this.open.get(r.intervalStartMs);
+    if (!stat && !slot) this.open.set(r.intervalStartMs, (slot = { all: newMergeHistogram(), count: 0, errors: 0 }));
+
+    for (const op of r.ops) {
+      const decoded = this.decoder.decode(op.histogram);
+      const service = op.serviceHistogram ? this.serviceDecoder.decode(op.serviceHistogram) : undefined;
+      let total = this.totals.get(op.op);
+      if (!total) this.totals.set(op.op, (total = newAccumulator()));
+      addInto(total, op, decoded, service);
+      let mine = agentOps.get(op.op);
+      if (!mine) agentOps.set(op.op, (mine = { sum: new SparseSum(), count: 0, errorsByCode: {} }));
+      addIntoAgent(mine, op, decoded, service);
+      if (isObservation(op.op)) continue;
+      const errs = errorTotal(op.errors);
+      if (slot) {
+        addSparse(slot.all, decoded);
+        slot.count += op.count;
+        slot.errors += errs;
+      } else if (stat) {
+        // Arrived after its interval was finalized: totals stay exact, the interval's percentiles cannot.
+        stat.count += op.count;
+        stat.errors += errs;
+        stat.opsPerSec = stat.count / (this.opts.intervalMs / 1000);
+        stat.late = true;
+      }
+    }
+    this.watermark.set(r.agentId, Math.max(this.watermark.get(r.agentId) ?? -Infinity, r.intervalStartMs));
+    this.finalizeSettled();
+    return true;
+  }
+
+  /** Records an agent's end of phase; returns the integrity mismatches between its finals and its intervals. */
+  addDone(d: PhaseDone): IntegrityMismatch[] {
+    this.done.set(d.agentId, d);
+    const mine = this.perAgent.get(d.agentId) ?? new Map<string, AgentAccumulator>();
+    const mismatches: IntegrityMismatch[] = [];
+    const ops = new Set([...mine.keys(), ...d.finals.map((f) => f.op)]);
+    for (const op of ops) {
+      const final = d.finals.find((f) => f.op === op);
+      const summed = mine.get(op) ?? { sum: new SparseSum(), count: 0, errorsByCode: {} };
+      const finalHist = final ? decodeSparse(final.histogram) : decodeSparse(EMPTY_HISTOGRAM);
+      const finalCount = final?.count ?? 0;
+      const base = { agentId: d.agentId, phase: this.phase, op };
+      if (finalCount !== summed.count) mismatches.push({ ...base, detail: `final count ${finalCount} != sum of intervals ${summed.count}` });
+      else if (!summed.sum.equals(finalHist)) mismatches.push({ ...base, detail: 'final histogram buckets differ from the sum of its intervals' });
+      const finalService = final?.serviceHistogram ? decodeSparse(final.serviceHistogram) : undefined;
+      if ((finalService === undefined) !== (summed.service === undefined) || (finalService && summed.service && !summed.service.equals(finalService))) {
+        mismatches.push({ ...base, detail: 'final service-time histogram differs from the sum of its intervals' });
+      }
+      const finalErrors = errorTotal(final?.errors ?? {});
+      if (finalErrors !== errorTotal(summed.errorsByCode)) mismatches.push({ ...base, detail: `final errors ${finalErrors} != sum of intervals ${errorTotal(summed.errorsByCode)}` });
+    }
+    return mismatches;
+  }
+
+  isDone(agentId: string): boolean {
+    return this.done.has(agentId);
+  }
+
+  /** Finalizes intervals every agent has moved well past. */
+  private finalizeSettled(): void {
+    if (this.watermark.size < this.opts.agentIds.length) return;
+    const low = Math.min(...this.watermark.values()) - this.opts.finalizeLagIntervals * this.opts.intervalMs;
+    for (const start of [...this.open.keys()]) if (start <= low) this.finalizeInterval(start);
+  }
+
+  private finalizeInterval(start: number): void {
+    const slot = this.open.get(start);
+    if (!slot) return;
+    this.open.delete(start);
+    const s = latencySummary(slot.all);
+    this.finalized.set(start, {
+      startMs: start,
+      offsetSec: (start - this.opts.startAtMs) / 1000,
+      count: slot.count,
+      errors: slot.errors,
+      opsPerSec: slot.count / (this.opts.intervalMs / 1000),
+      latencyUs: { p50: s.p50, p99: s.p99, max: s.max },
+    });
+  }
+
+  live(nowMs: number): LiveStats {
+    let count = 0;
+    let errors = 0;
+    const all = newMergeHistogram();
+    for (const [op, acc] of this.totals) {
+      if (isObservation(op)) continue;
+      count += acc.count;
+      errors += errorTotal(acc.errorsByCode);
+      all.add(acc.histogram);
+    }
+    const reported = [...this.watermark.values()];
+    const settled = reported.length === this.opts.agentIds.length ? Math.min(...reported) : undefined;
+    const slot = settled === undefined ? undefined : this.open.get(settled);
+    const fin = settled === undefined ? undefined : this.finalized.get(settled);
+    const opsPerSec = slot ? slot.count / (this.opts.intervalMs / 1000) : (fin?.opsPerSec ?? 0);
+    return {
+      phase: this.phase,
+      elapsedSec: Math.max(0, (nowMs - this.opts.startAtMs) / 1000),
+      count,
+      errors,
+      opsPerSec,
+      p50Us: all.totalCount ? all.getValueAtPercentile(50) : 0,
+      p99Us: all.totalCount ? all.getValueAtPercentile(99) : 0,
+      agentsReporting: reported.length,
+    };
+  }
+
+  /** The phase's results; finalizes every interval still open. */
+  summarize(agentClients: ReadonlyMap<string, number>): PhaseSummary {
+    for (const start of [...this.open.keys()]) this.finalizeInterval(start);
+    const dones = [...this.done.values()];
+    const durationMs = Math.max(1, ...dones.map((d) => d.startSkewMs + d.elapsedMs));
+    const seconds = durationMs / 1000;
+    const toOp = (acc: OpAccumulator): OpSummary => ({
+      count: acc.count,
+      errors: errorTotal(acc.errorsByCode),
+      errorsByCode: { ...acc.errorsByCode },
+      throughputOpsPerSec: acc.count / seconds,
+      latencyUs: latencySummary(acc.histogram),
+      ...(acc.service ? { serviceUs: latencySummary(acc.service) } : {}),
+    });
+    const ops: PhaseSummary['ops'] = {};
+    const all = newAccumulator();
+    for (const [op, acc] of [...this.totals.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      ops[op] = toOp(acc);
+      if (isObservation(op)) continue;
+      all.histogram.add(acc.histogram);
+      all.count += acc.count;
+      for (const [c, n] of Object.entries(acc.errorsByCode)) all.errorsByCode[c] = (all.errorsByCode[c] ?? 0) + n;
+    }
+    const agents: AgentPhaseSummary[] = this.opts.agentIds.map((agentId) => {
+      const mine = [...(this.perAgent.get(agentId)?.entries() ?? [])];
+      const d = this.done.get(agentId);
+      return {
+        agentId,
+        clients: agentClients.get(agentId) ?? 0,
+        count: mine.filter(([op]) => !isObservation(op)).reduce((a, [, m]) => a + m.count, 0),
+        errors: mine.filter(([op]) => !isObservation(op)).reduce((a, [, m]) => a + errorTotal(m.errorsByCode), 0),
+        startSkewMs: d?.startSkewMs ?? 0,
+        elapsedMs: d?.elapsedMs ?? 0,
+        cpuCores: (this.cpuUs.get(agentId) ?? 0) / 1000 / durationMs,
+        endedBy: d?.endedBy ?? 'lost',
+      };
+    });
+    return {
+      name: this.phase,
+      startedAtMs: this.opts.startAtMs,
+      durationMs,
+      ops,
+      all: toOp(all),
+      lateStarts: this.lateStarts,
+      agents,
+      intervals: [...this.finalized.values()].sort((a, b) => a.startMs - b.startMs),
+    };
+  }
+}
