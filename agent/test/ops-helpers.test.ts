@@ -1,7 +1,8 @@
 import { parsePattern, PatternTree, seededRandom } from '@etcdlab/common';
 import { describe, expect, it } from 'vitest';
 import { LeasePool } from '../src/ops/lease.js';
-import { ChurnCycle, watchTargets } from '../src/ops/pattern/targets.js';
+import { ChurnCycle, watchCovers, watchTargets } from '../src/ops/pattern/targets.js';
+import { PendingEvents } from '../src/ops/pending-events.js';
 import { RevisionTracker } from '../src/ops/revisions.js';
 import { SendTimes } from '../src/ops/send-times.js';
 import { readStamp, STAMP_BYTES, ValueSource } from '../src/ops/values.js';
@@ -24,6 +25,36 @@ describe('operation helpers', () => {
     expect(t.filter((x) => x.level === 1).map((x) => x.node)).toEqual([0, 1, 2, 3]);
     expect(t.filter((x) => x.level === 2).map((x) => x.node)).toEqual([0, 8, 16, 24, 32]);
     expect(watchTargets(tree, [3]).map((x) => x.node)).toEqual([0, 0, 0]);
+  });
+
+  it('watch coverage: a key is awaited under a watched prefix at a / boundary, or as the watched key itself', () => {
+    const covers = watchCovers(['/r/p/10.0.0.1/a-01', '/r/p/10.0.0.2'], true);
+    expect(covers('/r/p/10.0.0.1/a-01/b-02/leaf-03')).toBe(true);
+    expect(covers('/r/p/10.0.0.2/a-00/b-00/leaf-00')).toBe(true);
+    expect(covers('/r/p/10.0.0.1/a-02/b-02/leaf-03')).toBe(false);
+    expect(covers('/r/p/10.0.0.1/a-010/b-00')).toBe(false); // shares the name's start only
+    expect(covers('/r/p/10.0.0.1/a-01')).toBe(true);
+    const exact = watchCovers(['/r/k'], false);
+    expect(exact('/r/k')).toBe(true);
+    expect(exact('/r/k/x')).toBe(false);
+  });
+
+  it('pending events: awaited until delivered in either order, forgotten after the horizon', () => {
+    const p = new PendingEvents(5_000);
+    p.expect(10, 0);
+    p.expect(11, 0);
+    expect(p.outstanding(1)).toBe(2);
+    p.delivered(10, 2);
+    expect(p.outstanding(3)).toBe(1);
+    p.delivered(12, 3); // its put's response comes after the event
+    p.expect(12, 4);
+    expect(p.outstanding(5)).toBe(1);
+    p.delivered(11, 6);
+    p.delivered(11, 6); // a second watcher on the same key
+    expect(p.outstanding(7)).toBe(0);
+    p.expect(20, 100);
+    expect(p.outstanding(5_099)).toBe(1);
+    expect(p.outstanding(5_101)).toBe(0); // lost with a failed stream: not waited for forever
   });
 
   it('stamped values carry their send time; others do not', () => {

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { WatchCreateRequest, WatchResponse } from '../etcd/proto-watch.js';
 import type { WatchStream } from '../etcd/watch-stream.js';
 import { errorCode } from './errors.js';
+import { PendingEvents } from './pending-events.js';
 import type { SendTimes } from './send-times.js';
 import type { EtcdTarget, ObservationSink } from './types.js';
 import { readStamp } from './values.js';
@@ -28,10 +29,15 @@ export interface WatchersOptions {
   coordNowMs(): number;
   /** Send times noted per key (and per deleted prefix), to time events whose values carry no stamp. */
   sendTimes?: SendTimes;
+  /** The writer reports its puts under watched keys (expectEvent), so stop() can wait for their events. */
+  awaitPuts?: boolean;
   stopped(): boolean;
 }
 
-/** After the load ends, wait for events until this long passes without one (bounded by DRAIN_MAX_MS). */
+/**
+ * After the load ends, wait until every awaited event arrived (see expectEvent) and this long passed
+ * without one, bounded by DRAIN_MAX_MS.
+ */
 const DRAIN_QUIET_MS = 200;
 const DRAIN_MAX_MS = 2000;
 const REOPEN_MS = 1000;
@@ -41,6 +47,7 @@ export class Watchers {
   private lastEventPerf = 0;
   private closing = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pending = new PendingEvents();
 
   constructor(private readonly o: WatchersOptions) {}
 
@@ -53,11 +60,17 @@ export class Watchers {
     await Promise.all(Array.from({ length: this.o.streams }, (_, s) => this.openStream(s)));
   }
 
+  /** A put this agent made under a watched key was answered with `revision`: stop() waits for its event. */
+  expectEvent(revision: number): void {
+    this.pending.expect(revision, performance.now());
+  }
+
   /** Lets in-flight events arrive, then closes every stream. */
   async stop(): Promise<void> {
     const until = performance.now() + DRAIN_MAX_MS;
     this.lastEventPerf = Math.max(this.lastEventPerf, performance.now());
-    while (performance.now() < until && performance.now() - this.lastEventPerf < DRAIN_QUIET_MS) await new Promise((r) => setTimeout(r, 20));
+    const waiting = (now: number): boolean => now - this.lastEventPerf < DRAIN_QUIET_MS || this.pending.outstanding(now) > 0;
+    while (performance.now() < until && waiting(performance.now())) await new Promise((r) => setTimeout(r, 20));
     this.closing = true;
     for (const t of this.timers) clearTimeout(t);
     for (const s of this.open) s?.close();
@@ -110,6 +123,7 @@ export class Watchers {
     for (const ev of res.events) {
       let latencyMs: number | undefined;
       if (ev.type === 'put') {
+        if (this.o.awaitPuts) this.pending.delivered(ev.kv.modRevision, now);
         const stamp = readStamp(ev.kv.value);
         if (stamp !== undefined) latencyMs = coordNow - stamp;
       }

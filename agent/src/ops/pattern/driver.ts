@@ -17,7 +17,7 @@ import { SendTimes } from '../send-times.js';
 import type { Slots } from '../slots.js';
 import type { EtcdTarget, ObservationSink } from '../types.js';
 import { Watchers } from '../watch.js';
-import { ChurnCycle, watchTargets } from './targets.js';
+import { ChurnCycle, watchCovers, watchTargets } from './targets.js';
 
 export interface PatternDriverOptions {
   plan: AgentPhasePlan;
@@ -44,6 +44,8 @@ export class PatternDriver {
   private readonly sendTimes = new SendTimes();
   private issued = 0;
   private conn = 0;
+  /** The steady phase's watchers and what they watch, so puts under them can be awaited at the end. */
+  private watched: { watchers: Watchers; covers(key: string): boolean } | undefined;
 
   constructor(private readonly o: PatternDriverOptions) {
     const p = o.pattern;
@@ -78,7 +80,10 @@ export class PatternDriver {
       op,
       () => {
         this.sendTimes.notePut(key, performance.now());
-        return this.o.target.putRevision(k, this.values.next(), lease, this.o.plan.deadlineMs, conn).then(() => undefined);
+        return this.o.target.putRevision(k, this.values.next(), lease, this.o.plan.deadlineMs, conn).then((rev) => {
+          const w = this.watched;
+          if (w && w.covers(key)) w.watchers.expectEvent(rev);
+        });
       },
       from,
       send,
@@ -156,8 +161,10 @@ export class PatternDriver {
         sink: this.o.sink,
         coordNowMs: this.o.coordNowMs,
         sendTimes: this.sendTimes,
+        awaitPuts: true,
         stopped: this.o.stopped,
       });
+      this.watched = { watchers, covers: watchCovers(targets, p.watchWithPrefix) };
       await watchers.start();
       if (p.watchPrefixGetIntervalMs > 0) {
         const every = p.watchPrefixGetIntervalMs / targets.length;
@@ -175,6 +182,7 @@ export class PatternDriver {
     await Promise.all(activities);
     await this.o.slots.idle();
     await watchers?.stop();
+    this.watched = undefined;
   }
 
   private async churnLevel(t: PatternTree, cycle: ChurnCycle, due: number, send: number | undefined): Promise<void> {

@@ -63,3 +63,17 @@ export class ChurnCycle {
     return step;
   }
 }
+
+/**
+ * Whether a key is under one of the watch targets: the key itself, or (prefix watches) any of its
+ * `/`-bounded prefixes. Keys that only share a name's start with a target are not awaited.
+ */
+export function watchCovers(targets: readonly string[], withPrefix: boolean): (key: string) => boolean {
+  const set = new Set(targets);
+  return (key) => {
+    if (set.has(key)) return true;
+    if (!withPrefix) return false;
+    for (let i = key.indexOf('/', 1); i > 0; i = key.indexOf('/', i + 1)) if (set.has(key.slice(0, i))) return true;
+    return false;
+  };
+}
