@@ -2,7 +2,9 @@
  * End to end on real systemd hosts (scripts/testbed/systemd-hosts.sh: Debian containers with systemd as
  * PID 1 and sshd, no Node.js, no etcd): 3 etcd members and 1 load-agent host deployed as systemd services
  * over SSH, the installed units pass `systemd-analyze verify` on the hosts, a short run completes with
- * merged results, and `cluster clean` leaves no unit, process or data behind.
+ * merged results, and `cluster clean` leaves no unit, process or data behind. sys-2 (a member) and sys-4
+ * (the agent host) are reached as a non-root user with `sudo -n`, as sites without root logins do; the
+ * others as root.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,8 @@ beforeAll(async () => {
   vars = Object.fromEntries(started.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   hosts = (vars.hosts as string).split(',').map((kv, i) => {
     const [name, address] = kv.split('=') as [string, string];
-    return { name, address, roles: i < 3 ? ['etcd', 'monitor'] : ['agent'], workDir: '/var/lib/etcdlab' };
+    const viaSudo = i === 1 || i === 3;
+    return { name, address, roles: i < 3 ? ['etcd', 'monitor'] : ['agent'], workDir: '/var/lib/etcdlab', ...(viaSudo ? { user: vars.sudo_user as string } : {}) };
   });
   inv = path.join(scratch, 'inventory.yaml');
   writeFileSync(
@@ -80,6 +83,10 @@ describe('systemd hosts over SSH', () => {
       const applied = await onHost(h.address, 'pid=$(systemctl show -p MainPID --value etcdlab-e2e-etcd); ionice -p "$pid"; systemctl show -p Restart --value etcdlab-e2e-etcd; systemctl is-enabled etcdlab-e2e-etcd');
       expect(applied.stdout.trim().split('\n')).toEqual(['best-effort: prio 0', 'on-failure', 'enabled']);
     }
+    // sys-2 was deployed by the sudo user, who owns its work directory; sys-1 by root.
+    const who = async (h: TestHost) => (await onHost(h.address, `journalctl -u ssh --no-pager | grep -c 'Accepted publickey for ${vars.sudo_user} '; stat -c %U /var/lib/etcdlab`)).stdout.trim().split('\n');
+    expect(await who(hosts[1]!)).toEqual([expect.stringMatching(/^[1-9]\d*$/), vars.sudo_user]);
+    expect(await who(hosts[0]!)).toEqual(['0', 'root']);
   });
 
   it('agents install: the agent arrives with its Node.js runtime as a systemd service', async () => {

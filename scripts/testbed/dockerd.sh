@@ -31,7 +31,21 @@ alive() {
 daemon_pid() {
   local pid
   pid=$(cat "$pidfile" 2>/dev/null || true)
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "dockerd.*$sock" && echo "$pid"
+  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "dockerd.*$sock"; then echo "$pid"; return 0; fi
+  # The pid file may be gone (a folder removed under a running daemon): look for the process itself.
+  pgrep -f -x "dockerd --host unix://$sock .*" | head -n 1 | grep .
+}
+
+# Another checkout's private dockerd: it would share the docker0 bridge on the same address, and two
+# daemons handing out the same container addresses make tests fail in odd ways.
+other_daemon() {
+  pgrep -a -f "^dockerd --host unix://.*/dockerd/docker.sock .*--bip $bip" | grep -v -F "unix://$sock " | head -n 1 || true
+}
+
+# dockerd leaves its data root mounted on itself; unmounted, the folder can be removed.
+unmount_leftovers() {
+  local m
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount "$m" 2>/dev/null || true; done
 }
 
 install_dockerd() {
@@ -70,6 +84,13 @@ start() {
   local pid
   pid=$(daemon_pid || true)
   if [ -z "$pid" ]; then
+    local other
+    other=$(other_daemon)
+    if [ -n "$other" ]; then
+      log "another private dockerd runs on bridge $bip (pid and command: $other);"
+      log "stop it first (scripts/testbed/dockerd.sh stop in its checkout, or kill that pid), or set ETCDLAB_DOCKERD_BIP"
+      exit 1
+    fi
     rm -f "$sock" "$pidfile"
     log "starting dockerd on $sock (bridge $bip, log $logfile)"
     setsid dockerd --host "unix://$sock" --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$pidfile" \
@@ -89,15 +110,17 @@ start() {
 stop() {
   local pid
   pid=$(daemon_pid || true)
-  if [ -z "$pid" ]; then rm -f "$sock"; log "not running"; return 0; fi
+  if [ -z "$pid" ]; then rm -f "$sock"; unmount_leftovers; log "not running"; return 0; fi
   kill -TERM "$pid"
   for _ in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$sock"; log "stopped"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { rm -f "$sock"; unmount_leftovers; log "stopped"; return 0; }
     sleep 0.2
   done
   log "dockerd $pid did not stop in 30 s; killing it"
   kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.5
   rm -f "$sock"
+  unmount_leftovers
 }
 
 case "${1:-start}" in

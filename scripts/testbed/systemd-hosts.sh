@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real systemd hosts for etcdlab's ssh provider tests: containers made from a Debian root file system
-# with systemd (as PID 1), sshd, iproute2 and dbus, on the private dockerd's bridge (198.18.0.0/24, see
-# dockerd.sh). Each host gets its own ed25519 host key and the test key in /root/.ssh/authorized_keys.
+# with systemd (as PID 1), sshd, iproute2, dbus and sudo, on the private dockerd's bridge (198.18.0.0/24,
+# see dockerd.sh). Each host gets its own ed25519 host key and the test key for root and for `etcdops`,
+# a non-root user with password-less sudo (as many sites require instead of root logins).
 # The hosts have no Node.js and no etcd: etcdlab has to bring them, as on bare machines.
 #
 #   scripts/testbed/systemd-hosts.sh start N   # N hosts (default 4); prints KEY=VALUE lines (below)
@@ -12,16 +13,19 @@
 #   inventory=<file>     an ssh inventory: hosts sys-1..sys-N (the first min(3, N-1) with etcd+monitor,
 #                        the rest agent), coordinator 198.18.0.1 (this machine on the bridge)
 #   known_hosts=<file>   one line per host (also referenced by the inventory's ssh.knownHostsFile)
-#   key=<file>           the private key that logs in as root
+#   key=<file>           the private key that logs in as root and as the sudo user
+#   sudo_user=etcdops    the non-root user with `sudo -n` rights
 #   hosts=<name>=<address>,...
 # The root file system is built once with debootstrap (about a minute) and cached in
-# .testbed/systemd-hosts/rootfs.tar; the imported image stays in the private dockerd's data root.
+# .testbed/systemd-hosts/rootfs-2.tar; the imported image stays in the private dockerd's data root.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$repo/.testbed/systemd-hosts
 dir=${ETCDLAB_SYSTEMD_HOSTS_DIR:-$cache/run}
 prefix=${ETCDLAB_SYSTEMD_HOSTS_PREFIX:-etcdlab-sys}
-image=etcdlab-systemd-host:bookworm-1
+image=etcdlab-systemd-host:bookworm-2
+rootfs=$cache/rootfs-2.tar # the name changes with what build_rootfs puts in
+sudo_user=etcdops
 suite=bookworm
 mirror=${ETCDLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -53,27 +57,31 @@ apt_install() {
 
 build_rootfs() {
   mkdir -p "$cache"
-  [ -s "$cache/rootfs.tar" ] && return 0
+  [ -s "$rootfs" ] && return 0
   command -v debootstrap >/dev/null || apt_install debootstrap ||
     die "debootstrap is missing: apt-get install debootstrap (as root), then run this again"
   local root=$cache/rootfs.tmp
   rm -rf "$root"
   log "building a Debian $suite root file system with systemd and sshd (debootstrap, about a minute)"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,openssh-server,iproute2,dbus,procps \
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,openssh-server,iproute2,dbus,procps,sudo \
     "$suite" "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
     { tail -n 20 "$cache/debootstrap.log" >&2; die "debootstrap failed (log: $cache/debootstrap.log)"; }
   # Per-host keys arrive at start; the shared ones made by the package are removed.
   rm -f "$root"/etc/ssh/ssh_host_*
   mkdir -p "$root/etc/ssh/sshd_config.d" "$root/root/.ssh"
   chmod 700 "$root/root/.ssh"
+  chroot "$root" useradd -m -u 1000 -s /bin/bash "$sudo_user"
+  printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$sudo_user" >"$root/etc/sudoers.d/$sudo_user"
+  chmod 440 "$root/etc/sudoers.d/$sudo_user"
+  install -d -m 700 -o 1000 -g 1000 "$root/home/$sudo_user/.ssh"
   printf 'HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n' \
     >"$root/etc/ssh/sshd_config.d/etcdlab-testbed.conf"
   # No getty on a console nobody reads; no waiting for a network manager that is not there.
   rm -f "$root"/etc/systemd/system/getty.target.wants/* 2>/dev/null || true
   ln -sf /dev/null "$root/etc/systemd/system/systemd-networkd-wait-online.service"
   echo "etcdlab-testbed" >"$root/etc/hostname"
-  tar -C "$root" -cf "$cache/rootfs.tar.tmp" .
-  mv "$cache/rootfs.tar.tmp" "$cache/rootfs.tar"
+  tar -C "$root" -cf "$rootfs.tmp" .
+  mv "$rootfs.tmp" "$rootfs"
   rm -rf "$root"
 }
 
@@ -84,7 +92,7 @@ ensure_image() {
   docker image inspect "$image" >/dev/null 2>&1 && return 0
   build_rootfs
   log "importing $image"
-  docker import -c 'CMD ["/sbin/init"]' "$cache/rootfs.tar" "$image" >/dev/null
+  docker import -c 'CMD ["/sbin/init"]' "$rootfs" "$image" >/dev/null
 }
 
 containers() { docker ps -aq --filter "label=etcdlab.testbed=systemd-hosts" --filter "label=etcdlab.prefix=$prefix"; }
@@ -125,11 +133,12 @@ start() {
     name=sys-$i
     c=$prefix-$i
     stage=$(mktemp -d)
-    mkdir -p "$stage/etc/ssh" "$stage/root/.ssh"
-    chmod 700 "$stage/root/.ssh"
+    mkdir -p "$stage/etc/ssh" "$stage/root/.ssh" "$stage/home/$sudo_user/.ssh"
+    chmod 700 "$stage/root/.ssh" "$stage/home/$sudo_user/.ssh"
     ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$stage/etc/ssh/ssh_host_ed25519_key"
     cp "$dir/id_ed25519.pub" "$stage/root/.ssh/authorized_keys"
     chmod 600 "$stage/root/.ssh/authorized_keys"
+    cp -p "$stage/root/.ssh/authorized_keys" "$stage/home/$sudo_user/.ssh/authorized_keys"
     cp "$stage/etc/ssh/ssh_host_ed25519_key.pub" "$dir/host-$i.pub"
     docker create --name "$c" --hostname "$name" \
       --label etcdlab.testbed=systemd-hosts --label "etcdlab.prefix=$prefix" \
@@ -140,6 +149,7 @@ start() {
     tar -C "$stage" --owner=0 --group=0 -cf - . | docker cp - "$c:/"
     rm -rf "$stage"
     docker start "$c" >/dev/null
+    docker exec "$c" chown -R "$sudo_user:" "/home/$sudo_user/.ssh"
     names+=("$name")
   done
   : >"$dir/known_hosts"
@@ -169,6 +179,7 @@ start() {
   echo "inventory=$dir/inventory.yaml"
   echo "known_hosts=$dir/known_hosts"
   echo "key=$dir/id_ed25519"
+  echo "sudo_user=$sudo_user"
   local list=() j
   for j in "${!names[@]}"; do list+=("${names[$j]}=${addrs[$j]}"); done
   (IFS=,; echo "hosts=${list[*]}")

@@ -10,6 +10,8 @@ export interface TestHost {
   workDir: string;
   port?: number;
   identityFile?: string;
+  /** Log in as this user instead of the inventory-wide one (e.g. a sudo user). */
+  user?: string;
 }
 
 /** An ssh inventory in YAML: the testbed's SSH settings, the given hosts, a cluster on the given ports. */
@@ -23,7 +25,7 @@ export function inventoryYaml(o: {
 }): string {
   const hosts = o.hosts
     .map((h) => {
-      const ssh = [h.port !== undefined ? `port: ${h.port}` : '', h.identityFile ? `identityFile: ${h.identityFile}` : ''].filter(Boolean).join(', ');
+      const ssh = [h.user ? `user: ${h.user}` : '', h.port !== undefined ? `port: ${h.port}` : '', h.identityFile ? `identityFile: ${h.identityFile}` : ''].filter(Boolean).join(', ');
       return `  - { name: ${h.name}, address: ${h.address}, roles: [${h.roles.join(', ')}], workDir: ${h.workDir}${ssh ? `, ssh: { ${ssh} }` : ''} }`;
     })
     .join('\n');
