@@ -1,6 +1,7 @@
 import { type Histogram, encodeHistogram, latencySummary, newMergeHistogram } from '../histogram.js';
 import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse } from '../histogram-sparse.js';
 import type { IntervalReport, OpInterval, PhaseDone } from '../protocol/messages.js';
+import { SeqRanges } from './seq-ranges.js';
 import type { AgentPhaseSummary, IntegrityMismatch, IntervalStat, OpSummary, PhaseSummary } from './summary.js';
 
 interface OpAccumulator {
@@ -85,7 +86,7 @@ export class PhaseMerger {
   private readonly opts: Required<PhaseMergerOptions>;
   private readonly totals = new Map<string, OpAccumulator>();
   private readonly perAgent = new Map<string, Map<string, AgentAccumulator>>();
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, SeqRanges>();
   private readonly open = new Map<number, OpenInterval>();
   private readonly finalized = new Map<number, IntervalStat>();
   private readonly watermark = new Map<string, number>();
@@ -103,9 +104,9 @@ export class PhaseMerger {
 
   /** Merges one report; returns false for a duplicate. */
   addInterval(r: IntervalReport): boolean {
-    const key = `${r.agentId}#${r.seq}`;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    let seen = this.seen.get(r.agentId);
+    if (!seen) this.seen.set(r.agentId, (seen = new SeqRanges()));
+    if (!seen.add(r.seq)) return false;
     // Warm-up intervals are in the raw logs only; they never count toward the phase.
     if (r.warmup) return true;
     this.cpuUs.set(r.agentId, (this.cpuUs.get(r.agentId) ?? 0) + r.cpuUs);
