@@ -1,7 +1,8 @@
 /**
  * The fallback supervisor (hosts without a running systemd) with the real /bin/sh and real programs:
  * idempotent start, environment from the env file, restart after a crash, no restart after a clean exit,
- * stop (supervisor first, then the program), and no signal to a process whose pid was merely reused.
+ * stop (supervisor first, then the program), no signal to a process whose pid was merely reused, and
+ * the log rotated at its limit.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,9 @@ let dir: string;
 let script: string;
 
 const alive = (pid: number | undefined) => pid !== undefined && existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-const svc = (...args: string[]) => {
-  const r = spawnSync('/bin/sh', [script, ...args], { encoding: 'utf8', timeout: 60_000 });
+const svc = (...args: string[]) => svcWith({}, ...args);
+const svcWith = (env: NodeJS.ProcessEnv, ...args: string[]) => {
+  const r = spawnSync('/bin/sh', [script, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr, status: parseSvcStatus(r.stdout) };
 };
 
@@ -117,5 +119,25 @@ describe('fallback supervisor', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cannot open config');
     expect(pidsMentioning(p.marker)).toEqual([]);
+  });
+
+  it('rotates the log past its limit, keeping one old copy, and the program keeps writing to it', async () => {
+    const p = program('e');
+    const line = 'x'.repeat(199);
+    const argv = [process.execPath, '-e', `setInterval(() => console.log(${JSON.stringify(line)}), 20)`, p.marker]; // 10 kB/s
+    const log = path.join(p.runDir, 'service.log');
+    const r = svcWith({ ETCDLAB_SVC_LOG_MAX_BYTES: '4000', ETCDLAB_SVC_LOG_CHECK_S: '1' }, 'start', p.runDir, p.marker, '-', '4096', '0', '--', ...argv);
+    expect(r.code, r.err).toBe(0);
+    expect(await eventually(() => existsSync(`${log}.1`), 10_000)).toBe(true);
+    const size = () => readFileSync(log).length;
+    // Bounded: at most the limit plus what one check interval writes; and still growing after rotations.
+    await new Promise((res) => setTimeout(res, 2500));
+    expect(size()).toBeLessThan(4000 + 2 * 10_000);
+    expect(readFileSync(`${log}.1`, 'utf8').split('\n').filter(Boolean).every((l) => l === line)).toBe(true);
+    const before = size();
+    expect(await eventually(() => size() !== before, 3000)).toBe(true);
+    const st = svc('status', p.runDir, p.marker).status;
+    expect(svc('stop', p.runDir, p.marker).code).toBe(0);
+    expect(await eventually(() => !alive(st.supervisor) && pidsMentioning(p.marker).length === 0, 5000)).toBe(true);
   });
 });

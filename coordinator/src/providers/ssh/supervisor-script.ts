@@ -2,7 +2,8 @@
  * The fallback for hosts where systemd is not running (containers, minimal hosts, the loopback test
  * hosts): a small POSIX sh supervisor started with setsid, one per service, that restarts its program
  * after a failure (like Restart=on-failure), raises the file limit and sets best-effort I/O priority 0
- * where it can. Pid files and the program's stdout/stderr log live in the service's run folder.
+ * where it can. Pid files and the program's stdout/stderr log live in the service's run folder; the log
+ * is rotated when it passes 64 MiB (one old copy, service.log.1), so a week-long soak cannot fill the disk.
  *
  *   etcdlab-svc.sh start  DIR MARKER ENVFILE|- NOFILE IO(0|1) -- ARGV...   idempotent: no-op when running
  *   etcdlab-svc.sh stop   DIR MARKER                                      supervisor first, then the program
@@ -49,14 +50,27 @@ stop_all() {
   rm -f "$dir/supervisor.pid" "$dir/main.pid"
 }
 
+# rotate_log: copy and truncate once the log passes its limit. The program appends (>>), so it goes on
+# writing at the new end; lines written between the copy and the truncation are the only loss.
+rotate_log() {
+  size=$(wc -c < "$dir/service.log" 2>/dev/null) || return 0
+  [ "$size" -gt "$log_max" ] || return 0
+  cp "$dir/service.log" "$dir/service.log.1" 2>/dev/null && : > "$dir/service.log"
+}
+
 supervise() {
   dir=$1; marker=$2; envfile=$3; nofile=$4; io=$5; shift 6
   echo $$ > "$dir/supervisor.pid"
+  log_max=$(printenv ETCDLAB_SVC_LOG_MAX_BYTES || echo 67108864); log_check=$(printenv ETCDLAB_SVC_LOG_CHECK_S || echo 10)
   if [ "$envfile" != - ]; then set -a; . "$envfile"; set +a; fi
   ulimit -n "$nofile" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [ "$io" = 1 ] && command -v ionice >/dev/null 2>&1; then ionice -c 2 -n 0 -p $$ >/dev/null 2>&1 || true; fi
+  # The rotator ends with the supervisor: killed below, or on its own when the supervisor is gone.
+  sup=$$
+  ( while kill -0 "$sup" 2>/dev/null; do rotate_log; sleep "$log_check"; done ) </dev/null >/dev/null 2>&1 &
+  rotator=$!
   stopping=; child=
-  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
+  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; kill -TERM "$rotator" 2>/dev/null' TERM INT HUP
   while [ -z "$stopping" ]; do
     "$@" </dev/null >>"$dir/service.log" 2>&1 &
     child=$!
@@ -71,6 +85,7 @@ supervise() {
     echo "etcdlab-svc: $(date -u +%FT%TZ) program exited with status $status; restarting in 2 s" >> "$dir/service.log"
     sleep 2 & wait $! || true
   done
+  kill -TERM "$rotator" 2>/dev/null; wait "$rotator" 2>/dev/null
   rm -f "$dir/supervisor.pid"
 }
 
