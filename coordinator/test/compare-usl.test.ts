@@ -64,7 +64,18 @@ describe('throughput knee of a client sweep', () => {
   it('finds where more clients stop buying throughput', () => {
     const r = findKnee([p(1, 500), p(2, 980), p(4, 1900), p(8, 3300), p(16, 3900), p(32, 4050), p(64, 4000)]);
     expect(r?.best.clients).toBe(32);
-    expect(r?.knee?.clients).toBe(8);
+    // 8 -> 16 still buys 18% more; 16 -> 32 only 4%: the plateau (within 3% of the best) runs to 64.
+    expect(r?.knee?.clients).toBe(16);
+  });
+
+  it('is not fooled by noise: a plateau whose best came early, a bend too small to matter', () => {
+    // 8 clients won by 0.5%: the plateau still runs to 64, and the knee is where it started.
+    const noisy = findKnee([p(1, 500), p(2, 980), p(4, 1900), p(8, 4020), p(16, 4000), p(32, 3990), p(64, 4001)]);
+    expect(noisy?.best.clients).toBe(8);
+    expect(noisy?.knee?.clients).toBe(8);
+    // A nearly straight rise (on the log axis) with jitter: no knee claimed.
+    const straight = findKnee([p(1, 1000), p(2, 2010), p(4, 2990), p(8, 4000), p(16, 5000)]);
+    expect(straight?.knee).toBeUndefined();
   });
 
   it('names the best point even without a knee, and nothing without points', () => {
