@@ -117,6 +117,9 @@ export class PatternDriver {
 
   private async steady(): Promise<void> {
     const p = this.o.pattern;
+    // Watchers first: a put made before its watcher exists would never be seen as an event.
+    const targets = this.trees.flatMap((t) => watchTargets(t, p.watchCountsPerLevel).map((w) => t.prefix(w.level, w.node)));
+    const watchers = targets.length > 0 ? await this.startWatchers(targets) : undefined;
     const origin = Math.max(performance.now(), this.o.measuredPerf);
     const d = this.trees.length;
     const tree = (n: number): PatternTree => this.trees[n % d] as PatternTree;
@@ -145,32 +148,10 @@ export class PatternDriver {
       return this.range('get-level', key, !leaf, p.serializableGets, p.getKeysOnly, due, send);
     });
 
-    const targets = this.trees.flatMap((t) => watchTargets(t, p.watchCountsPerLevel).map((w) => t.prefix(w.level, w.node)));
-    let watchers: Watchers | undefined;
-    if (targets.length > 0) {
-      watchers = new Watchers({
-        target: this.o.target,
-        streams: Math.ceil(targets.length / p.watchersPerStream),
-        perStream: p.watchersPerStream,
-        request: (w) => {
-          const key = Buffer.from(targets[w % targets.length] as string);
-          return p.watchWithPrefix ? { key, rangeEnd: prefixRangeEnd(key) } : { key };
-        },
-        connections: Math.max(1, this.o.plan.connections),
-        deadlineMs: this.o.plan.deadlineMs,
-        sink: this.o.sink,
-        coordNowMs: this.o.coordNowMs,
-        sendTimes: this.sendTimes,
-        awaitPuts: true,
-        stopped: this.o.stopped,
-      });
-      this.watched = { watchers, covers: watchCovers(targets, p.watchWithPrefix) };
-      await watchers.start();
-      if (p.watchPrefixGetIntervalMs > 0) {
-        const every = p.watchPrefixGetIntervalMs / targets.length;
-        // Spread evenly: watcher w's k-th get is due at (w + 0.5 + k * W) * interval / W.
-        activities.push(this.openLoop(origin, (n) => (n + 0.5) * every, Infinity, (n, due, send) => this.range('prefix-get', targets[n % targets.length] as string, true, false, false, due, send)));
-      }
+    if (watchers && p.watchPrefixGetIntervalMs > 0) {
+      const every = p.watchPrefixGetIntervalMs / targets.length;
+      // Spread evenly: watcher w's k-th get is due at (w + 0.5 + k * W) * interval / W.
+      activities.push(this.openLoop(origin, (n) => (n + 0.5) * every, Infinity, (n, due, send) => this.range('prefix-get', targets[n % targets.length] as string, true, false, false, due, send)));
     }
 
     if (p.leases && p.leases.active > 0) {
@@ -183,6 +164,30 @@ export class PatternDriver {
     await this.o.slots.idle();
     await watchers?.stop();
     this.watched = undefined;
+  }
+
+  /** Creates the watchers on the targets (prefixes or keys) and waits until every create was answered. */
+  private async startWatchers(targets: string[]): Promise<Watchers> {
+    const p = this.o.pattern;
+    const watchers = new Watchers({
+      target: this.o.target,
+      streams: Math.ceil(targets.length / p.watchersPerStream),
+      perStream: p.watchersPerStream,
+      request: (w) => {
+        const key = Buffer.from(targets[w % targets.length] as string);
+        return p.watchWithPrefix ? { key, rangeEnd: prefixRangeEnd(key) } : { key };
+      },
+      connections: Math.max(1, this.o.plan.connections),
+      deadlineMs: this.o.plan.deadlineMs,
+      sink: this.o.sink,
+      coordNowMs: this.o.coordNowMs,
+      sendTimes: this.sendTimes,
+      awaitPuts: true,
+      stopped: this.o.stopped,
+    });
+    this.watched = { watchers, covers: watchCovers(targets, p.watchWithPrefix) };
+    await watchers.start();
+    return watchers;
   }
 
   private async churnLevel(t: PatternTree, cycle: ChurnCycle, due: number, send: number | undefined): Promise<void> {
