@@ -192,11 +192,15 @@ describe('docker provider against a real dockerd', () => {
     expect((await withClient(s.reports[2]!.endpoint, (c) => c.get(key, { serializable: false }, 5000)))?.toString()).toBe('kept');
     expect((await labelledObjects(tb.docker, A)).volumes).toHaveLength(3);
 
+    // A run's agent container (created, not started: it stands for one) must survive a wipe; clean takes it.
+    const agentFilter = JSON.stringify({ label: [`etcdlab.cluster=${A}`, 'etcdlab.role=agent'] });
+    await tb.docker.createContainer({ Image: IMAGE, name: `${A}-agent-9`, Labels: { 'etcdlab.cluster': A, 'etcdlab.role': 'agent' } });
     const wipe = await runCli(['cluster', 'restart', '1', '--wipe', '-i', invA]);
     expect(wipe.code, wipe.stderr).toBe(0);
     s = await status(invA);
     expect(s.reports.map((r) => r.healthy)).toEqual([true]);
     expect(await withClient(s.reports[0]!.endpoint, (c) => c.get(key, { serializable: false }, 5000))).toBeUndefined();
+    expect((await tb.docker.listContainers({ all: true, filters: agentFilter })).map((c) => c.Names[0])).toEqual([`/${A}-agent-9`]);
   });
 
   it('port collisions: fixed ports taken give E_PORT_IN_USE and create nothing; automatic ports move', async () => {
@@ -246,6 +250,16 @@ describe('docker provider against a real dockerd', () => {
     expect(t.code, t.stdout + t.stderr).toBe(0);
     // Without the cluster's client certificate the member refuses.
     await expect(withClient(b.reports[0]!.endpoint, (c) => c.put(Buffer.from('x'), Buffer.from('y'), 3000))).rejects.toThrow();
+
+    // Agents in containers reach the TLS members by container name, with the cluster's client certificate.
+    const invCtr = inventoryText('b-ctr', `provider: docker\ncluster: { name: ${B}, tls: true, etcd: { kind: image, image: "${IMAGE}" } }\ndocker: { socket: SOCKET, agentsInContainers: true }\n`);
+    const r = await runCli(['run', '-i', invCtr, '-w', 'workloads/smoke.yaml', '--agents', '1', '--json', '--results', join(dir, 'results-tls-ctr')]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as RunSummary;
+    expect(s.phases[0]!.ops.put).toMatchObject({ count: 400, errors: 0 });
+    expect(s.integrity.ok).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { agentsIn?: string; agentEndpoints?: string[] };
+    expect([manifest.agentsIn, manifest.agentEndpoints]).toEqual(['containers', [`https://${B}-etcd-1:2379`]]);
   });
 
   it('down keeps data, up starts the members again', async () => {
@@ -308,6 +322,7 @@ describe('docker provider against a real dockerd', () => {
     expect(gone.stderr).toContain('E_CLUSTER_NOT_FOUND');
 
     expect((await runCli(['cluster', 'clean', '-i', invA])).code).toBe(0);
+    // Also the agent container the restart test left (an interrupted run's, for clean).
     expect(await labelledObjects(tb.docker, A)).toEqual({ containers: [], volumes: [], networks: [] });
   });
 });

@@ -94,7 +94,7 @@ export async function restart(s: DockerSession, o: { members: number; wipe: bool
   }
   await ensureImage({ engine, image: cfg.image, source: cfg.source, note: ctx.note });
   if (o.wipe) {
-    const n = await removeAll(engine, cfg.cluster, { keepNetwork: true });
+    const n = await removeAll(engine, cfg.cluster, { keepNetwork: true, keepAgents: true });
     ctx.note(`cluster ${cfg.cluster}: removed ${n.containers} container(s) and ${n.volumes} volume(s)`);
     return createCluster(s, engine, memberSpecs(cfg, (await choosePorts(engine, cfg, o.members)).ports), newToken(cfg));
   }

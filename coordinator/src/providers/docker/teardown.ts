@@ -59,12 +59,15 @@ export async function down(s: DockerSession): Promise<void> {
   s.ctx.note(`cluster ${s.cfg.cluster}: stopped ${running.length} member(s); data kept (\`cluster up\` starts them again)`);
 }
 
-/** Removes every container and volume labelled with the cluster, and its network when etcdlab made it. */
-export async function removeAll(engine: Engine, cluster: string, o: { keepNetwork: boolean }): Promise<{ containers: number; volumes: number; networks: number }> {
+/**
+ * Removes every container and volume labelled with the cluster, and its network when etcdlab made it.
+ * keepAgents spares agent containers: a restart during a run must not take that run's load agents.
+ */
+export async function removeAll(engine: Engine, cluster: string, o: { keepNetwork: boolean; keepAgents?: boolean }): Promise<{ containers: number; volumes: number; networks: number }> {
   const members = await existingMembers(engine, cluster);
   for (const m of members) await call(`removing container ${m.container}`, () => removeContainer(engine, m.id));
   // Agent containers a run left behind (an interrupted coordinator): they carry the cluster label too.
-  const agents = await clusterAgentContainers(engine, cluster);
+  const agents = o.keepAgents ? [] : await clusterAgentContainers(engine, cluster);
   for (const id of agents) await call(`removing agent container ${id.slice(0, 12)}`, () => removeContainer(engine, id));
   const volumes = await clusterVolumes(engine, cluster);
   for (const v of volumes) await call(`removing volume ${v}`, () => removeVolume(engine, v));
