@@ -1,4 +1,4 @@
-import type { EtcdHealth, EtcdPoint, HostHealth, ReportModel } from '../model/types.js';
+import type { EtcdHealth, EtcdPoint, EtcdWindow, HostHealth, ReportModel } from '../model/types.js';
 import { AMBER, frame, type Pair, RED, round3, secondsAxis, spans, thresholdLine, valueAxis } from './common.js';
 import type { ChartOption } from './ssr.js';
 
@@ -32,22 +32,35 @@ function withSpans(series: object[], model: ReportModel, threshold?: object): ob
   return series;
 }
 
-/** A duration histogram's p99 per scrape interval and member, with etcd's threshold in red. */
-function p99Chart(model: ReportModel, title: string, pick: (p: EtcdPoint) => number | undefined, limitMs: number, what: string): ChartOption {
+/**
+ * A duration histogram's p99 per scrape interval and member, with etcd's threshold in red. The verdict
+ * (and the table) judge each phase's p99; a one-second spike above the line that no phase's p99 reaches
+ * is said to be a spike in words, so the chart and the table never seem to disagree.
+ */
+function p99Chart(model: ReportModel, title: string, pick: (p: EtcdPoint) => number | undefined, windowP99: (w: EtcdWindow) => number | undefined, limitMs: number, what: string): ChartOption {
   const series = withSpans(memberSeries(model.etcd, pick), model, thresholdLine(limitMs, `${limitMs} ms`));
   const values = series.flatMap((s) => (s as { data: Pair[] }).data.map((d) => d[1]));
   const worst = values.length ? Math.max(...values) : undefined;
-  const sub = worst === undefined ? `no ${what} observed` : worst > limitMs ? `ABOVE ${limitMs} ms at worst (${worst.toFixed(1)} ms): flagged` : `worst ${worst.toFixed(2)} ms, under ${limitMs} ms`;
+  const windows = [...model.etcd.run, ...model.phases.flatMap((p) => p.etcd)];
+  const flagged = windows.some((w) => (windowP99(w) ?? 0) > limitMs);
+  const sub =
+    worst === undefined
+      ? `no ${what} observed`
+      : flagged
+        ? `ABOVE ${limitMs} ms over a whole phase or the run (worst second ${worst.toFixed(1)} ms): flagged`
+        : worst > limitMs
+          ? `one-second spikes up to ${worst.toFixed(1)} ms; every phase's p99 stayed under ${limitMs} ms: not flagged`
+          : `worst ${worst.toFixed(2)} ms, under ${limitMs} ms`;
   return {
-    ...frame(title, `p99 per scrape interval from bucket deltas; ${sub}`, worst !== undefined && worst > limitMs),
+    ...frame(title, `p99 per scrape interval from bucket deltas; ${sub}`, flagged),
     xAxis: runAxis(model),
     yAxis: valueAxis('ms', { min: 0 }),
     series,
   } as ChartOption;
 }
 
-export const fsyncChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: WAL fsync p99', (p) => p.fsyncP99Ms, m.etcd.thresholds.fsyncP99Ms, 'fsync');
-export const commitChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: backend commit p99', (p) => p.commitP99Ms, m.etcd.thresholds.commitP99Ms, 'commit');
+export const fsyncChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: WAL fsync p99', (p) => p.fsyncP99Ms, (w) => w.fsyncP99Ms, m.etcd.thresholds.fsyncP99Ms, 'fsync');
+export const commitChart = (m: ReportModel): ChartOption => p99Chart(m, 'etcd: backend commit p99', (p) => p.commitP99Ms, (w) => w.commitP99Ms, m.etcd.thresholds.commitP99Ms, 'commit');
 
 /** Leader changes since the run started (any rise is flagged) and proposals pending. */
 export function raftChart(m: ReportModel): ChartOption {
