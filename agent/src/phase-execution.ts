@@ -62,6 +62,10 @@ export class PhaseExecution {
       if (!warm) this.sink.interval({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late - lateMark });
       lateMark = late;
     });
+    const runner = !this.stopRequested && client ? new PhaseRunner(plan, client, recorder, startPerf, { warmupMs, coordNowMs: () => wallNowMs() - clockOffsetMs }) : undefined;
+    this.runner = runner;
+    // Standing watchers open before the start (a late start is recorded as start skew, not hidden).
+    await runner?.prepare();
     const wait = startPerf - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const startSkewMs = performance.now() - startPerf;
@@ -70,12 +74,11 @@ export class PhaseExecution {
     const ticker = setInterval(() => recorder.advance(performance.now()), Math.min(100, intervalMs / 4));
     let outcome: Awaited<ReturnType<PhaseRunner['run']>> = { endedBy: 'stopped', issued: 0, lateStarts: 0 };
     try {
-      if (!this.stopRequested && client) {
-        this.runner = new PhaseRunner(plan, client, recorder, startPerf, { warmupMs, coordNowMs: () => wallNowMs() - clockOffsetMs });
-        outcome = await this.runner.run();
-      } else if (!client) outcome = { endedBy: 'idle', issued: 0, lateStarts: 0 };
+      if (runner && !this.stopRequested) outcome = await runner.run();
+      else if (!client) outcome = { endedBy: 'idle', issued: 0, lateStarts: 0 };
     } finally {
       clearInterval(ticker);
+      await runner?.release();
       await client?.close();
     }
     recorder.finish(performance.now());

@@ -58,6 +58,7 @@ export class PhaseRunner {
   private readonly endPerf: number;
   private readonly coordNowMs: () => number;
   private readonly random: () => number;
+  private prepared: Watchers | undefined;
 
   constructor(
     private readonly plan: AgentPhasePlan,
@@ -81,6 +82,25 @@ export class PhaseRunner {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * Opens the phase's standing watchers ahead of its start, so that every agent's watchers exist before
+   * any agent's first put (opened at the start, a fast agent's first puts beat a slow agent's watchers).
+   * Pattern phases open theirs themselves: they watch only their own writes.
+   */
+  async prepare(): Promise<void> {
+    const w = this.plan.watch;
+    if (this.plan.pattern || !w || w.streams <= 0 || this.plan.clients === 0 || this.plan.total === 0) return;
+    this.prepared = this.watchers(this.plan, w);
+    await this.prepared.start();
+  }
+
+  /** Closes watchers prepare() opened when the phase did not run them (stopped before its start). */
+  async release(): Promise<void> {
+    const w = this.prepared;
+    this.prepared = undefined;
+    await w?.stop();
   }
 
   async run(): Promise<RunOutcome> {
@@ -125,9 +145,11 @@ export class PhaseRunner {
     };
     const executors = buildExecutors(ctx);
     const picker = new WeightedPicker(new Map([...executors.keys()].map((op) => [op, plan.ops[op]?.weight ?? 0])), this.random);
-    const watchers = plan.watch && plan.watch.streams > 0 ? this.watchers(plan, plan.watch) : undefined;
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    const watchers = prepared ?? (plan.watch && plan.watch.streams > 0 ? this.watchers(plan, plan.watch) : undefined);
     try {
-      await watchers?.start();
+      if (!prepared) await watchers?.start();
       const open = plan.rate !== undefined && (plan.rate > 0 || (plan.rateStages?.length ?? 0) > 0);
       if (open) await this.openLoop(picker, executors);
       else await Promise.all(Array.from({ length: plan.clients }, (_, i) => this.closedClient(i, picker, executors)));
