@@ -41,8 +41,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # stdout belongs to the command that follows (quickstart --json prints only JSON there).
+  npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
 log "building"
-npx tsc -b coordinator agent common
+npx tsc -b coordinator agent common >&2
