@@ -68,6 +68,21 @@ afterAll(async () => {
 }, 300_000);
 
 describe('systemd hosts over SSH', () => {
+  it('hosts check: every host reached (root and the sudo user), systemd found, the disk probed', async () => {
+    const r = await cli(['hosts', 'check', '-i', inv, '--json', '--fsync-size', '1m']);
+    const report = JSON.parse(r.stdout) as {
+      hosts: { name: string; user: string; reachable: boolean; systemd?: { mode: string }; fsync?: { method: string }; reasons: { level: string; check: string; message: string }[] }[];
+    };
+    expect(report.hosts.map((h) => [h.name, h.user, h.reachable, h.systemd?.mode]), JSON.stringify(report.hosts.map((h) => h.reasons))).toEqual(
+      hosts.map((h) => [h.name, h.user ?? 'root', true, 'systemd']),
+    );
+    for (const h of report.hosts) {
+      expect(h.fsync?.method, h.name).toBeDefined();
+      // Load and the probe's speed depend on this machine; reaching, probing and systemd must not fail.
+      expect(h.reasons.filter((x) => x.level === 'fail' && ['reach', 'probe', 'systemd', 'disk'].includes(x.check)), h.name).toEqual([]);
+    }
+  });
+
   it('cluster up: 3 members as systemd units, healthy; the units verify on the hosts', async () => {
     const r = await cli(['cluster', 'up', '-i', inv]);
     expect(r.code, r.stderr).toBe(0);

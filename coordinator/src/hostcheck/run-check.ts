@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { EtcdlabError, type Inventory, type ResolvedHost } from '@etcdlab/common';
 import type { Logger } from 'pino';
+import { prepareWorkDir } from '../providers/ssh/install-etcd.js';
 import { connectHost, forEachHost, type RemoteHost } from '../ssh/index.js';
 import type { FsyncMethod } from './fsync.js';
 import { measureClock, pickFsyncMethod, probeFsync, readFacts, sampleCpu } from './probes.js';
@@ -96,6 +97,9 @@ async function measure(remote: RemoteHost, host: ResolvedHost, o: HostsCheckOpti
   };
   const { jump, ...key } = remote.hostKey;
   const m: Measured = { ...baseOf(host), reachable: true, hostKey: { ...key, ...(jump ? { jump: { type: jump.type, fingerprint: jump.fingerprint, status: jump.status, file: jump.file, line: jump.line } } : {}) } };
+  // Another user gets the work directory from sudo and owns it, as deployment does, so the disk probe
+  // runs where etcd will write (and a user without sudo rights fails here, as deployment would).
+  if (host.ssh.user !== 'root') await attempt('work dir', 'fail', () => prepareWorkDir(remote, { workDir: host.workDir }));
   const facts = await attempt('facts', 'fail', () => readFacts(remote, host.workDir));
   if (facts) {
     Object.assign(m, { os: facts.os, memory: facts.memory, loadavg: facts.loadavg, systemd: facts.systemd, ...(facts.disk ? { disk: facts.disk } : {}) });
