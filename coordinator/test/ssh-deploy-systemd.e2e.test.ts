@@ -102,6 +102,11 @@ describe('systemd hosts over SSH', () => {
     const who = async (h: TestHost) => (await onHost(h.address, `journalctl -u ssh --no-pager | grep -c 'Accepted publickey for ${vars.sudo_user} '; stat -c %U /var/lib/etcdlab`)).stdout.trim().split('\n');
     expect(await who(hosts[1]!)).toEqual([expect.stringMatching(/^[1-9]\d*$/), vars.sudo_user]);
     expect(await who(hosts[0]!)).toEqual(['0', 'root']);
+    // The journal of a member deployed by the sudo user, read through sudo -n journalctl.
+    const logs = await cli(['cluster', 'logs', 'sys-2', '-i', inv, '-n', '2000']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('"msg":"starting an etcd server"');
+    expect(logs.stdout).toContain('"name":"sys-2"');
   });
 
   it('agents install: the agent arrives with its Node.js runtime as a systemd service', async () => {
