@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EtcdlabError, type ResolvedHost } from '@etcdlab/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectHost, type RemoteHost, RemoteStepError } from '../src/ssh/index.js';
+import { connectHost, JumpPool, type RemoteHost, RemoteStepError } from '../src/ssh/index.js';
 import type { SshRemoteHost } from '../src/ssh/remote-host.js';
 import { HOSTILE, PWNED } from './helpers/hostile.js';
 import { captureLogger, pidsMentioning } from './helpers/local-etcd.js';
@@ -158,6 +158,22 @@ describe('jump host', () => {
     // host-1's sshd opened the forwarded connection to host-3's address.
     const log1 = readFileSync(path.join(tb.dir, 'host-1', 'sshd.log'), 'utf8');
     expect(log1).toContain(`server_request_direct_tcpip: originator 127.0.0.1 port 0, target 127.0.0.13 port ${tb.port}`);
+  });
+
+  it('hosts behind the same jump host share one connection to it, which closes with the last of them', async () => {
+    const viaHost1 = (h: ResolvedHost): ResolvedHost => ({ ...h, ssh: { ...h.ssh, jumpHost: { address: '127.0.0.11', port: tb.port } } });
+    const logins = () => (readFileSync(path.join(tb.dir, 'host-1', 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length;
+    const before = logins();
+    const pool = new JumpPool();
+    const opts = { knownHostsFiles: [path.join(tb.dir, 'none')], acceptNew: false, logger: captured.logger, jumpPool: pool };
+    const [a, b] = await Promise.all([connectHost(viaHost1(hosts[1] as ResolvedHost), opts), connectHost(viaHost1(hosts[2] as ResolvedHost), opts)]);
+    expect(pool.size).toBe(1);
+    await a.close();
+    // The other host still goes through the shared connection.
+    expect((await b.run('hello', ['echo', 'still through'])).stdout).toBe('still through\n');
+    await b.close();
+    expect(pool.size).toBe(0);
+    expect(logins() - before).toBe(1);
   });
 
   it('refuses a jump host whose key is unknown, naming it', async () => {

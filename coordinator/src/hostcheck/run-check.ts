@@ -2,7 +2,7 @@ import os from 'node:os';
 import { EtcdlabError, type Inventory, type ResolvedHost } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { prepareWorkDir } from '../providers/ssh/install-etcd.js';
-import { connectHost, forEachHost, type RemoteHost } from '../ssh/index.js';
+import { connectHost, forEachHost, JumpPool, type RemoteHost } from '../ssh/index.js';
 import type { FsyncMethod } from './fsync.js';
 import { measureClock, pickFsyncMethod, probeFsync, readFacts, sampleCpu } from './probes.js';
 import { type HostCheck, HOSTS_CHECK_SCHEMA, type HostsCheckReport, type Reason, type Thresholds } from './schema.js';
@@ -31,12 +31,13 @@ type Measured = Omit<HostCheck, 'verdict' | 'reasons' | 'seconds'>;
 /** Checks every inventory host in parallel; never throws for a host's failure: it becomes that host's verdict. */
 export async function checkHosts(o: HostsCheckOptions): Promise<HostsCheckReport> {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
+  const jumpPool = new JumpPool();
   const outcomes = await forEachHost(
     o.inventory.hosts,
     o.parallel ?? 8,
     async (host, task) => {
       const probeReasons: Reason[] = [];
-      const remote = await task.step('connect', () => connectHost(host, { knownHostsFiles: o.knownHostsFiles, acceptNew: o.acceptNew, logger: o.logger, inventoryFile: o.inventory.source }));
+      const remote = await task.step('connect', () => connectHost(host, { knownHostsFiles: o.knownHostsFiles, acceptNew: o.acceptNew, logger: o.logger, inventoryFile: o.inventory.source, jumpPool }));
       try {
         const m = await measure(remote, host, o, probeReasons, task.step);
         return { m, probeReasons };

@@ -7,11 +7,14 @@ import { connectError, describeHost, type HostLabel, hostKeyError } from './erro
 import { type Identity, resolveIdentity } from './identity.js';
 import { blobKeyType, decideHostKey, fingerprint, hostKeyAlgorithms, type KnownHostEntry, knownKeyTypes } from './known-hosts.js';
 import { defaultKnownHostsFiles, expandHome, loadKnownHosts, recordHostKey } from './known-hosts-store.js';
+import { type JumpLease, type JumpPool, ownJump } from './jump-pool.js';
 import { SshRemoteHost } from './remote-host.js';
 import type { ConnectOptions, HostKeyInfo, RemoteHost } from './types.js';
 
 export interface ConnectHostOptions extends ConnectOptions {
   logger: Logger;
+  /** Shares jump host connections between the hosts of one command; without it each host opens its own. */
+  jumpPool?: JumpPool;
   /** The inventory file, named in identity errors. */
   inventoryFile?: string;
 }
@@ -38,17 +41,21 @@ export async function connectHost(host: ResolvedHost, opts: ConnectHostOptions):
   const identity = await resolveIdentity({ identityFile: local(host.ssh.identityFile), agent: host.ssh.agent, field: `hosts[${host.name}].ssh`, ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}) });
   const common = { label, known: known.entries, files, recordFile, acceptNew: opts.acceptNew, timeoutMs, keepaliveMs: opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS, log };
 
-  let jump: { client: ssh2.Client; key: HostKeyInfo } | undefined;
+  let jump: JumpLease | undefined;
   let sock: Duplex | undefined;
   const j = host.ssh.jumpHost;
   if (j) {
     const jumpIdentity = j.identityFile ? await resolveIdentity({ identityFile: local(j.identityFile), field: `hosts[${host.name}].ssh.jumpHost.identityFile`, ...(opts.inventoryFile ? { inventoryFile: opts.inventoryFile } : {}) }) : identity;
-    jump = await openClient({ ...common, role: 'jump host', keyHost: { address: j.address, port: j.port ?? 22 }, user: j.user ?? host.ssh.user, identity: jumpIdentity });
+    const jumpUser = j.user ?? host.ssh.user;
+    const openJump = () => openClient({ ...common, role: 'jump host', keyHost: { address: j.address, port: j.port ?? 22 }, user: jumpUser, identity: jumpIdentity });
+    // Same bastion, user, identity and known_hosts files: one connection serves every host behind it.
+    const poolKey = JSON.stringify([j.address.toLowerCase(), j.port ?? 22, jumpUser, jumpIdentity.describe, files, Boolean(opts.acceptNew)]);
+    jump = opts.jumpPool ? await opts.jumpPool.acquire(poolKey, openJump) : ownJump(await openJump());
     const jumpClient = jump.client;
     try {
       sock = await new Promise<Duplex>((resolve, reject) => jumpClient.forwardOut('127.0.0.1', 0, host.address, host.ssh.port, (err, stream) => (err ? reject(err) : resolve(stream))));
     } catch (err) {
-      jumpClient.end();
+      await jump.release();
       throw connectError(label, err as Error, timeoutMs, `${j.address}:${j.port ?? 22}`);
     }
   }
@@ -56,14 +63,14 @@ export async function connectHost(host: ResolvedHost, opts: ConnectHostOptions):
   try {
     main = await openClient({ ...common, role: 'host', keyHost: { address: host.address, port: host.ssh.port }, user: host.ssh.user, identity, ...(sock ? { sock } : {}) });
   } catch (err) {
-    jump?.client.end();
+    await jump?.release();
     throw err;
   }
   log.debug({ identity: identity.describe, hostKey: main.key.fingerprint, via: j?.address }, 'ssh connected');
   return new SshRemoteHost({
     host,
     client: main.client,
-    ...(jump ? { jump: jump.client } : {}),
+    ...(jump ? { jump } : {}),
     hostKey: jump ? { ...main.key, jump: jump.key } : main.key,
     maxSessions: Math.min(Math.max(1, opts.maxSessions ?? DEFAULT_MAX_SESSIONS), 10),
     logger: log,

@@ -7,5 +7,6 @@ export type { HostStepContext } from './step-logger.js';
 export { describeHost, type HostLabel, RemoteStepError } from './errors.js';
 export { defaultKnownHostsFiles, expandHome, loadKnownHosts, PROJECT_KNOWN_HOSTS, recordHostKey } from './known-hosts-store.js';
 export { decideHostKey, fingerprint, hashHostName, type HostKeyDecision, type KnownHostEntry, knownHostsName, parseKnownHosts } from './known-hosts.js';
+export { JumpPool } from './jump-pool.js';
 export { Limiter } from './limiter.js';
 export { REDACTED, redactor, type Redact } from './redact.js';

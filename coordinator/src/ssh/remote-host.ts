@@ -5,6 +5,7 @@ import { ErrorCodes } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { describeHost, RemoteStepError } from './errors.js';
+import { endClient, type JumpLease } from './jump-pool.js';
 import { Limiter } from './limiter.js';
 import { buildCommand, shJoin } from './quote.js';
 import { type Redact, redactArgv, redactor, tail } from './redact.js';
@@ -17,8 +18,8 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 export interface RemoteHostParts {
   host: ResolvedHost;
   client: Client;
-  /** The jump host's connection, closed with this one. */
-  jump?: Client;
+  /** The jump host's connection (perhaps shared with other hosts), released with this one. */
+  jump?: JumpLease;
   hostKey: HostKeyInfo;
   maxSessions: number;
   logger: Logger;
@@ -30,7 +31,9 @@ export class SshRemoteHost implements RemoteHost {
   readonly host: ResolvedHost;
   readonly hostKey: HostKeyInfo;
   private readonly client: Client;
-  private readonly jump: Client | undefined;
+  private readonly jump: JumpLease | undefined;
+  private readonly onJumpError: (err?: Error) => void;
+  private readonly onJumpClose: () => void;
   private readonly limiter: Limiter;
   private readonly log: Logger;
   private readonly secrets: readonly string[];
@@ -52,8 +55,10 @@ export class SshRemoteHost implements RemoteHost {
     };
     this.client.on('error', onGone('connection error'));
     this.client.on('close', onGone('connection closed'));
-    this.jump?.on('error', onGone('jump host connection error'));
-    this.jump?.on('close', onGone('jump host connection closed'));
+    // A shared jump connection outlives this host: its listeners are removed again on close.
+    this.onJumpError = onGone('jump host connection error');
+    this.onJumpClose = onGone('jump host connection closed');
+    this.jump?.client.on('error', this.onJumpError).on('close', this.onJumpClose);
   }
 
   /** Channels open right now and waiting for a slot (for tests and debugging). */
@@ -221,17 +226,9 @@ export class SshRemoteHost implements RemoteHost {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const ended = (c: Client) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 2000);
-        c.once('close', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        c.end();
-      });
-    await ended(this.client);
-    if (this.jump) await ended(this.jump);
+    await endClient(this.client);
+    this.jump?.client.off('error', this.onJumpError).off('close', this.onJumpClose);
+    await this.jump?.release();
     this.log.debug('ssh connection closed');
   }
 }

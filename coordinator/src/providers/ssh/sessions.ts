@@ -1,6 +1,6 @@
 import { ErrorCodes, HostError, type Inventory, type ResolvedHost } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import { connectHost, defaultKnownHostsFiles, forEachHost, type HostStepContext, outcomeProblems, type RemoteHost } from '../../ssh/index.js';
+import { connectHost, defaultKnownHostsFiles, forEachHost, type HostStepContext, JumpPool, outcomeProblems, type RemoteHost } from '../../ssh/index.js';
 
 /** Hosts worked on at once (each with its own connection; OpenSSH's per-connection session limit is separate). */
 export const HOST_PARALLELISM = 8;
@@ -26,12 +26,13 @@ export class HostSessions {
    * failing host with its reason, so nothing is ever half-installed because of an unreachable host.
    */
   static async open(inv: Inventory, hosts: readonly ResolvedHost[], o: SessionOptions): Promise<HostSessions> {
+    const jumpPool = new JumpPool();
     const outcomes = await forEachHost(
       hosts,
       HOST_PARALLELISM,
       (host, task) =>
         task.step('connect', () =>
-          connectHost(host, { knownHostsFiles: defaultKnownHostsFiles(), acceptNew: Boolean(o.acceptNew), logger: o.logger, inventoryFile: inv.source, ...(o.secrets ? { secrets: o.secrets } : {}) }),
+          connectHost(host, { knownHostsFiles: defaultKnownHostsFiles(), acceptNew: Boolean(o.acceptNew), logger: o.logger, inventoryFile: inv.source, jumpPool, ...(o.secrets ? { secrets: o.secrets } : {}) }),
         ),
       { logger: o.logger, note: o.note },
     );
@@ -46,10 +47,11 @@ export class HostSessions {
 
   /** Like open, but keeps going with the hosts that answered (for status, logs): the others come back as errors. */
   static async openReachable(inv: Inventory, hosts: readonly ResolvedHost[], o: SessionOptions): Promise<{ sessions: HostSessions; unreachable: Map<string, Error> }> {
+    const jumpPool = new JumpPool();
     const outcomes = await forEachHost(
       hosts,
       HOST_PARALLELISM,
-      (host) => connectHost(host, { knownHostsFiles: defaultKnownHostsFiles(), acceptNew: Boolean(o.acceptNew), logger: o.logger, inventoryFile: inv.source, ...(o.secrets ? { secrets: o.secrets } : {}) }),
+      (host) => connectHost(host, { knownHostsFiles: defaultKnownHostsFiles(), acceptNew: Boolean(o.acceptNew), logger: o.logger, inventoryFile: inv.source, jumpPool, ...(o.secrets ? { secrets: o.secrets } : {}) }),
       { logger: o.logger },
     );
     const unreachable = new Map<string, Error>();
