@@ -88,7 +88,7 @@ start() {
     other=$(other_daemon)
     if [ -n "$other" ]; then
       log "another private dockerd runs on bridge $bip (pid and command: $other);"
-      log "stop it first (scripts/testbed/dockerd.sh stop in its checkout, or kill that pid), or set ETCDLAB_DOCKERD_BIP"
+      log "stop it first (scripts/testbed/dockerd.sh stop in its checkout, or kill that pid): both would use the docker0 bridge"
       exit 1
     fi
     rm -f "$sock" "$pidfile"

@@ -149,7 +149,7 @@ start() {
     tar -C "$stage" --owner=0 --group=0 -cf - . | docker cp - "$c:/"
     rm -rf "$stage"
     docker start "$c" >/dev/null
-    docker exec "$c" chown -R "$sudo_user:" "/home/$sudo_user/.ssh"
+    docker exec "$c" chown -R "$sudo_user:" "/home/$sudo_user" # the copy above made it root's
     names+=("$name")
   done
   : >"$dir/known_hosts"

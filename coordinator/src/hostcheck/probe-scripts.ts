@@ -19,6 +19,19 @@ if mkdir -p -- "$1" 2>/dev/null && [ -w "$1" ]; then echo writable; else echo "n
 echo @@df; df -Pk -- "$1" 2>&1
 `;
 
+/**
+ * For a user other than root ($1 = work dir, $2 = user): a missing work directory is made with sudo -n
+ * and handed to the user, as deployment would; an existing one is left exactly as it is. Prints
+ * made | exists (and, when it is not writable, whether sudo -n works: deployment hands it over then).
+ */
+export const WORKDIR_SUDO_SCRIPT = `
+if [ -d "$1" ]; then
+  if [ -w "$1" ]; then echo exists; elif sudo -n true 2>/dev/null; then echo "exists sudo"; else echo "exists nosudo"; fi
+elif sudo -n mkdir -p -- "$1" && sudo -n chown -- "$2" "$1"; then echo made
+else exit 1
+fi
+`;
+
 /** Two samples of /proc/stat and every /proc/<pid>/stat, one second apart, then the command lines. */
 export const SAMPLE_SCRIPT = `
 echo "@@self $$"

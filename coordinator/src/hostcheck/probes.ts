@@ -4,7 +4,7 @@ import { estimateClockOffset, type PingSample } from '@etcdlab/common';
 import type { RemoteHost } from '../ssh/index.js';
 import { classifySystemd, parseDf, parseEpochSeconds, parseMeminfo, parseOsRelease, splitSections } from './facts.js';
 import { FSYNC_BLOCK, type FsyncMethod, type FsyncResult, parseDdOutput, parseFioJson, parseProbeLatencies } from './fsync.js';
-import { CLOCK_SCRIPT, FACTS_SCRIPT, PERL_PROBE, PYTHON_PROBE, SAMPLE_SCRIPT } from './probe-scripts.js';
+import { CLOCK_SCRIPT, FACTS_SCRIPT, PERL_PROBE, PYTHON_PROBE, SAMPLE_SCRIPT, WORKDIR_SUDO_SCRIPT } from './probe-scripts.js';
 import { cpuShares, parseLoadavg, parseProcStat } from '@etcdlab/common';
 import { parseCmdlines, parsePidStats, topForeignProcesses } from '@etcdlab/common';
 import type { HostCheck } from './schema.js';
@@ -21,6 +21,13 @@ export interface Facts {
   workDirWritable: string | true;
   disk?: NonNullable<HostCheck['disk']>;
   diskError?: string;
+}
+
+/** For a user other than root; see WORKDIR_SUDO_SCRIPT: made | exists | exists sudo | exists nosudo. */
+export async function workDirForUser(remote: RemoteHost, host: { workDir: string; ssh: { user: string } }): Promise<string> {
+  const r = await remote.exec(script(WORKDIR_SUDO_SCRIPT, host.workDir, host.ssh.user), { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`cannot create ${host.workDir} with sudo -n as ${host.ssh.user}: ${(r.stderr || r.stdout).trim().slice(0, 300) || `exit ${r.code}`}`);
+  return r.stdout.trim();
 }
 
 export async function readFacts(remote: RemoteHost, workDir: string): Promise<Facts> {

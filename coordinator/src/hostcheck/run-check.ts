@@ -1,10 +1,9 @@
 import os from 'node:os';
 import { EtcdlabError, type Inventory, type ResolvedHost } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import { prepareWorkDir } from '../providers/ssh/install-etcd.js';
 import { connectHost, forEachHost, JumpPool, type RemoteHost } from '../ssh/index.js';
 import type { FsyncMethod } from './fsync.js';
-import { measureClock, pickFsyncMethod, probeFsync, readFacts, sampleCpu } from './probes.js';
+import { measureClock, pickFsyncMethod, probeFsync, readFacts, sampleCpu, workDirForUser } from './probes.js';
 import { type HostCheck, HOSTS_CHECK_SCHEMA, type HostsCheckReport, type Reason, type Thresholds } from './schema.js';
 import { DEFAULT_THRESHOLDS, judgeHost, worst } from './verdict.js';
 
@@ -98,13 +97,15 @@ async function measure(remote: RemoteHost, host: ResolvedHost, o: HostsCheckOpti
   };
   const { jump, ...key } = remote.hostKey;
   const m: Measured = { ...baseOf(host), reachable: true, hostKey: { ...key, ...(jump ? { jump: { type: jump.type, fingerprint: jump.fingerprint, status: jump.status, file: jump.file, line: jump.line } } : {}) } };
-  // Another user gets the work directory from sudo and owns it, as deployment does, so the disk probe
-  // runs where etcd will write (and a user without sudo rights fails here, as deployment would).
-  if (host.ssh.user !== 'root') await attempt('work dir', 'fail', () => prepareWorkDir(remote, { workDir: host.workDir }));
+  // Another user gets a missing work directory from sudo, as deployment does, so the disk probe runs
+  // where etcd will write; an existing one is not touched (a user without sudo rights fails here).
+  const viaSudo = host.ssh.user !== 'root' ? await attempt('work dir', 'fail', () => workDirForUser(remote, host)) : undefined;
   const facts = await attempt('facts', 'fail', () => readFacts(remote, host.workDir));
   if (facts) {
     Object.assign(m, { os: facts.os, memory: facts.memory, loadavg: facts.loadavg, systemd: facts.systemd, ...(facts.disk ? { disk: facts.disk } : {}) });
-    if (facts.workDirWritable !== true) reasons.push({ level: 'fail', check: 'disk', message: `work dir ${host.workDir} is ${facts.workDirWritable}` });
+    if (facts.workDirWritable !== true && viaSudo === 'exists sudo')
+      reasons.push({ level: 'warn', check: 'disk', message: `work dir ${host.workDir} is not writable by ${host.ssh.user} yet: deployment hands it over (sudo -n chown); the disk probe was skipped` });
+    else if (facts.workDirWritable !== true) reasons.push({ level: 'fail', check: 'disk', message: `work dir ${host.workDir} is ${facts.workDirWritable}` });
     if (facts.diskError) reasons.push({ level: 'warn', check: 'probe', message: `df failed: ${facts.diskError}` });
   }
   const cpu = await attempt('cpu sample', 'warn', () => sampleCpu(remote, host.workDir));

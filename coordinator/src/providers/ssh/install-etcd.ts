@@ -69,7 +69,7 @@ export async function checkHostEtcd(remote: RemoteHost, path: string): Promise<s
 }
 
 /** Creates the work directory (with sudo for another user, then handed to that user) and its marker file. */
-export async function prepareWorkDir(remote: RemoteHost, layout: Pick<HostLayout, 'workDir'>): Promise<void> {
+export async function prepareWorkDir(remote: RemoteHost, layout: HostLayout): Promise<void> {
   const user = remote.host.ssh.user;
   if (user === 'root') await remote.run('create work directory', ['mkdir', '-p', layout.workDir]);
   else {

@@ -61,13 +61,17 @@ rotate_log() {
 supervise() {
   dir=$1; marker=$2; envfile=$3; nofile=$4; io=$5; shift 6
   echo $$ > "$dir/supervisor.pid"
-  log_max=$(printenv ETCDLAB_SVC_LOG_MAX_BYTES || echo 67108864); log_check=$(printenv ETCDLAB_SVC_LOG_CHECK_S || echo 10)
+  log_max=$(printenv ETCDLAB_SVC_LOG_MAX_BYTES) || log_max=
+  log_check=$(printenv ETCDLAB_SVC_LOG_CHECK_S) || log_check=
+  case "$log_max" in ''|*[!0-9]*) log_max=67108864 ;; esac
+  case "$log_check" in ''|*[!0-9]*|0) log_check=10 ;; esac
   if [ "$envfile" != - ]; then set -a; . "$envfile"; set +a; fi
   ulimit -n "$nofile" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   if [ "$io" = 1 ] && command -v ionice >/dev/null 2>&1; then ionice -c 2 -n 0 -p $$ >/dev/null 2>&1 || true; fi
   # The rotator ends with the supervisor: killed below, or on its own when the supervisor is gone.
   sup=$$
-  ( while kill -0 "$sup" 2>/dev/null; do rotate_log; sleep "$log_check"; done ) </dev/null >/dev/null 2>&1 &
+  # The first check waits a period: start counts the log's restart lines and must see them unrotated.
+  ( while sleep "$log_check" && kill -0 "$sup" 2>/dev/null; do rotate_log; done ) </dev/null >/dev/null 2>&1 &
   rotator=$!
   stopping=; child=
   trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; kill -TERM "$rotator" 2>/dev/null' TERM INT HUP
