@@ -59,6 +59,14 @@ describe('PhaseMerger', () => {
     expect(m.summarize(new Map()).ops.put!.count).toBe(2);
   });
 
+  it('an interrupted phase with no end report lasts as long as its intervals, not 1 ms', () => {
+    const m = new PhaseMerger({ phase: 'p', agentIds: ['a', 'b'], intervalMs: 1000, startAtMs: START });
+    for (let k = 0; k < 48; k++) for (const a of ['a', 'b']) m.addInterval(report(a, k, k, [opInterval('put', [100, 200])]));
+    const s = m.summarize(new Map());
+    expect(s.durationMs).toBe(48_000);
+    expect(s.ops.put!.throughputOpsPerSec).toBeCloseTo(4 * 48 / 48, 6);
+  });
+
   it('finalizes intervals behind every agent and counts late data into totals', () => {
     const m = new PhaseMerger({ phase: 'p', agentIds: ['a', 'b'], intervalMs: 1000, startAtMs: START, finalizeLagIntervals: 1 });
     for (let k = 0; k < 4; k++) {

@@ -227,7 +227,11 @@ export class PhaseMerger {
   summarize(agentClients: ReadonlyMap<string, number>): PhaseSummary {
     for (const start of [...this.open.keys()]) this.finalizeInterval(start);
     const dones = [...this.done.values()];
-    const durationMs = Math.max(1, ...dones.map((d) => d.startSkewMs + d.elapsedMs));
+    // Agents that never reported their end (lost, or the run was interrupted and they were killed with
+    // it) still measured until their last interval: the phase lasted at least that long.
+    const lastInterval = Math.max(-Infinity, ...[...this.watermark].filter(([agent]) => !this.done.has(agent)).map(([, start]) => start));
+    const intervalSpanMs = Number.isFinite(lastInterval) ? lastInterval + this.opts.intervalMs - this.opts.startAtMs : 0;
+    const durationMs = Math.max(1, intervalSpanMs, ...dones.map((d) => d.startSkewMs + d.elapsedMs));
     const seconds = durationMs / 1000;
     const toOp = (acc: OpAccumulator): OpSummary => ({
       count: acc.count,
