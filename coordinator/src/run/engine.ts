@@ -128,15 +128,22 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   // An agent that stays away longer than lostAfterMs is given up on; the phase completes without it.
   const lostAfterMs = opts.lostAfterMs ?? 15_000;
   const lostTimers = new Map<string, NodeJS.Timeout>();
+  const giveUpOn = (id: string, why: string) => {
+    if (!pending.has(id)) return;
+    const warning = `agent ${id} ${why} during phase ${phase.name}; its results up to then are kept`;
+    logger.error({ agentId: id, phase: phase.name }, warning);
+    result.warnings.push(warning);
+    markDone(id);
+  };
+  let aborted = false;
+  let abortTimer: NodeJS.Timeout | undefined;
   const onDisconnect = (a: { hello: { agentId: string } }) => {
     const id = a.hello.agentId;
+    // After an interrupt nobody waits for a reconnect (Ctrl-C reaches the local agents too).
+    if (aborted) return giveUpOn(id, 'went away after the interrupt');
     if (!pending.has(id) || lostTimers.has(id)) return;
     lostTimers.set(id, setTimeout(() => {
-      if (!pending.has(id) || server.get(id)) return;
-      const warning = `agent ${id} was lost during phase ${phase.name}; its results up to then are kept`;
-      logger.error({ agentId: id, phase: phase.name }, warning);
-      result.warnings.push(warning);
-      markDone(id);
+      if (!server.get(id)) giveUpOn(id, 'was lost');
     }, lostAfterMs));
   };
   const onConnect = (a: { hello: { agentId: string } }) => {
@@ -146,8 +153,14 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   server.on('disconnected', onDisconnect);
   server.on('connected', onConnect);
   const onAbort = () => {
+    aborted = true;
     logger.warn({ phase: phase.name }, 'run interrupted: stopping the phase');
     for (const a of server.connected()) a.socket.emit('phase:stop', { runId, phase: phase.name, reason: 'interrupted' });
+    for (const id of [...pending]) if (!server.get(id)) giveUpOn(id, 'went away after the interrupt');
+    // An agent that neither ends its phase nor goes away is not waited for long either.
+    abortTimer = setTimeout(() => {
+      for (const id of [...pending]) giveUpOn(id, 'sent no end report within 10 s of the interrupt');
+    }, 10_000);
   };
   opts.signal?.addEventListener('abort', onAbort);
   const live = setInterval(() => opts.onLive?.(merger, roster.filter((a) => server.get(a.agentId)).length), 1000);
@@ -162,6 +175,7 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     server.off('disconnected', onDisconnect);
     server.off('connected', onConnect);
     for (const t of lostTimers.values()) clearTimeout(t);
+    clearTimeout(abortTimer);
     server.setHandler(undefined);
   }
   const summary = merger.summarize(new Map([...planOf].map(([id, p]) => [id, p.clients])));
