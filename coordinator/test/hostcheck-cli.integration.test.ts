@@ -155,6 +155,11 @@ describe('hosts check', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`host-1: root@127.0.0.11:${tb.port}`);
     expect(res.stdout).toContain(`host key checked against ${path.join(cwd, '.etcdlab', 'known_hosts')}, ${tb.knownHosts}`);
+    const json = await runCli(['hosts', 'check', '-i', tb.inventoryFile, '--dry-run', '--json'], { cwd });
+    expect(json.code).toBe(0);
+    const planned = JSON.parse(json.stdout) as { schema: string; hosts: { name: string; address: string; port: number }[] };
+    expect(planned.schema).toBe('etcdlab.hosts-check-plan/1');
+    expect(planned.hosts[0]).toMatchObject({ name: 'host-1', address: '127.0.0.11', port: tb.port });
     expect(existsSync(path.join(cwd, '.etcdlab'))).toBe(false);
     expect(readFileSync(sshdLog, 'utf8').slice(logBefore.length)).not.toMatch(/Connection from/);
   });

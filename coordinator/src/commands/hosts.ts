@@ -45,6 +45,26 @@ function plan(inv: Inventory, o: CheckOpts, files: string[]): string {
   return lines.join('\n');
 }
 
+/** `--dry-run --json`: the same plan for machines (stdout holds only this document). */
+function planJson(inv: Inventory, o: CheckOpts, files: string[], fsyncSizeBytes: number): object {
+  return {
+    schema: 'etcdlab.hosts-check-plan/1',
+    inventory: inv.source,
+    options: { fsyncSizeBytes, diskProbe: o.diskProbe, acceptNew: Boolean(o.acceptNew), parallel: o.parallel },
+    hosts: inv.hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      port: h.ssh.port,
+      user: h.ssh.user,
+      roles: h.roles,
+      workDir: h.workDir,
+      identity: h.ssh.identityFile ? localPath(h.ssh.identityFile, inv.source) : 'ssh-agent',
+      knownHostsFiles: knownHostsFilesFor(h, files, inv.source),
+      ...(h.ssh.jumpHost ? { jumpHost: { address: h.ssh.jumpHost.address, port: h.ssh.jumpHost.port ?? 22, user: h.ssh.jumpHost.user ?? h.ssh.user } } : {}),
+    })),
+  };
+}
+
 export const registerHosts: Registrar = (program, setExit) => {
   const hosts = subcommand(program, 'hosts', 'look at the inventory\'s hosts');
   hosts
@@ -65,7 +85,7 @@ export const registerHosts: Registrar = (program, setExit) => {
       const fsyncSizeBytes = fsyncBytes(o.fsyncSize);
       const files = defaultKnownHostsFiles();
       if (o.dryRun) {
-        process.stdout.write(plan(inventory, o, files) + '\n');
+        process.stdout.write((o.json ? JSON.stringify(planJson(inventory, o, files, fsyncSizeBytes), null, 2) : plan(inventory, o, files)) + '\n');
         return setExit(0);
       }
       const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
