@@ -34,7 +34,7 @@ export function loadWorkloadFile(file: string, quick: boolean): Workload {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new InputError(ErrorCodes.workloadUnreadable, `cannot read workload file ${file}`, [
-      { file, message: (err as NodeJS.ErrnoException).code ?? String(err), fix: 'pass an existing YAML file with -w, e.g. -w workloads/suite.yaml' },
+      { file, message: (err as NodeJS.ErrnoException).code ?? String(err), fix: 'pass an existing workload file, e.g. workloads/suite.yaml' },
     ]);
   }
   return parseWorkload(text, file, { quick });
