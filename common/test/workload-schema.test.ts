@@ -22,6 +22,29 @@ describe('workload validation', () => {
     expect(problems[0]).toMatchObject({ file: 'bad.yaml', field: 'phases[0].clinets', message: 'unknown field "clinets"', fix: 'did you mean "clients"?' });
   });
 
+  it('refuses what cannot work: zero durations and deadlines, impossible or negative rule bounds, a rule op the phase lacks', () => {
+    const problems = problemsOf(`name: x
+phases:
+  - { name: p, ops: { get: 1 }, clients: 2, duration: 0s, deadline: 0s }
+rules:
+  - { phase: p, metric: count, min: 100, max: 10 }
+  - { phase: p, metric: errors, max: -1 }
+  - { phase: p, metric: errorRate, max: 150% }
+  - { phase: p, metric: latency.p99, min: 2s, max: 500ms }
+  - { phase: p, op: gett, metric: count, min: 1 }
+  - { phase: p, op: watch-event, metric: count, min: 1 }
+`);
+    expect(problems.map((x) => `${x.field}: ${x.message}`).sort()).toEqual([
+      'phases[0].deadline: must be longer than 0',
+      'phases[0].duration: must be longer than 0',
+      'rules[0].min: min 100 is above max 10: no result can pass',
+      'rules[1].max: errors cannot be negative',
+      'rules[2].max: an error rate is a share of 0 to 1 (0% to 100%)',
+      'rules[3].min: min 2s is above max 500ms: no result can pass',
+      'rules[4].op: phase "p" has no operation "gett"',
+    ]);
+  });
+
   it('collects every problem at once', () => {
     const problems = problemsOf(
       'name: x\nphases:\n  - { name: a, ops: { put: 1 }, total: 10, rate: -5 }\n  - { name: a, ops: { pot: 1 }, duration: soon, keys: { space: 0 } }\n',

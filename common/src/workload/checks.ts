@@ -30,8 +30,24 @@ export function workloadChecks(w: ParsedWorkload): CheckIssue[] {
   (w.rules ?? []).forEach((r, i) => {
     const [phase, path] = 'checkPerf' in r ? [r.checkPerf.phase, ['rules', i, 'checkPerf', 'phase']] : [r.phase, ['rules', i, 'phase']];
     if (phase !== '*' && !names.has(phase)) out.push({ path, message: `no phase named "${phase}"`, fix: `use one of: ${[...names].join(', ')}, or * for every phase` });
+    else if (!('checkPerf' in r) && phase !== '*') {
+      const issue = ruleOpIssue(r.op, w.phases.find((p) => p.name === phase)!);
+      if (issue) out.push({ path: ['rules', i, 'op'], ...issue });
+    }
   });
   return out;
+}
+
+/**
+ * A rule's op must be one the phase records: `all`, an entry of its `ops:`, or what its watchers and
+ * leases record (watch-*, lease-*). Pattern phases name their own ops (init-put, churn-val, ...), so
+ * they are not checked here.
+ */
+function ruleOpIssue(op: string, phase: ParsedWorkload['phases'][number]): { message: string; fix: string } | undefined {
+  if (op === 'all' || phase.pattern || /^(watch|lease)-/.test(op)) return undefined;
+  const labels = Object.keys(phase.ops ?? {});
+  if (labels.includes(op)) return undefined;
+  return { message: `phase "${phase.name}" has no operation "${op}"`, fix: `use all, or one of: ${labels.join(', ')}` };
 }
 
 function phaseChecks(p: PhaseSpec, at: (string | number)[], named: boolean): CheckIssue[] {

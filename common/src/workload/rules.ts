@@ -50,7 +50,16 @@ export const metricRuleSchema = z
         if (latencyUs(v) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${v}" is not a latency`, params: { fix: 'write e.g. 500ms, or a number of milliseconds' } });
       } else if (typeof v !== 'number' && !(r.metric === 'errorRate' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v))) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${r.metric} bounds are numbers`, params: { fix: r.metric === 'errorRate' ? 'write a share, e.g. 0.001 or 0.1%' : 'write a number, e.g. 0' } });
+      } else if (percent(v) < 0) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${r.metric} cannot be negative`, params: { fix: 'use 0 or more' } });
+      } else if (r.metric === 'errorRate' && percent(v) > 1) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'an error rate is a share of 0 to 1 (0% to 100%)', params: { fix: 'write e.g. 0.001 or 0.1%' } });
       }
+    }
+    const conv = (v: number | string) => (r.metric.startsWith('latency.') ? latencyUs(v) : percent(v));
+    const [lo, hi] = [r.min === undefined ? undefined : conv(r.min), r.max === undefined ? undefined : conv(r.max)];
+    if (lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo > hi) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${String(r.min)} is above max ${String(r.max)}: no result can pass`, params: { fix: 'swap them, or drop one' } });
     }
   });
 export const ruleSchema = z.union([checkPerfSchema, metricRuleSchema]);

@@ -12,6 +12,9 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
   return ms;
 });
 
+/** A duration that must be longer than nothing (a phase's length, a request deadline). */
+export const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0', params: { fix: 'write e.g. 500ms, 10s or 2m' } });
+
 export const positiveInt = z.number().int().min(1);
 
 /** A fixed size, or a range picked uniformly per key / per value. */

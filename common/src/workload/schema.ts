@@ -3,6 +3,7 @@ import { workloadChecks } from './checks.js';
 import { ruleSchema } from './rules.js';
 import {
   duration,
+  positiveDuration,
   keysSchema,
   leaseSchema,
   type OpName,
@@ -29,7 +30,7 @@ const phaseFields = {
   /** Stop after this many operations in all... */
   total: positiveInt.optional(),
   /** ...or after this long. */
-  duration: duration.optional(),
+  duration: positiveDuration.optional(),
   /** Open loop: target ops/s in all, or a ramp. Latency then counts from the intended start. */
   rate: rateSchema.optional(),
   /** Load run before the measured part and left out of the results (whole seconds). */
@@ -37,7 +38,7 @@ const phaseFields = {
   keys: keysSchema.default({ distribution: 'sequential', space: 100_000 }),
   value: valueSchema.default({ size: 256 }),
   /** Per-request deadline. */
-  deadline: duration.default(5000),
+  deadline: positiveDuration.default(5000),
   consistency: z.enum(['linearizable', 'serializable']).default('linearizable'),
   /** Standing watchers; the latency from a put to its event is measured. */
   watch: watchSchema.optional(),
@@ -51,7 +52,7 @@ const quickSchema = z
     clients: positiveInt.optional(),
     connections: positiveInt.optional(),
     total: positiveInt.optional(),
-    duration: duration.optional(),
+    duration: positiveDuration.optional(),
     rate: rateSchema.optional(),
     warmup: duration.optional(),
     keys: quickKeysSchema.optional(),
