@@ -115,3 +115,11 @@ describe('docker member configuration', () => {
     expect(configHash(dockerConfig(inventory('{ name: lab, heartbeat: 200 }')))).not.toBe(configHash(a));
   });
 });
+
+describe('cluster sizes', () => {
+  it('even sizes are warned about (every provider), odd ones are not', async () => {
+    const { evenSizeWarning } = await import('../src/providers/cluster-size.js');
+    expect(evenSizeWarning(2)).toMatch(/^warning: 2 members tolerate no more failures than 1; odd sizes/);
+    expect([1, 3, 5, 7].map(evenSizeWarning)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});

@@ -3,6 +3,7 @@
  * every member is healthy, or start an existing one again. A failed creation removes what it created.
  */
 import { randomBytes } from 'node:crypto';
+import { evenSizeWarning } from '../cluster-size.js';
 import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
 import type { ClusterInfo } from '../cluster-ops.js';
 import type { DockerClusterConfig } from './config.js';
@@ -21,7 +22,8 @@ export const START_TIMEOUT_MS = 60_000;
 export const newToken = (cfg: DockerClusterConfig): string => cfg.token ?? `etcdlab-${cfg.cluster}-${randomBytes(4).toString('hex')}`;
 
 export function warnEvenSize(n: number, note: (l: string) => void): void {
-  if (n % 2 === 0) note(`warning: ${n} members tolerate no more failures than ${n - 1}; odd sizes (1, 3, 5, 7) are recommended`);
+  const warning = evenSizeWarning(n);
+  if (warning) note(warning);
 }
 
 /** A new member's client URL on this machine, before it exists as a container. */
