@@ -299,6 +299,12 @@ describe('docker provider against a real dockerd', () => {
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain('E_DOCKER_UNAVAILABLE');
     expect(r2.stderr).toContain('scripts/testbed/dockerd.sh start');
+    // A dry run still prints a plan, saying what it could not check.
+    const r3 = await runCli(['cluster', 'up', '3', '--dry-run', '-i', noEngine]);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(r3.stderr).toContain('Docker Engine not reachable');
+    expect(r3.stderr).toMatch(/client ports 2379, 2381, 2383 \(not checked\)/);
+    expect(r3.stderr.match(/would create /g)).toHaveLength(3);
   });
 
   it('a member that cannot start: its log tail is shown and everything created is removed', async () => {

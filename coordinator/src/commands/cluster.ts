@@ -121,12 +121,13 @@ export const registerCluster: Registrar = (program, setExit) => {
     .description('recreate the cluster with another size (docker)')
     .argument('<members>', 'new number of members', intOption('members', 1, 7))
     .addOption(inv())
+    .addOption(dry())
     .option('--wipe', 'start from empty data (default: keep the data of members that remain)')
     .action(async (members: number, o: CommonOpts & { wipe?: boolean }) => {
       const ops = await opsFrom(o);
       if (!ops.restart) unsupported(ops, 'restart');
       const info = await ops.restart({ members, wipe: Boolean(o.wipe) });
-      note(`cluster restarted: ${info.clientEndpoints.join(',')}`);
+      if (!o.dryRun) note(`cluster restarted: ${info.clientEndpoints.join(',')}`);
       setExit(0);
     });
 

@@ -3,9 +3,9 @@
  * every member is healthy, or start an existing one again. A failed creation removes what it created.
  */
 import { randomBytes } from 'node:crypto';
-import { evenSizeWarning } from '../cluster-size.js';
-import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
+import { ClusterError, ErrorCodes, EtcdlabError, InputError } from '@etcdlab/common';
 import type { ClusterInfo } from '../cluster-ops.js';
+import { evenSizeWarning } from '../cluster-size.js';
 import type { DockerClusterConfig } from './config.js';
 import { createMember, ensureNetwork, nothingCreated, rollback, startContainers, type Created } from './create.js';
 import type { Engine } from './engine.js';
@@ -14,6 +14,7 @@ import { waitHealthy } from './health.js';
 import { ensureImage } from './images.js';
 import { configHash, hostClientUrl, memberFlags, memberSpecs, type MemberSpec } from './members.js';
 import { makeClusterPki } from './pki.js';
+import { layoutPorts } from './port-plan.js';
 import { choosePorts } from './port-probe.js';
 import type { DockerSession } from './session.js';
 
@@ -91,6 +92,18 @@ export async function createCluster(s: DockerSession, engine: Engine, specs: Mem
 
 export async function up(s: DockerSession, o: { members?: number }): Promise<ClusterInfo> {
   const { cfg, ctx } = s;
+  if (ctx.dryRun) {
+    // A plan is still worth printing without an engine: only existing containers and taken ports are unknown.
+    const reachable = await s.engine().then(
+      () => true,
+      (err: unknown) => {
+        if (!(err instanceof EtcdlabError) || err.code !== ErrorCodes.dockerUnavailable) throw err;
+        ctx.note(`Docker Engine not reachable (${err.message}): the plan below does not know existing containers or taken ports`);
+        return false;
+      },
+    );
+    if (!reachable) return unverifiedPlan(s, o.members ?? cfg.defaultMembers);
+  }
   const engine = await s.engine();
   const existing = await existingMembers(engine, cfg.cluster);
   if (existing.length > 0) return startExisting(s, engine, existing, o.members);
@@ -104,9 +117,19 @@ export async function up(s: DockerSession, o: { members?: number }): Promise<Clu
   const specs = memberSpecs(cfg, ports);
   const token = newToken(cfg);
   ctx.note(`cluster ${cfg.cluster}: ${n} member(s) of ${cfg.image}${cfg.tls ? ', TLS' : ''}; client ports ${ports.map((p) => p.client).join(', ')}`);
-  if (ctx.dryRun) {
-    for (const m of specs) ctx.note(`would create ${m.container} (volume ${m.volume}, ports 127.0.0.1:${m.host.client}/${m.host.peer}): etcd ${memberFlags(cfg, m, { peers: specs, state: 'new', token }).join(' ')}`);
-    return infoForSpecs(cfg, specs, undefined);
-  }
+  if (ctx.dryRun) return printPlan(s, specs, token);
   return createCluster(s, engine, specs, token);
+}
+
+function printPlan(s: DockerSession, specs: MemberSpec[], token: string): ClusterInfo {
+  for (const m of specs) s.ctx.note(`would create ${m.container} (volume ${m.volume}, ports 127.0.0.1:${m.host.client}/${m.host.peer}): etcd ${memberFlags(s.cfg, m, { peers: specs, state: 'new', token }).join(' ')}`);
+  return infoForSpecs(s.cfg, specs, undefined);
+}
+
+/** The dry run's plan when the engine cannot be asked: the ports the scheme gives, unchecked. */
+function unverifiedPlan(s: DockerSession, n: number): ClusterInfo {
+  warnEvenSize(n, s.ctx.note);
+  const specs = memberSpecs(s.cfg, layoutPorts(s.cfg.basePort, n));
+  s.ctx.note(`cluster ${s.cfg.cluster}: ${n} member(s) of ${s.cfg.image}${s.cfg.tls ? ', TLS' : ''}; client ports ${specs.map((m) => m.host.client).join(', ')} (not checked)`);
+  return printPlan(s, specs, newToken(s.cfg));
 }
