@@ -48,8 +48,15 @@ function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
     else if (def.type === 'record') node = def.valueType;
     else return [];
   }
-  const def = (unwrap(node) as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  return [...new Set(objectKeys(node))];
+}
+
+/** The keys an object schema takes; for a union of objects (a rule: checkPerf or a metric rule), all of theirs. */
+function objectKeys(node: unknown): string[] {
+  let n = node as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; shape?: Record<string, unknown> } } | undefined;
+  while (n?.def && ['optional', 'default', 'nullable', 'pipe', 'prefault'].includes(n.def.type ?? '')) n = (n.def.innerType ?? n.def.in) as typeof n;
+  if (n?.def?.type === 'union') return (n.def.options ?? []).flatMap(objectKeys);
+  return n?.def?.type === 'object' && n.def.shape ? Object.keys(n.def.shape) : [];
 }
 
 function unwrap(node: unknown): unknown {
@@ -93,9 +100,9 @@ export function zodProblems(error: z.ZodError, schema: z.ZodType, file?: string)
 function fixFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
-      return `use a value of at least ${String(issue.minimum)}`;
+      return issue.inclusive === false ? `use a value above ${String(issue.minimum)}` : `use a value of at least ${String(issue.minimum)}`;
     case 'too_big':
-      return `use a value of at most ${String(issue.maximum)}`;
+      return issue.inclusive === false ? `use a value below ${String(issue.maximum)}` : `use a value of at most ${String(issue.maximum)}`;
     case 'invalid_type':
       return `give a ${issue.expected}`;
     case 'invalid_value':

@@ -129,7 +129,7 @@ rules:
     expect(at('phases[0].warmup')?.fix).toContain('2s');
     expect(at('phases[0].keys.hot')?.fix).toContain('hot: {');
     expect(at('phases[0].keys.size')?.fix).toContain('at least 5');
-    expect(at('phases[1].pattern.churnLevel')?.message).toContain('levels 0 to 1');
+    expect(at('phases[1].pattern.churn-level')?.message).toContain('levels 0 to 1'); // the file's own spelling
     expect(at('phases[1].duration')?.fix).toContain('duration');
     expect(at('phases[2].pattern.use')?.message).toContain('nothere');
     expect(at('phases[2].rate')).toBeDefined();

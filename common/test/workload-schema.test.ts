@@ -45,6 +45,24 @@ rules:
     ]);
   });
 
+  it('names problems in the spelling the file uses: kebab-case pattern flags, a rule field typo, bounds above 0', () => {
+    const problems = problemsOf(`name: x
+patterns:
+  tree: "/p/%a-%02d[4]/%leaf-%02d[3];[0-9]{20}"
+phases:
+  - { name: k, pattern: { use: tree, drivers: 2, skip-init: true, churn-levl: 1 }, clients: 2, duration: 1s }
+  - { name: c, pattern: { use: tree, drivers: 2, churnLevl: 1 }, clients: 2, duration: 1s }
+  - { name: r, ops: { put: 1 }, clients: 2, duration: 1s, rate: -100 }
+rules:
+  - { phase: r, metric: count, mni: 1, max: 5 }
+`);
+    const byField = Object.fromEntries(problems.map((x) => [x.field, `${x.message} / ${x.fix}`]));
+    expect(byField['phases[0].pattern.churn-levl']).toBe('unknown field "churn-levl" / did you mean "churn-level"?');
+    expect(byField['phases[1].pattern.churnLevl']).toBe('unknown field "churnLevl" / did you mean "churnLevel"?');
+    expect(byField['phases[2].rate']).toMatch(/ \/ use a value above 0$/);
+    expect(byField['rules[0].mni']).toBe('unknown field "mni" / did you mean "min"?');
+  });
+
   it('collects every problem at once', () => {
     const problems = problemsOf(
       'name: x\nphases:\n  - { name: a, ops: { put: 1 }, total: 10, rate: -5 }\n  - { name: a, ops: { pot: 1 }, duration: soon, keys: { space: 0 } }\n',

@@ -19,10 +19,12 @@ export function parseWorkload(text: string, file: string, opts: { quick?: boolea
       doc.errors.map((e) => ({ file, field: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message, fix: 'correct the YAML syntax' })),
     );
   }
-  const raw = normaliseDriverFlags(doc.toJS());
+  const js: unknown = doc.toJS();
+  const kebabBlocks = kebabPatternBlocks(js);
+  const raw = normaliseDriverFlags(js);
   const result = workloadSchema.safeParse(raw);
   const problems: Problem[] = [
-    ...(result.success ? [] : zodProblems(result.error, workloadSchema, file)),
+    ...(result.success ? [] : zodProblems(result.error, workloadSchema, file).map((p) => inUsersSpelling(p, kebabBlocks))),
     ...duplicatePhaseNames(raw).map((d) => ({ file, field: `phases[${d.index}].name`, message: `duplicate phase name "${d.name}" (also phases[${d.first}])`, fix: 'give every phase its own name' })),
   ];
   if (!result.success || problems.length > 0) throw new InputError(ErrorCodes.workloadInvalid, `${file} has ${problems.length} problem(s)`, problems);
@@ -38,6 +40,30 @@ export function parseWorkload(text: string, file: string, opts: { quick?: boolea
     ...(w.rules ? { rules: resolveRules(w.rules) } : {}),
     phases: w.phases.map((p) => resolvePhase(p, quick, w.patterns)),
   };
+}
+
+/** Paths (`phases[0].pattern`, `phases[0].quick.pattern`) of pattern blocks written with the driver's kebab-case flag names. */
+function kebabPatternBlocks(raw: unknown): Set<string> {
+  const out = new Set<string>();
+  const phases = (raw as { phases?: unknown })?.phases;
+  if (!Array.isArray(phases)) return out;
+  const kebabIn = (b: unknown) => typeof b === 'object' && b !== null && Object.keys(b).some((k) => k.includes('-'));
+  phases.forEach((p: { pattern?: unknown; quick?: { pattern?: unknown } } | null, i) => {
+    if (kebabIn(p?.pattern)) out.add(`phases[${i}].pattern`);
+    if (kebabIn(p?.quick?.pattern)) out.add(`phases[${i}].quick.pattern`);
+  });
+  return out;
+}
+
+/** A problem inside a kebab-case pattern block names its fields (and suggestions) the way the file does. */
+function inUsersSpelling(p: Problem, kebabBlocks: Set<string>): Problem {
+  const block = [...kebabBlocks].find((b) => p.field?.startsWith(`${b}.`));
+  if (!block) return p;
+  const toKebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const rest = (p.field as string).slice(block.length + 1);
+  const fix = p.fix?.replace(/did you mean "([A-Za-z]+)"\?/, (_, name: string) => `did you mean "${toKebab(name)}"?`);
+  const message = p.message.replace(/unknown field "([A-Za-z]+)"/, (_, name: string) => `unknown field "${toKebab(name)}"`);
+  return { ...p, field: `${block}.${toKebab(rest)}`, message, ...(fix !== undefined ? { fix } : {}) };
 }
 
 /** The driver's kebab-case flag names in `pattern:` blocks become the camelCase fields before validation. */
