@@ -115,6 +115,11 @@ describe('reports of real runs', () => {
     expect(r.stdout).toContain(renderSummaryTable(summary, { color: false }));
     expect(r.stdout).toMatch(/verdict: PASS/);
     expect(r.stderr).toMatch(/rendering charts: phase mixed/);
+    // Options of --merge are refused without it, not silently ignored.
+    const stray = await runCli(['report', '--out', join(dir, 'elsewhere'), '--mode', 'sequential', dir]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('E_OPTION_INVALID: --out and --mode apply only with --merge');
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
   });
 
   it('shows the numbers that the raw histograms give', () => {

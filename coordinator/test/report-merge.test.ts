@@ -89,6 +89,17 @@ describe('merging runs from their raw data', () => {
     expect(par?.ops.put?.throughputOpsPerSec).toBeCloseTo(5 / 3, 9);
   });
 
+  it('warns when runs merged as parallel did not run at the same time, or used other workloads', () => {
+    const a = memRun('run-a', 1_800_000_000_000, [[100], [200]]);
+    const apart = memRun('run-b', 1_800_000_500_000, [[300]]);
+    const together = memRun('run-c', 1_800_000_000_400, [[300]]);
+    expect(mergeRuns([a, apart], 'parallel', '/x').runWarnings).toEqual([expect.stringContaining('the runs did not run at the same time (p)')]);
+    expect(mergeRuns([a, apart], 'sequential', '/x').runWarnings).toEqual([]);
+    expect(mergeRuns([a, together], 'parallel', '/x').runWarnings).toEqual([]);
+    const quick = { ...together, workload: { ...together.workload, quick: true } };
+    expect(mergeRuns([a, quick], 'parallel', '/x').runWarnings).toEqual(['results folder: merged runs used different workloads (w, w --quick)']);
+  });
+
   it('refuses mixed interval lengths and the same run twice', () => {
     const a = memRun('run-a', 1_800_000_000_000, [[1]]);
     expect(() => mergeRuns([a, { ...a, runId: 'run-b', intervalMs: 500 }], 'parallel', '/x')).toThrow(/different interval lengths/);

@@ -10,7 +10,8 @@ import { allFlags } from '../report/render/key-table.js';
 
 export interface ReportOptions {
   merge: boolean;
-  mode: MergeMode;
+  /** Only with --merge; parallel when not given. */
+  mode?: MergeMode;
   out?: string;
   open: boolean;
   json: boolean;
@@ -59,12 +60,15 @@ export async function reportCommand(dirs: string[], o: ReportOptions): Promise<n
       progress.note(`reading ${d} ...`);
       return readRun(d);
     });
-    const out = resolve(o.out ?? join(dirname(runs[0]?.dir ?? '.'), mergedRunId(runs.map((r) => r.runId), o.mode)));
-    progress.note(`merging ${runs.length} runs (${o.mode}) into ${out} ...`);
-    const merged = mergeRuns(runs, o.mode, out);
+    const mode = o.mode ?? 'parallel';
+    const out = resolve(o.out ?? join(dirname(runs[0]?.dir ?? '.'), mergedRunId(runs.map((r) => r.runId), mode)));
+    progress.note(`merging ${runs.length} runs (${mode}) into ${out} ...`);
+    const merged = mergeRuns(runs, mode, out);
     writeRun(merged, toRunSummary(merged, buildReport(merged)));
     written = writeReport(out, { onProgress: (m) => progress.note(`  ${m}`) });
   } else {
+    const mergeOnly = [o.out !== undefined ? '--out' : '', o.mode !== undefined ? '--mode' : ''].filter(Boolean);
+    if (mergeOnly.length > 0) throw new InputError(ErrorCodes.optionInvalid, `${mergeOnly.join(' and ')} ${mergeOnly.length > 1 ? 'apply' : 'applies'} only with --merge`, [{ field: mergeOnly[0] as string, message: 'given without --merge', fix: 'add --merge and two results folders or more, or drop it' }]);
     if (dirs.length !== 1) throw new InputError(ErrorCodes.optionInvalid, `report takes one results folder (${dirs.length} given)`, [{ field: 'DIR', message: dirs.join(' ') || 'none', fix: 'etcdlab report results/<run-id>; to merge runs add --merge' }]);
     progress.note(`rebuilding the report of ${resolve(dirs[0] as string)} ...`);
     written = writeReport(dirs[0] as string, { onProgress: (m) => progress.note(`  ${m}`) });
@@ -81,7 +85,7 @@ export const registerReport: Registrar = (program, setExit) => {
     .description('rebuild the HTML, Markdown, JSON and CSV report of a results folder from its raw data (or merge runs)')
     .argument('<dirs...>', 'results folder (results/<run-id>); several with --merge')
     .option('--merge', 'merge the raw data of several runs into a new results folder and report on it', false)
-    .addOption(new Option('--mode <mode>', 'with --merge: parallel (runs at the same time) or sequential (repeats)').choices(['parallel', 'sequential']).default('parallel'))
+    .addOption(new Option('--mode <mode>', 'with --merge: parallel (runs at the same time, the default) or sequential (repeats)').choices(['parallel', 'sequential']))
     .option('--out <dir>', 'with --merge: the new results folder (default: next to the first, named after the runs)')
     .option('--open', 'open the HTML report in a browser', false)
     .option('--json', 'print only the report JSON on stdout', false)

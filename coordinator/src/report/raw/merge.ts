@@ -26,6 +26,7 @@ export function mergeRuns(runs: readonly RawRun[], mode: MergeMode, dir: string)
   const names: string[] = [];
   for (const r of runs) for (const p of r.phases) if (!names.includes(p.name)) names.push(p.name);
   const phases: RawPhase[] = [];
+  const apart: string[] = []; // parallel mode: phases whose runs did not overlap in time
   const shifts = new Map<string, number>(); // `${runId}|${phase}` -> ms to add
   const interval = first.intervalMs;
   for (const name of names) {
@@ -41,6 +42,8 @@ export function mergeRuns(runs: readonly RawRun[], mode: MergeMode, dir: string)
         duration += p.durationMs;
       } else duration = Math.max(duration, p.durationMs);
     }
+    const firstOwn = own[0] as { p: RawPhase };
+    if (mode === 'parallel' && own.some(({ p }) => Math.abs(p.startedAtMs - start) > Math.max(interval, firstOwn.p.durationMs))) apart.push(name);
     phases.push({ name, startedAtMs: start, durationMs: duration, agents: own.flatMap(({ r, p }) => p.agents.map((a) => ({ ...a, agentId: `${r.runId}.${a.agentId}` }))) });
   }
   // Samples follow their run's first phase.
@@ -67,6 +70,8 @@ export function mergeRuns(runs: readonly RawRun[], mode: MergeMode, dir: string)
     integrity: { ok: runs.every((r) => r.integrity.ok), mismatches: runs.flatMap((r) => r.integrity.mismatches.map((m) => ({ ...m, agentId: `${r.runId}.${m.agentId}` }))) },
     runWarnings: [
       ...(members.length > 1 ? [`results folder: merged runs had clusters of ${members.join(' and ')} members`] : []),
+      ...(apart.length > 0 ? [`results folder: merged as parallel, but the runs did not run at the same time (${apart.join(', ')}): their throughputs are added as if they had; --mode sequential treats them as repeats`] : []),
+      ...(new Set(runs.map((r) => `${r.workload.name}${r.workload.quick ? ' (--quick)' : ''}`)).size > 1 ? [`results folder: merged runs used different workloads (${[...new Set(runs.map((r) => `${r.workload.name}${r.workload.quick ? ' --quick' : ''}`))].join(', ')})`] : []),
       ...runs.flatMap((r) => r.runWarnings.map((w) => `[${r.runId}] ${w}`)),
     ],
     metrics: runs.flatMap((r) => r.metrics.map((s) => ({ ...s, t: s.t + runShift(r), member: `${r.runId}.${s.member}` }))),
