@@ -145,11 +145,12 @@ export class PhaseRunner {
     };
     const executors = buildExecutors(ctx);
     const picker = new WeightedPicker(new Map([...executors.keys()].map((op) => [op, plan.ops[op]?.weight ?? 0])), this.random);
-    const prepared = this.prepared;
-    this.prepared = undefined;
-    const watchers = prepared ?? (plan.watch && plan.watch.streams > 0 ? this.watchers(plan, plan.watch) : undefined);
+    let watchers: Watchers | undefined;
     try {
-      if (!prepared) await watchers?.start();
+      // Opened ahead of the start by the execution; a runner used on its own opens them now.
+      if (!this.prepared) await this.prepare();
+      watchers = this.prepared;
+      this.prepared = undefined;
       const open = plan.rate !== undefined && (plan.rate > 0 || (plan.rateStages?.length ?? 0) > 0);
       if (open) await this.openLoop(picker, executors);
       else await Promise.all(Array.from({ length: plan.clients }, (_, i) => this.closedClient(i, picker, executors)));

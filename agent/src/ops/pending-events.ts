@@ -1,3 +1,5 @@
+import { dropOlderThan } from './expiry.js';
+
 /**
  * Puts whose watch events this agent still awaits, keyed by the put's revision, so that a phase's end
  * waits for the events of its last writes instead of guessing from a quiet period. A put's response
@@ -33,13 +35,6 @@ export class PendingEvents {
   private sweep(now: number, force = false): void {
     if (!force && now - this.lastSweep < 1000) return;
     this.lastSweep = now;
-    const limit = now - this.horizonMs;
-    for (const map of [this.expected, this.early]) {
-      // Insertion order is time order, so the sweep stops at the first young entry.
-      for (const [rev, t] of map) {
-        if (t >= limit) break;
-        map.delete(rev);
-      }
-    }
+    dropOlderThan([this.expected, this.early], now - this.horizonMs);
   }
 }

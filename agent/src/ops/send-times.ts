@@ -1,3 +1,5 @@
+import { dropOlderThan } from './expiry.js';
+
 /**
  * When this agent last sent a put for a key, or a delete of a prefix: lets a watcher on the same agent
  * time events whose values carry no stamp (a pattern's values are the user's format). Entries older than
@@ -36,13 +38,7 @@ export class SendTimes {
   private sweep(now: number): void {
     if (now - this.lastSweep < 1000) return;
     this.lastSweep = now;
-    const limit = now - this.horizonMs;
-    for (const map of [this.puts, this.deletes]) {
-      for (const [k, t] of map) {
-        if (t >= limit) break;
-        map.delete(k);
-      }
-    }
+    dropOlderThan([this.puts, this.deletes], now - this.horizonMs);
   }
 
   get size(): number {

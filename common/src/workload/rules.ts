@@ -56,8 +56,7 @@ export const metricRuleSchema = z
         ctx.addIssue({ code: 'custom', path: [key], message: 'an error rate is a share of 0 to 1 (0% to 100%)', params: { fix: 'write e.g. 0.001 or 0.1%' } });
       }
     }
-    const conv = (v: number | string) => (r.metric.startsWith('latency.') ? latencyUs(v) : percent(v));
-    const [lo, hi] = [r.min === undefined ? undefined : conv(r.min), r.max === undefined ? undefined : conv(r.max)];
+    const [lo, hi] = [boundValue(r.metric, r.min), boundValue(r.metric, r.max)];
     if (lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo > hi) {
       ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${String(r.min)} is above max ${String(r.max)}: no result can pass`, params: { fix: 'swap them, or drop one' } });
     }
@@ -105,10 +104,14 @@ function percent(v: number | string): number {
   return typeof v === 'number' ? v : Number(v.trim().replace(/%$/, '')) / 100;
 }
 
+/** A bound as the report compares it: latency in microseconds, a share or a count as a number. */
+function boundValue(metric: RuleMetric, v: number | string | undefined): number | undefined {
+  return v === undefined ? undefined : metric.startsWith('latency.') ? latencyUs(v) : percent(v);
+}
+
 function resolveRule(r: MetricRuleInput, index: number): Rule {
-  const conv = (v: number | string | undefined): number | undefined => (v === undefined ? undefined : r.metric.startsWith('latency.') ? latencyUs(v) : percent(v));
-  const min = conv(r.min);
-  const max = conv(r.max);
+  const min = boundValue(r.metric, r.min);
+  const max = boundValue(r.metric, r.max);
   return {
     name: r.name ?? `rule-${index + 1}`,
     ...(r.description ? { description: r.description } : {}),

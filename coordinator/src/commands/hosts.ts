@@ -28,14 +28,40 @@ function fsyncBytes(text: string): number {
   return n;
 }
 
+interface PlannedHost {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  roles: string[];
+  workDir: string;
+  identity: string;
+  knownHostsFiles: string[];
+  jumpHost?: { address: string; port: number; user: string };
+}
+
+/** Where each host is, how it would be reached and verified: the dry run's content, text or JSON. */
+function plannedHosts(inv: Inventory, files: string[]): PlannedHost[] {
+  return inv.hosts.map((h) => ({
+    name: h.name,
+    address: h.address,
+    port: h.ssh.port,
+    user: h.ssh.user,
+    roles: h.roles,
+    workDir: h.workDir,
+    identity: h.ssh.identityFile ? localPath(h.ssh.identityFile, inv.source) : h.ssh.agent ? 'ssh-agent' : 'ssh-agent or ~/.ssh/id_*',
+    knownHostsFiles: knownHostsFilesFor(h, files, inv.source),
+    ...(h.ssh.jumpHost ? { jumpHost: { address: h.ssh.jumpHost.address, port: h.ssh.jumpHost.port ?? 22, user: h.ssh.jumpHost.user ?? h.ssh.user } } : {}),
+  }));
+}
+
 /** What `--dry-run` prints: where each host is, how it is reached and verified, what would be measured. */
 function plan(inv: Inventory, o: CheckOpts, files: string[]): string {
   const lines = [`hosts check of ${inv.hosts.length} host(s) from ${inv.source} (nothing is contacted in a dry run):`];
-  for (const h of inv.hosts) {
-    const j = h.ssh.jumpHost;
-    const identity = h.ssh.identityFile ? localPath(h.ssh.identityFile, inv.source) : h.ssh.agent ? 'ssh-agent' : 'ssh-agent or ~/.ssh/id_*';
-    lines.push(`  ${h.name}: ${h.ssh.user}@${h.address}:${h.ssh.port}${j ? ` via ${j.user ?? h.ssh.user}@${j.address}:${j.port ?? 22}` : ''}, roles ${h.roles.join(',')}, work dir ${h.workDir}`);
-    lines.push(`    identity ${identity}; host key checked against ${knownHostsFilesFor(h, files, inv.source).join(', ')}${o.acceptNew ? ` (unknown keys recorded in ${files[0]})` : ''}`);
+  for (const h of plannedHosts(inv, files)) {
+    const j = h.jumpHost;
+    lines.push(`  ${h.name}: ${h.user}@${h.address}:${h.port}${j ? ` via ${j.user}@${j.address}:${j.port}` : ''}, roles ${h.roles.join(',')}, work dir ${h.workDir}`);
+    lines.push(`    identity ${h.identity}; host key checked against ${h.knownHostsFiles.join(', ')}${o.acceptNew ? ` (unknown keys recorded in ${files[0]})` : ''}`);
   }
   lines.push(
     `  on each host: OS/arch, CPUs, load, CPU steal and the busiest foreign processes over 1 s, memory, disk of the work dir (created if missing),`,
@@ -51,17 +77,7 @@ function planJson(inv: Inventory, o: CheckOpts, files: string[], fsyncSizeBytes:
     schema: 'etcdlab.hosts-check-plan/1',
     inventory: inv.source,
     options: { fsyncSizeBytes, diskProbe: o.diskProbe, acceptNew: Boolean(o.acceptNew), parallel: o.parallel },
-    hosts: inv.hosts.map((h) => ({
-      name: h.name,
-      address: h.address,
-      port: h.ssh.port,
-      user: h.ssh.user,
-      roles: h.roles,
-      workDir: h.workDir,
-      identity: h.ssh.identityFile ? localPath(h.ssh.identityFile, inv.source) : 'ssh-agent',
-      knownHostsFiles: knownHostsFilesFor(h, files, inv.source),
-      ...(h.ssh.jumpHost ? { jumpHost: { address: h.ssh.jumpHost.address, port: h.ssh.jumpHost.port ?? 22, user: h.ssh.jumpHost.user ?? h.ssh.user } } : {}),
-    })),
+    hosts: plannedHosts(inv, files),
   };
 }
 

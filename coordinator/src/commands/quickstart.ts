@@ -10,7 +10,7 @@ import type { ClusterHandle } from '../providers/types.js';
 import { findEtcdBinary, startLocalCluster } from '../providers/local/index.js';
 import { executeRun } from '../run/run-session.js';
 import { createRunDir, createRunLogger, interruptSignal, loadWorkloadFile, reportOutcome } from './run-support.js';
-import { evenSizeWarning } from '../providers/cluster-size.js';
+import { warnEvenSize } from '../providers/cluster-size.js';
 
 export interface QuickstartOptions {
   members: number;
@@ -49,8 +49,7 @@ export async function runOnLocalCluster(o: Omit<QuickstartOptions, 'json' | 'qui
   let cluster: ClusterHandle | undefined;
   try {
     progress.note(`etcdlab quickstart: run ${runId}\nstarting a ${o.members}-member etcd cluster (${etcd.path}, ${etcd.version}) ...`);
-    const even = evenSizeWarning(o.members);
-    if (even) progress.note(even);
+    warnEvenSize(o.members, (line) => progress.note(line));
     try {
       cluster = await startLocalCluster({ members: o.members, dir: join(runDir, 'cluster'), etcdBin: etcd.path, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}), logger });
     } catch (err) {

@@ -17,7 +17,8 @@ import { makeClusterPki, type ClusterPki } from './pki.js';
 import { choosePorts } from './port-probe.js';
 import type { DockerSession } from './session.js';
 import { removeAll, stopMembers } from './teardown.js';
-import { createCluster, infoForSpecs, newToken, START_TIMEOUT_MS, up, warnEvenSize } from './up.js';
+import { warnEvenSize } from '../cluster-size.js';
+import { createCluster, infoForSpecs, newToken, START_TIMEOUT_MS, up } from './up.js';
 
 function reconfigFailed(what: string, err: unknown, source: string): ClusterError {
   if (err instanceof ClusterError) return err;

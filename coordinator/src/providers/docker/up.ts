@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ClusterError, ErrorCodes, EtcdlabError, InputError } from '@etcdlab/common';
 import type { ClusterInfo } from '../cluster-ops.js';
-import { evenSizeWarning } from '../cluster-size.js';
+import { warnEvenSize } from '../cluster-size.js';
 import type { DockerClusterConfig } from './config.js';
 import { createMember, ensureNetwork, nothingCreated, rollback, startContainers, type Created } from './create.js';
 import type { Engine } from './engine.js';
@@ -22,10 +22,6 @@ export const START_TIMEOUT_MS = 60_000;
 
 export const newToken = (cfg: DockerClusterConfig): string => cfg.token ?? `etcdlab-${cfg.cluster}-${randomBytes(4).toString('hex')}`;
 
-export function warnEvenSize(n: number, note: (l: string) => void): void {
-  const warning = evenSizeWarning(n);
-  if (warning) note(warning);
-}
 
 /** A new member's client URL on this machine, before it exists as a container. */
 const target = (cfg: DockerClusterConfig, m: MemberSpec) => ({ name: m.name, container: m.container, clientUrl: hostClientUrl(cfg, m) });

@@ -1,5 +1,5 @@
 import { ClusterError, ErrorCodes, HostError, hostsWithRole, type Inventory } from '@etcdlab/common';
-import { evenSizeWarning } from '../cluster-size.js';
+import { warnEvenSize } from '../cluster-size.js';
 import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
 import { etcdConfig, renderEtcdConfig, type TlsPaths } from './etcd-config.js';
 import { etcdServiceSpec } from './etcd-service.js';
@@ -50,8 +50,7 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   const inv = ctx.inventory;
   assertSshInventory(inv);
   const members = sshMembers(inv);
-  const even = evenSizeWarning(members.length);
-  if (even) ctx.note(even);
+  warnEvenSize(members.length, ctx.note);
   if (ctx.dryRun) {
     // The source is checked here too (it touches nothing), unless that would mean a download.
     const src = inv.cluster.etcd;
