@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +42,9 @@ describe('scraping etcd /metrics on the run clock', () => {
       intervalMs,
       runBaseMs,
     });
+    // The first scrape must precede the puts (it is the window's start): wait until it is written, at most 5 s.
+    const m1File = join(dir, 'metrics', 'm1.jsonl');
+    for (let i = 0; i < 100 && !(existsSync(m1File) && readFileSync(m1File, 'utf8').includes('\n')); i++) await sleep(50);
     // A bounded load: 40 puts, then a little more than one interval so a scrape follows them.
     for (let i = 0; i < 40; i++) await put(i);
     await sleep(intervalMs * 2 + 100);
