@@ -1,5 +1,4 @@
 export { AgentSession, AGENT_VERSION, type AgentSessionOptions, type SessionEnd } from './session.js';
 export { PhaseRunner, type KvTarget, errorCode } from './phase-runner.js';
 export { PhaseRecorder } from './recorder.js';
-export { OpPicker } from './op-picker.js';
 export { ReportSpool } from './spool.js';

@@ -1,4 +1,4 @@
 export { main } from './cli.js';
 export { executeRun, type RunRequest } from './run/run-session.js';
 export { runWorkload } from './run/engine.js';
-export { AgentServer } from './server/agent-server.js';
+export { AgentServer } from './fleet/agent-server.js';

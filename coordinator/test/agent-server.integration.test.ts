@@ -6,9 +6,9 @@ import { ErrorCodes, PROTOCOL_VERSION } from '@etcdlab/common';
 import pino from 'pino';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentEntryPoint } from '../src/agents/local-agents.js';
+import { agentEntryPoint } from '../src/fleet/local-agents.js';
 import { syncRoster, waitForAgents } from '../src/run/agent-roster.js';
-import { AgentServer } from '../src/server/agent-server.js';
+import { AgentServer } from '../src/fleet/agent-server.js';
 
 const TOKEN = 'correct-token-0123456789';
 const hello = (over: Record<string, unknown>) => ({ protocolVersion: PROTOCOL_VERSION, token: TOKEN, agentId: 'a1', host: 'h', role: 'agent', pid: 1, agentVersion: '0', nodeVersion: process.version, ...over });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { agentContainerName, agentContainerSpec } from '../src/providers/docker/agent-containers.js';
-import { AGENT_BUNDLE_PATH, AGENT_NODE_PATH, agentImageTag, agentRootfsLayout } from '../src/providers/docker/agent-image.js';
-import { gatewayOf, inNetworkEndpoints } from '../src/providers/docker/agents-in-containers.js';
+import { agentContainerName, agentContainerSpec } from '../src/fleet/containers/agent-containers.js';
+import { AGENT_BUNDLE_PATH, AGENT_NODE_PATH, agentImageTag, agentRootfsLayout } from '../src/fleet/containers/agent-image.js';
+import { gatewayOf, inNetworkEndpoints } from '../src/fleet/containers/agents-in-containers.js';
 
 describe('agents in containers (pure parts)', () => {
   it('agent container spec: token in the environment, dial-in args, labels, the cluster network', () => {

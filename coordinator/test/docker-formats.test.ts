@@ -1,16 +1,16 @@
 import { parseInventory } from '@etcdlab/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { composeDocument, composeYaml } from '../src/providers/docker/compose.js';
-import { dockerConfig } from '../src/providers/docker/config.js';
-import { demuxFrames, framesToLines } from '../src/providers/docker/demux.js';
-import { engineOptions } from '../src/providers/docker/engine.js';
-import { parseLdd, rootfsLayout, splitImageName } from '../src/providers/docker/image-build.js';
-import { memberFlags, memberSpecs } from '../src/providers/docker/members.js';
-import { memberSans } from '../src/providers/docker/pki.js';
-import { layoutPorts } from '../src/providers/docker/port-plan.js';
-import { overlaps, parseCidr, pickSubnet, preferredSubnet, routesFromProc } from '../src/providers/docker/subnet.js';
-import { packTar, tarHeader, unpackTar } from '../src/providers/docker/tar.js';
+import { composeDocument, composeYaml } from '../src/cluster/docker/compose.js';
+import { dockerConfig } from '../src/cluster/docker/config.js';
+import { demuxFrames, framesToLines } from '../src/cluster/docker/demux.js';
+import { engineOptions } from '../src/cluster/docker/engine.js';
+import { parseLdd, rootfsLayout, splitImageName } from '../src/cluster/docker/image-build.js';
+import { memberFlags, memberSpecs } from '../src/cluster/docker/members.js';
+import { memberSans } from '../src/cluster/docker/pki.js';
+import { layoutPorts } from '../src/cluster/docker/port-plan.js';
+import { overlaps, parseCidr, pickSubnet, preferredSubnet, routesFromProc } from '../src/cluster/docker/subnet.js';
+import { packTar, tarHeader, unpackTar } from '../src/cluster/docker/tar.js';
 
 const inventory = (cluster: string, docker = '') => parseInventory(`provider: docker\ncluster: ${cluster}\n${docker ? `docker: { ${docker} }\n` : ''}`, 'inv.yaml');
 

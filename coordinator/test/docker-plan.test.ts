@@ -1,9 +1,9 @@
 import { parseInventory } from '@etcdlab/common';
 import { describe, expect, it } from 'vitest';
-import { dockerConfig, parseMemory } from '../src/providers/docker/config.js';
-import { containerSpec } from '../src/providers/docker/container-spec.js';
-import { configHash, memberFlags, memberSpecs } from '../src/providers/docker/members.js';
-import { layoutPorts, planHostPorts } from '../src/providers/docker/port-plan.js';
+import { dockerConfig, parseMemory } from '../src/cluster/docker/config.js';
+import { containerSpec } from '../src/cluster/docker/container-spec.js';
+import { configHash, memberFlags, memberSpecs } from '../src/cluster/docker/members.js';
+import { layoutPorts, planHostPorts } from '../src/cluster/docker/port-plan.js';
 
 const inventory = (cluster: string, docker = 'socket: /tmp/x.sock') => parseInventory(`provider: docker\ncluster: ${cluster}\ndocker: { ${docker} }\n`, 'inv.yaml');
 
@@ -118,7 +118,7 @@ describe('docker member configuration', () => {
 
 describe('cluster sizes', () => {
   it('even sizes are warned about (every provider), odd ones are not', async () => {
-    const { evenSizeWarning } = await import('../src/providers/cluster-size.js');
+    const { evenSizeWarning } = await import('../src/cluster/cluster-size.js');
     expect(evenSizeWarning(2)).toMatch(/^warning: 2 members tolerate no more failures than 1; odd sizes/);
     expect([1, 3, 5, 7].map(evenSizeWarning)).toEqual([undefined, undefined, undefined, undefined]);
   });

@@ -10,8 +10,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError, EtcdlabError, InputError } from '@etcdlab/common';
 import {
   findEtcdBinary, readClusterState, startLocalCluster, stopClusterFromState,
-  type ClusterHandle, type EtcdBinary,
-} from '../src/providers/local/index.js';
+  type LocalCluster, type EtcdBinary,
+} from '../src/cluster/local/index.js';
 import { captureLogger, freeBasePort, isAlive, makeTempDir, pidsMentioning } from './helpers/local-etcd.js';
 
 const run = promisify(execFile);
@@ -43,7 +43,7 @@ async function tempDir(prefix: string): Promise<string> {
   cleanups.push(t.cleanup);
   return t.dir;
 }
-function track(h: ClusterHandle): ClusterHandle {
+function track(h: LocalCluster): LocalCluster {
   cleanups.push(() => h.stop());
   return h;
 }
@@ -71,7 +71,6 @@ describe('local provider with the real etcd', () => {
     const healthyMs = Date.now() - t0;
     console.info(`3-member local cluster healthy after ${healthyMs} ms`);
 
-    expect(h.provider).toBe('local');
     expect(h.members.map((m) => m.name)).toEqual(['etcd-1', 'etcd-2', 'etcd-3']);
     expect(h.etcdVersion).toBe(etcd.version);
     expect(h.clientEndpoints).toEqual(h.members.map((m) => m.clientUrl));

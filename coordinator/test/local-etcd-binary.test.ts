@@ -2,7 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EtcdlabError, InputError } from '@etcdlab/common';
-import { findEtcdBinary } from '../src/providers/local/etcd-binary.js';
+import { findEtcdBinary } from '../src/cluster/local/etcd-binary.js';
 import { makeTempDir } from './helpers/local-etcd.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdlabError, InputError } from '@etcdlab/common';
-import { isPortFree, pickMemberPorts } from '../src/providers/local/ports.js';
+import { isPortFree, pickMemberPorts } from '../src/cluster/local/ports.js';
 import { freeBasePort } from './helpers/local-etcd.js';
 
 const servers: net.Server[] = [];

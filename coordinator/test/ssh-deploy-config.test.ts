@@ -1,17 +1,17 @@
 import { type Inventory, parseInventory } from '@etcdlab/common';
 import { describe, expect, it } from 'vitest';
-import { agentServiceSpec, remoteAgents } from '../src/agents/remote/agent-specs.js';
-import { placementRecord } from '../src/agents/remote/run-inventory.js';
-import { etcdConfig, renderEtcdConfig } from '../src/providers/ssh/etcd-config.js';
-import { etcdServiceSpec } from '../src/providers/ssh/etcd-service.js';
-import { archProblems, elfArch, parseReleaseName } from '../src/providers/ssh/etcd-source.js';
-import { nofileFor, parseNofileHard } from '../src/providers/ssh/host-facts.js';
-import { parseEtcdVersion } from '../src/providers/ssh/install-etcd.js';
-import { hostLayout } from '../src/providers/ssh/layout.js';
-import { initialCluster, sshMembers } from '../src/providers/ssh/members.js';
-import { memberSans } from '../src/providers/ssh/pki.js';
-import { upPlan } from '../src/providers/ssh/plan.js';
-import { sshInventoryProblems } from '../src/providers/ssh/validate.js';
+import { agentServiceSpec, remoteAgents } from '../src/fleet/remote/agent-specs.js';
+import { placementRecord } from '../src/cluster/ssh/source.js';
+import { etcdConfig, renderEtcdConfig } from '../src/cluster/ssh/etcd-config.js';
+import { etcdServiceSpec } from '../src/cluster/ssh/etcd-service.js';
+import { archProblems, elfArch, parseReleaseName } from '../src/cluster/ssh/etcd-source.js';
+import { nofileFor, parseNofileHard } from '../src/cluster/ssh/host-facts.js';
+import { parseEtcdVersion } from '../src/cluster/ssh/install-etcd.js';
+import { hostLayout } from '../src/cluster/ssh/layout.js';
+import { initialCluster, sshMembers } from '../src/cluster/ssh/members.js';
+import { memberSans } from '../src/cluster/ssh/pki.js';
+import { upPlan } from '../src/cluster/ssh/plan.js';
+import { sshInventoryProblems } from '../src/cluster/ssh/validate.js';
 
 const inventory = (extra = '', hosts?: string): Inventory =>
   parseInventory(

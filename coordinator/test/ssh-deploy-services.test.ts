@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRuntime, nodeSatisfies } from '../src/agents/remote/node-runtime.js';
-import { renderEnvFile, renderUnit, resolvedArgv, type ServiceSpec } from '../src/providers/ssh/service-spec.js';
-import { initModeFrom } from '../src/providers/ssh/services.js';
-import { parseSvcStatus } from '../src/providers/ssh/supervisor-script.js';
+import { chooseRuntime, nodeSatisfies } from '../src/fleet/remote/node-runtime.js';
+import { renderEnvFile, renderUnit, resolvedArgv, type ServiceSpec } from '../src/cluster/ssh/service-spec.js';
+import { initModeFrom } from '../src/cluster/ssh/services.js';
+import { parseSvcStatus } from '../src/cluster/ssh/supervisor-script.js';
 
 const spec: ServiceSpec = {
   name: 'etcdlab-lab-agent',

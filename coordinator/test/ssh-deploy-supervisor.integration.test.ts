@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSvcStatus, SUPERVISOR_SCRIPT } from '../src/providers/ssh/supervisor-script.js';
+import { parseSvcStatus, SUPERVISOR_SCRIPT } from '../src/cluster/ssh/supervisor-script.js';
 import { eventually, pidsMentioning } from './helpers/ssh-deploy.js';
 
 let dir: string;

@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseInventory } from '@etcdlab/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentServiceSpec, remoteAgents } from '../src/agents/remote/agent-specs.js';
-import { etcdServiceSpec } from '../src/providers/ssh/etcd-service.js';
-import { hostLayout } from '../src/providers/ssh/layout.js';
-import { sshMembers } from '../src/providers/ssh/members.js';
-import { renderUnit } from '../src/providers/ssh/service-spec.js';
+import { agentServiceSpec, remoteAgents } from '../src/fleet/remote/agent-specs.js';
+import { etcdServiceSpec } from '../src/cluster/ssh/etcd-service.js';
+import { hostLayout } from '../src/cluster/ssh/layout.js';
+import { sshMembers } from '../src/cluster/ssh/members.js';
+import { renderUnit } from '../src/cluster/ssh/service-spec.js';
 
 const ANALYZE = '/usr/bin/systemd-analyze';
 let dir: string;

@@ -2,9 +2,9 @@ import { ErrorCodes, InputError } from '@etcdlab/common';
 import Table from 'cli-table3';
 import { Option } from 'commander';
 import pino from 'pino';
-import { agentStatuses, controlAgents } from '../agents/remote/control.js';
-import { installAgents } from '../agents/remote/install.js';
-import type { ProviderContext } from '../providers/cluster-ops.js';
+import { agentStatuses, controlAgents } from '../fleet/remote/control.js';
+import { installAgents } from '../fleet/remote/install.js';
+import type { ProviderContext } from '../cluster/cluster-ops.js';
 import { loadInventoryFile } from './inventory-file.js';
 import { type Registrar, subcommand } from './register.js';
 

@@ -6,9 +6,9 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, InputError } from '@etcdlab/common';
 import { Option } from 'commander';
-import { DEFAULT_IMAGE, LOCAL_IMAGE_REPO } from '../providers/docker/config.js';
-import { SHELL } from '../providers/docker/members.js';
-import { isExecutableFile } from '../providers/local/etcd-binary.js';
+import { DEFAULT_IMAGE, LOCAL_IMAGE_REPO } from '../cluster/docker/config.js';
+import { SHELL } from '../cluster/docker/members.js';
+import { isExecutableFile } from '../cluster/local/etcd-binary.js';
 import { loadInventoryFile } from './inventory-file.js';
 import { type Registrar, subcommand } from './register.js';
 
@@ -48,9 +48,9 @@ export const registerImage: Registrar = (program, setExit) => {
     .option('--json', 'print the result as JSON')
     .action(async (o: BuildOpts) => {
       // Loaded here, not at start-up: dockerode costs every other command a few hundred ms otherwise.
-      const { connectEngine } = await import('../providers/docker/engine.js');
-      const { buildEtcdImage, etcdVersionOf } = await import('../providers/docker/image-build.js');
-      const { checkEtcdBinary, findEtcdBinary } = await import('../providers/local/etcd-binary.js');
+      const { connectEngine } = await import('../cluster/docker/engine.js');
+      const { buildEtcdImage, etcdVersionOf } = await import('../cluster/docker/image-build.js');
+      const { checkEtcdBinary, findEtcdBinary } = await import('../cluster/local/etcd-binary.js');
       const inventory = o.inventory ? loadInventoryFile(o.inventory) : undefined;
       const etcd = o.etcd !== undefined ? await checkEtcdBinary(o.etcd, '--etcd') : (await findEtcdBinary()).path;
       const version = await etcdVersionOf(etcd);

@@ -3,11 +3,15 @@ import { ErrorCodes, InputError, type Workload } from '@etcdlab/common';
 import { Option } from 'commander';
 import { defaultCompareDir, printComparison } from './compare.js';
 import { intOption } from './options.js';
-import { runOnLocalCluster } from './quickstart.js';
 import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
-import { loadWorkloadFile, newRunId } from './run-support.js';
+import { loadWorkloadFile } from './workload-file.js';
+import { chooseCluster } from './cluster-choice.js';
 import { Progress } from '../output/progress.js';
+import { interruptSignal } from '../run/interrupt.js';
+import { runOnce } from '../run/run-command.js';
+import { newRunId } from '../run/run-folder.js';
+import type { ClusterSource } from '../cluster/target.js';
 import { writeComparison } from '../report/compare/write.js';
 import { defaultSuite } from '../paths.js';
 
@@ -20,6 +24,12 @@ export interface SweepOptions {
   agents: number;
   quick: boolean;
   results: string;
+  inventory?: string;
+  endpoints?: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  acceptNew?: boolean;
   out?: string;
   open: boolean;
   json: boolean;
@@ -49,42 +59,65 @@ export function withClients(w: Workload, clients: number, phase?: string): Workl
   };
 }
 
-/** Checks the options before anything starts; returns the points of the sweep. */
-export function sweepPlan(o: SweepOptions, w: Workload): { label: string; members: number; workload: Workload }[] {
+/** Checks the options before anything starts; returns the points of the sweep (members: a fresh cluster of that size). */
+export function sweepPlan(o: SweepOptions, w: Workload, source: Pick<ClusterSource, 'provider' | 'sizes'> = { provider: 'local', sizes: { min: 1, max: 7 } }): { label: string; members?: number; workload: Workload }[] {
   if ((o.members === undefined) === (o.clients === undefined))
     throw new InputError(ErrorCodes.optionInvalid, 'sweep needs exactly one of --members and --clients', [{ field: o.members ? '--clients' : '--members', message: o.members ? 'both given' : 'neither given', fix: 'e.g. --members 1,3,5 or --clients 1,2,4,8,16' }]);
   if (o.phase && !w.phases.some((p) => p.name === o.phase))
     throw new InputError(ErrorCodes.optionInvalid, `no phase named "${o.phase}" in ${w.source}`, [{ field: '--phase', message: o.phase, fix: `use one of: ${w.phases.map((p) => p.name).join(', ')}` }]);
-  if (o.members) return o.members.map((m) => ({ label: `${m} member(s)`, members: m, workload: w }));
-  return (o.clients as number[]).map((c) => ({ label: `${c} client(s)`, members: o.clusterMembers, workload: withClients(w, c, o.phase) }));
+  if (o.members) {
+    const { sizes } = source;
+    if (!sizes)
+      throw new InputError(ErrorCodes.optionInvalid, `sweep --members needs a cluster etcdlab can resize; the ${source.provider} cluster has the size it has`, [{ field: '--members', message: `provider ${source.provider}`, fix: 'sweep --clients on this cluster, or sweep --members on a local, docker or ssh cluster' }]);
+    const bad = o.members.filter((m) => m < sizes.min || m > sizes.max);
+    if (bad.length)
+      throw new InputError(ErrorCodes.optionInvalid, `sweep --members ${bad.join(',')}: the ${source.provider} cluster can have ${sizes.min} to ${sizes.max} member(s)`, [{ field: '--members', message: bad.join(', '), fix: `sizes from ${sizes.min} to ${sizes.max}` }]);
+    return o.members.map((m) => ({ label: `${m} member(s)`, members: m, workload: w }));
+  }
+  // A local cluster is fresh for every point; an existing one is used as it is.
+  const members = source.provider === 'local' ? o.clusterMembers : undefined;
+  return (o.clients as number[]).map((c) => ({ label: `${c} client(s)`, ...(members !== undefined ? { members } : {}), workload: withClients(w, c, o.phase) }));
 }
 
 /**
- * One workload over several cluster sizes or client counts, each on a fresh local cluster, then the
- * comparison of all of them (compare.html/.md/.json/.png). A point that fails is reported and left out;
- * the exit status is then 1.
+ * One workload over several cluster sizes or client counts, then the comparison of all of them
+ * (compare.html/.md/.json/.png). Each point is one run through the run path: on a fresh local cluster
+ * (the default), or on the inventory's docker or ssh cluster (recreated with each size for --members),
+ * or on --endpoints (--clients only). A point that fails is reported and left out; the exit status is then 1.
  */
 export async function sweepCommand(o: SweepOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
-  const plan = sweepPlan(o, workload);
+  const { source, fleet } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
+  const plan = sweepPlan(o, workload, source);
+  await source.precheck();
   const progress = new Progress(process.stderr);
+  const interrupt = interruptSignal(() => progress.note('interrupted: stopping the sweep and keeping what was measured (Ctrl-C again to quit at once)'));
   const dirs: string[] = [];
   let failed = 0;
-  for (const [i, point] of plan.entries()) {
-    progress.note(`\n[${i + 1}/${plan.length}] ${point.label}: ${workload.name}`);
-    const { summary, error } = await runOnLocalCluster({ members: point.members, agents: o.agents, keep: false, results: o.results }, point.workload);
-    if (error || summary.status !== 'completed' || !summary.integrity.ok) {
-      failed++;
-      progress.note(`[${i + 1}/${plan.length}] ${point.label}: ${summary.status}${error ? `: ${error.message}` : ''}${summary.integrity.ok ? '' : ' (results do not add up)'}; left out of the comparison`);
-      if (summary.status === 'aborted') break;
-      continue;
+  try {
+    for (const [i, point] of plan.entries()) {
+      if (interrupt.signal.aborted) break;
+      progress.note(`\n[${i + 1}/${plan.length}] ${point.label}: ${workload.name}`);
+      const { summary, error } = await runOnce(
+        { invocation: { command: 'sweep', point: point.label, ...o }, workload: point.workload, resultsRoot: o.results, source, fleet, ...(point.members !== undefined ? { members: point.members } : {}) },
+        progress,
+        interrupt.signal,
+      );
+      if (!summary || error || summary.status !== 'completed' || !summary.integrity.ok) {
+        failed++;
+        progress.note(`[${i + 1}/${plan.length}] ${point.label}: ${summary?.status ?? 'not run'}${error ? `: ${error.message}` : ''}${!summary || summary.integrity.ok ? '' : ' (results do not add up)'}; left out of the comparison`);
+        if (summary?.status === 'aborted' || interrupt.signal.aborted) break;
+        continue;
+      }
+      progress.note(`[${i + 1}/${plan.length}] ${point.label}: ${summary.phases.reduce((a, p) => a + p.all.count, 0)} ops, results ${summary.runDir}`);
+      dirs.push(summary.runDir);
     }
-    progress.note(`[${i + 1}/${plan.length}] ${point.label}: ${summary.phases.reduce((a, p) => a + p.all.count, 0)} ops, results ${summary.runDir}`);
-    dirs.push(summary.runDir);
+  } finally {
+    interrupt.dispose();
   }
   if (dirs.length === 0) {
     progress.note('sweep: no point completed; nothing to compare');
-    return 1;
+    return interrupt.signal.aborted ? 130 : 1;
   }
   const out = o.out ?? (dirs.length > 1 ? defaultCompareDir(dirs) : join(resolve(o.results), `sweep-${newRunId()}`));
   progress.note(`\ncomparing ${dirs.length} run(s) ...`);
@@ -92,18 +125,24 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   progress.done();
   printComparison(written, { json: o.json });
   if (o.open) openInBrowser(join(written.dir, 'compare.html'), progress);
-  return failed ? 1 : 0;
+  return interrupt.signal.aborted ? 130 : failed ? 1 : 0;
 }
 
 export const registerSweep: Registrar = (program, setExit) => {
   program
     .command('sweep')
-    .description('run one workload over several cluster sizes or client counts on local clusters, then compare them')
+    .description('run one workload over several cluster sizes or client counts (local, docker or ssh clusters), then compare them')
     .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
+    .option('-i, --inventory <file>', 'a docker or ssh inventory: sweep its cluster (recreated with each size for --members)')
+    .option('--endpoints <list>', 'an existing cluster (--clients only)')
+    .option('--cacert <file>', 'with --endpoints: CA bundle (switches endpoints to https)')
+    .option('--cert <file>', 'with --endpoints: client certificate (PEM)')
+    .option('--key <file>', 'with --endpoints: client key (PEM)')
+    .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them')
     .addOption(new Option('--members <list>', 'cluster sizes, e.g. 1,3,5,7').argParser(intListOption('--members', 1, 7)))
     .addOption(new Option('--clients <list>', 'client counts, e.g. 1,2,4,8,16,32').argParser(intListOption('--clients', 1, 10_000)))
     .option('--phase <name>', 'with --clients: the phase whose clients vary (default: every phase)')
-    .addOption(new Option('--cluster-members <n>', 'with --clients: cluster size (1..7)').argParser(intOption('--cluster-members', 1, 7)).default(3))
+    .addOption(new Option('--cluster-members <n>', 'with --clients on a local cluster: its size (1..7)').argParser(intOption('--cluster-members', 1, 7)).default(3))
     .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
     .option('--quick', "apply the workload's quick overrides", false)
     .option('--results <dir>', 'folder for run results', 'results')

@@ -1,7 +1,7 @@
 import { explainWorkload, type Workload } from '@etcdlab/common';
 import { renderExplanation } from '../output/workload-explain.js';
 import { type Registrar, subcommand } from './register.js';
-import { loadWorkloadFile } from './run-support.js';
+import { loadWorkloadFile } from './workload-file.js';
 
 interface WorkloadOpts {
   quick: boolean;

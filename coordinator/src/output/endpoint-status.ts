@@ -1,6 +1,6 @@
 import { EtcdClient, type EndpointStatus } from '@etcdlab/agent/etcd';
 import Table from 'cli-table3';
-import type { ClusterInfo, MemberState } from '../providers/cluster-ops.js';
+import type { ClusterInfo, MemberState } from '../cluster/cluster-ops.js';
 
 export interface MemberReport {
   name: string;

@@ -36,10 +36,13 @@ export class Progress {
     }
   }
 
-  phaseDone(name: string, count: number, errors: number, seconds: number): void {
+  /** A ✓ only for a phase that completed; otherwise its outcome and why, never a tick. */
+  phaseDone(name: string, count: number, errors: number, seconds: number, end: { outcome: string; reasons: string[] }): void {
     if (!this.enabled) return;
     this.render?.clear();
-    this.stream.write(`  ✓ ${name}: ${int(count)} ops, ${int(errors)} errors in ${seconds.toFixed(1)}s\n`);
+    const mark = end.outcome === 'completed' ? '✓' : '✗';
+    const why = end.outcome === 'completed' ? '' : ` — ${end.outcome.toUpperCase()}: ${end.reasons.join('; ')}`;
+    this.stream.write(`  ${mark} ${name}: ${int(count)} ops, ${int(errors)} errors in ${seconds.toFixed(1)}s${why}\n`);
   }
 
   done(): void {

@@ -1,6 +1,6 @@
-import { type ClockEstimate, ErrorCodes, ProtocolError } from '@etcdlab/common';
+import { type ClockEstimate, ErrorCodes, type Problem, ProtocolError } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import type { AgentServer, ConnectedAgent } from '../server/agent-server.js';
+import type { AgentServer, ConnectedAgent } from '../fleet/agent-server.js';
 import { syncClock } from './clock-sync.js';
 
 export interface RosterEntry {
@@ -13,8 +13,9 @@ export interface RosterEntry {
   clock: ClockEstimate;
 }
 
-/** Waits until every expected agent has completed the handshake; names the ones that did not come. */
-export async function waitForAgents(server: AgentServer, expected: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<ConnectedAgent[]> {
+/** Waits until every expected agent has completed the handshake; names the ones that did not come and where to look. */
+export async function waitForAgents(server: AgentServer, expected: readonly string[], timeoutMs: number, o: { signal?: AbortSignal; hint?: Problem } = {}): Promise<ConnectedAgent[]> {
+  const { signal } = o;
   const have = () => expected.filter((id) => server.get(id));
   if (have().length < expected.length) {
     await new Promise<void>((resolve, reject) => {
@@ -26,7 +27,7 @@ export async function waitForAgents(server: AgentServer, expected: readonly stri
       const timer = setTimeout(() => {
         finish();
         const missing = expected.filter((id) => !server.get(id));
-        reject(new ProtocolError(ErrorCodes.agentsMissing, `agents did not connect within ${timeoutMs / 1000}s: ${missing.join(', ')} (see their logs in the run folder's agents/)`));
+        reject(new ProtocolError(ErrorCodes.agentsMissing, `agents did not connect within ${timeoutMs / 1000}s: ${missing.join(', ')}`, o.hint ? { problems: [o.hint] } : {}));
       }, timeoutMs);
       const onAbort = () => {
         finish();

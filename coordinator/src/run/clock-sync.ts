@@ -1,5 +1,5 @@
 import { type ClockEstimate, clockPongSchema, estimateClockOffset, type PingSample } from '@etcdlab/common';
-import type { AgentSocket } from '../server/agent-server.js';
+import type { AgentSocket } from '../fleet/agent-server.js';
 
 const wallNowMs = (): number => performance.timeOrigin + performance.now();
 

@@ -15,8 +15,9 @@ import {
   type Workload,
 } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import type { AgentServer } from '../server/agent-server.js';
+import type { AgentServer } from '../fleet/agent-server.js';
 import type { RosterEntry } from './agent-roster.js';
+import { type AgentEnd, type PhaseRecord, phaseRecord } from './phase-record.js';
 
 export interface EngineOptions {
   runId: string;
@@ -29,7 +30,7 @@ export interface EngineOptions {
   /** Raw reports go here as they arrive (the results folder). */
   onInterval(report: IntervalReport): void;
   onLive?(merger: PhaseMerger, agentsOnline: number): void;
-  onPhaseDone?(summary: PhaseSummary): void;
+  onPhaseDone?(summary: PhaseSummary, record: PhaseRecord): void;
   signal?: AbortSignal;
   intervalMs?: number;
   /** Time between the start message and the synchronized start: covers delivery to every agent. */
@@ -40,9 +41,12 @@ export interface EngineOptions {
 
 export interface EngineResult {
   phases: PhaseSummary[];
+  /** How each phase ended (manifest.json `phases`). */
+  records: PhaseRecord[];
   mismatches: IntegrityMismatch[];
   warnings: string[];
-  status: 'completed' | 'aborted';
+  /** failed: some phase measured nothing (every agent with clients failed it or was lost). */
+  status: 'completed' | 'aborted' | 'failed';
   namespace: string;
 }
 
@@ -58,23 +62,25 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
   const intervalMs = opts.intervalMs ?? 1000;
   const leadMs = opts.leadMs ?? 1500;
   const namespace = `etcdlab/${opts.runId}`;
-  const result: EngineResult = { phases: [], mismatches: [], warnings: [], status: 'completed', namespace };
+  const result: EngineResult = { phases: [], records: [], mismatches: [], warnings: [], status: 'completed', namespace };
   for (const phase of opts.workload.phases) {
     if (opts.signal?.aborted) {
       result.status = 'aborted';
       break;
     }
-    const summary = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace }, result);
+    const { summary, record } = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace }, result);
     result.phases.push(summary);
-    opts.onPhaseDone?.(summary);
+    result.records.push(record);
+    opts.onPhaseDone?.(summary, record);
   }
   if (opts.signal?.aborted) result.status = 'aborted';
+  else if (result.records.some((r) => r.outcome === 'failed')) result.status = 'failed';
   return result;
 }
 
 type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string };
 
-async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<PhaseSummary> {
+async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<{ summary: PhaseSummary; record: PhaseRecord }> {
   const { server, roster, logger, runId } = opts;
   const plans = planPhase(phase, roster.length, opts.namespace);
   const planOf = new Map<string, AgentPhasePlan>(roster.map((a, i) => [a.agentId, plans[i] as AgentPhasePlan]));
@@ -92,9 +98,12 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   const measuredAtMs = startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
   const merger = new PhaseMerger({ phase: phase.name, agentIds: roster.map((a) => a.agentId), intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
   const pending = new Set(roster.map((a) => a.agentId));
+  const ends = new Map<string, AgentEnd>();
   let finish!: () => void;
   const allDone = new Promise<void>((r) => (finish = r));
-  const markDone = (agentId: string) => {
+  const markDone = (agentId: string, end: AgentEnd) => {
+    if (!pending.has(agentId)) return;
+    ends.set(agentId, end);
     pending.delete(agentId);
     if (pending.size === 0) finish();
   };
@@ -114,36 +123,36 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
       const mismatches = merger.addDone(msg);
       for (const m of mismatches) logger.error(m, 'HISTOGRAM MISMATCH: final histogram is not the sum of its intervals');
       result.mismatches.push(...mismatches);
-      markDone(msg.agentId);
+      markDone(msg.agentId, msg.endedBy);
       return { ok: true };
     },
     fault: (f) => {
       logger.error(f, 'agent fault');
       result.warnings.push(`agent ${f.agentId} reported ${f.code} in phase ${f.phase ?? '?'}: ${f.message}`);
       // A phase that failed on an agent sends no end-of-phase report: do not wait for one.
-      if (f.phase === phase.name && pending.has(f.agentId)) markDone(f.agentId);
+      if (f.phase === phase.name && pending.has(f.agentId)) markDone(f.agentId, 'failed');
     },
   });
 
   // An agent that stays away longer than lostAfterMs is given up on; the phase completes without it.
   const lostAfterMs = opts.lostAfterMs ?? 15_000;
   const lostTimers = new Map<string, NodeJS.Timeout>();
-  const giveUpOn = (id: string, why: string) => {
+  const giveUpOn = (id: string, why: string, end: AgentEnd) => {
     if (!pending.has(id)) return;
     const warning = `agent ${id} ${why} during phase ${phase.name}; its results up to then are kept`;
     logger.error({ agentId: id, phase: phase.name }, warning);
     result.warnings.push(warning);
-    markDone(id);
+    markDone(id, end);
   };
   let aborted = false;
   let abortTimer: NodeJS.Timeout | undefined;
   const onDisconnect = (a: { hello: { agentId: string } }) => {
     const id = a.hello.agentId;
     // After an interrupt nobody waits for a reconnect (Ctrl-C reaches the local agents too).
-    if (aborted) return giveUpOn(id, 'went away after the interrupt');
+    if (aborted) return giveUpOn(id, 'went away after the interrupt', 'interrupted');
     if (!pending.has(id) || lostTimers.has(id)) return;
     lostTimers.set(id, setTimeout(() => {
-      if (!server.get(id)) giveUpOn(id, 'was lost');
+      if (!server.get(id)) giveUpOn(id, 'was lost', 'lost');
     }, lostAfterMs));
   };
   const onConnect = (a: { hello: { agentId: string } }) => {
@@ -156,10 +165,10 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     aborted = true;
     logger.warn({ phase: phase.name }, 'run interrupted: stopping the phase');
     for (const a of server.connected()) a.socket.emit('phase:stop', { runId, phase: phase.name, reason: 'interrupted' });
-    for (const id of [...pending]) if (!server.get(id)) giveUpOn(id, 'went away after the interrupt');
+    for (const id of [...pending]) if (!server.get(id)) giveUpOn(id, 'went away after the interrupt', 'interrupted');
     // An agent that neither ends its phase nor goes away is not waited for long either.
     abortTimer = setTimeout(() => {
-      for (const id of [...pending]) giveUpOn(id, 'sent no end report within 10 s of the interrupt');
+      for (const id of [...pending]) giveUpOn(id, 'sent no end report within 10 s of the interrupt', 'interrupted');
     }, 10_000);
   };
   opts.signal?.addEventListener('abort', onAbort);
@@ -179,8 +188,15 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     server.setHandler(undefined);
   }
   const summary = merger.summarize(new Map([...planOf].map(([id, p]) => [id, p.clients])));
-  logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs }, 'phase merged');
-  return summary;
+  const record = phaseRecord({
+    name: phase.name,
+    startedAtMs: summary.startedAtMs,
+    durationMs: summary.durationMs,
+    interrupted: aborted,
+    agents: summary.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: ends.get(a.agentId) ?? 'lost' })),
+  });
+  logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs, outcome: record.outcome, reasons: record.reasons }, 'phase merged');
+  return { summary, record };
 }
 
 async function emitWithAck<E extends 'phase:prepare' | 'phase:start'>(server: AgentServer, agentId: string, event: E, msg: E extends 'phase:prepare' ? PhasePrepare : { runId: string; phase: string; startAtMs: number }): Promise<Ack> {

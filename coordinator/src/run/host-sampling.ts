@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { HostSample } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import type { AgentServer } from '../server/agent-server.js';
+import type { AgentServer } from '../fleet/agent-server.js';
 
 export interface SamplerCandidate {
   agentId: string;

@@ -1,0 +1,50 @@
+/** The local provider as a ClusterSource: a fresh cluster of child processes in each run's folder. */
+import { join } from 'node:path';
+import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
+import { startLocalCluster, MAX_MEMBERS, MIN_MEMBERS } from './cluster.js';
+import { findEtcdBinary, type EtcdBinary } from './etcd-binary.js';
+import { warnEvenSize } from '../cluster-size.js';
+
+export interface LocalSourceOptions {
+  /** Members when the run asks for no size. */
+  members: number;
+  basePort?: number;
+}
+
+export function localSource(o: LocalSourceOptions): ClusterSource {
+  let etcd: EtcdBinary | undefined;
+  return {
+    provider: 'local',
+    get label() {
+      return `a local cluster (${etcd ? `${etcd.path}, ${etcd.version}` : 'etcd on PATH'})`;
+    },
+    sizes: { min: MIN_MEMBERS, max: MAX_MEMBERS },
+    async precheck() {
+      etcd = await findEtcdBinary();
+    },
+    async acquire(ctx): Promise<ClusterTarget> {
+      const bin = etcd ?? (etcd = await findEtcdBinary());
+      const members = ctx.members ?? o.members;
+      ctx.note(`starting a ${members}-member etcd cluster (${bin.path}, ${bin.version}) ...`);
+      warnEvenSize(members, ctx.note);
+      const dir = join(ctx.runDir, 'cluster');
+      const cluster = await startLocalCluster({ members, dir, etcdBin: bin.path, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}), logger: ctx.logger, signal: ctx.signal });
+      const t = { provider: 'local' as const, endpoints: cluster.clientEndpoints, members: cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl })), ...(cluster.etcdVersion ? { etcdVersion: cluster.etcdVersion } : {}) };
+      return {
+        ...t,
+        record: clusterRecord(t, { etcdBinary: bin.path }),
+        manifestExtra: {},
+        ownMarkers: [],
+        async release({ keep }) {
+          if (!keep) {
+            await cluster.stop();
+            ctx.logger.info('cluster stopped');
+            return [];
+          }
+          cluster.detach();
+          return [`cluster kept running (--keep). Client endpoints: ${cluster.clientEndpoints.join(',')}`, `stop it with: npx etcdlab cluster down --run-dir ${ctx.runDir}`];
+        },
+      };
+    },
+  };
+}

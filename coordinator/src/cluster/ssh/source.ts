@@ -1,0 +1,79 @@
+/**
+ * The ssh provider as a ClusterSource: the members `cluster up -i` deployed on the inventory's hosts.
+ * Before a run every member must be healthy; the hosts are checked (dedicated, quiet) and the checks go
+ * into the manifest. `sweep --members` recreates the cluster on the first N etcd hosts.
+ */
+import { ClusterError, ErrorCodes, hostsWithRole, type Inventory } from '@etcdlab/common';
+import pino from 'pino';
+import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
+import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
+import { sshClusterInfo } from './cluster-lifecycle.js';
+import { hostChecksForRun, type RunHostChecks } from './host-record.js';
+import { memberHealth } from './probes.js';
+import { resizeSshCluster } from './resize.js';
+
+/** Where the members and agents are, and whether a placement rule was waived on purpose (recorded in the manifest). */
+export function placementRecord(inv: Inventory): Record<string, unknown> {
+  const colocated = inv.hosts.filter((h) => h.roles.includes('etcd') && h.roles.includes('agent')).map((h) => h.name);
+  return { allowColocation: inv.allowColocation, colocated, hosts: inv.hosts.map((h) => ({ name: h.name, address: h.address, roles: h.roles })) };
+}
+
+/** The inventory as recorded: what was asked for, without anything secret (it holds paths, never keys). */
+export const inventoryRecord = (inv: Inventory): Record<string, unknown> => ({ ...inv, hosts: inv.hosts.map((h) => ({ ...h })) });
+
+/** One line per host that is not ok, and a summary (the details are in the manifest). */
+export function hostCheckLines(c: RunHostChecks): string[] {
+  if (!('report' in c)) return [`host checks: short probe only (${c.hosts.filter((h) => h.reachable).length}/${c.hosts.length} reachable)`];
+  const { summary, hosts } = c.report;
+  return [
+    `host checks: ${summary.ok} ok, ${summary.warn} warn, ${summary.fail} fail (recorded in the manifest)`,
+    ...hosts.filter((h) => h.verdict !== 'ok').map((h) => `  ${h.verdict} ${h.name}: ${h.reasons.map((r) => r.message).join('; ')}`),
+  ];
+}
+
+/** Every member answers /health, or a coded error naming the sick ones (nothing was started). */
+async function requireHealthy(info: ClusterInfo, inventoryFile: string): Promise<void> {
+  const health = await Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
+  const sick = health.filter(([, h]) => !h.healthy);
+  if (sick.length > 0)
+    throw new ClusterError(ErrorCodes.clusterUnhealthy, `${sick.length} of ${health.length} member(s) are not healthy; nothing was started`, {
+      problems: sick.map(([e, h]) => ({ field: e, message: h.detail, fix: `etcdlab cluster status -i ${inventoryFile} (cluster up -i brings it up)` })),
+    });
+}
+
+export function sshSource(inv: Inventory, o: { acceptNew?: boolean } = {}): ClusterSource {
+  const quiet = pino({ level: 'silent' });
+  const ctxOf = (logger = quiet, note: (l: string) => void = () => undefined): ProviderContext => ({ inventory: inv, logger, dryRun: false, note, acceptNew: Boolean(o.acceptNew) });
+  let info: ClusterInfo | undefined;
+  return {
+    provider: 'ssh',
+    label: `cluster ${inv.cluster.name} (${inv.source})`,
+    sizes: { min: 1, max: hostsWithRole(inv, 'etcd').length },
+    async precheck() {
+      info = await sshClusterInfo(ctxOf());
+      await requireHealthy(info, inv.source);
+    },
+    async acquire(ctx): Promise<ClusterTarget> {
+      let used = inv;
+      if (ctx.members !== undefined) {
+        ctx.note(`recreating cluster ${inv.cluster.name} with ${ctx.members} member(s) (empty data) ...`);
+        const r = await resizeSshCluster(ctxOf(ctx.logger, ctx.note), ctx.members);
+        used = r.inventory;
+        info = r.info;
+      }
+      const current = info ?? (info = await sshClusterInfo(ctxOf()));
+      ctx.note(`checking ${used.hosts.length} host(s) ...`);
+      const hostChecks = await hostChecksForRun(used, ctx.logger, Boolean(o.acceptNew));
+      for (const line of hostCheckLines(hostChecks)) ctx.note(line);
+      const members = current.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl }));
+      const t = { provider: 'ssh' as const, endpoints: current.clientEndpoints, members, ...(current.etcdVersion ? { etcdVersion: current.etcdVersion } : {}), ...(current.tls ? { tls: current.tls } : {}) };
+      return {
+        ...t,
+        record: clusterRecord(t, { name: inv.cluster.name, inventory: inv.source }),
+        manifestExtra: { inventory: inventoryRecord(used), placement: placementRecord(used), hostChecks, members: hostsWithRole(used, 'etcd').map((h) => h.name) },
+        ownMarkers: used.hosts.map((h) => h.workDir),
+        release: async () => [],
+      };
+    },
+  };
+}

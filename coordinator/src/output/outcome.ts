@@ -1,0 +1,23 @@
+import { EtcdlabError, ErrorCodes, type RunSummary } from '@etcdlab/common';
+import { renderSummaryTable } from './summary-table.js';
+
+/**
+ * Prints the outcome (the table on stdout, or only the summary JSON with --json) and chooses the exit
+ * status: 0 completed, 3 the merged results do not add up, 130 interrupted, else the error's own.
+ */
+export function reportOutcome(summary: RunSummary, error: Error | undefined, opts: { json: boolean }): number {
+  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else {
+    process.stdout.write(`\n${renderSummaryTable(summary, { color: Boolean(process.stdout.isTTY) })}\n`);
+    process.stdout.write(`\nresults: ${summary.runDir}\n`);
+  }
+  for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!summary.integrity.ok) {
+    process.stderr.write(`\nERROR ${ErrorCodes.histogramMismatch}: merged results do not add up; they must not be trusted:\n`);
+    for (const m of summary.integrity.mismatches) process.stderr.write(`  agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}\n`);
+  }
+  if (error) process.stderr.write(`\n${error instanceof EtcdlabError ? error.describe() : `error: ${error.message}`}\n`);
+  if (summary.status === 'aborted') return 130;
+  if (error) return error instanceof EtcdlabError ? error.exitCode : 1;
+  return summary.integrity.ok ? 0 : 3;
+}

@@ -1,0 +1,78 @@
+/**
+ * The one run path. Every command that runs a workload (quickstart, run, sweep) comes through here with
+ * a cluster source and a fleet: the set-up is done once (results folder, logger, interrupt handling),
+ * then the run, the release of the cluster, and the outcome with its exit status.
+ */
+import { rmSync } from 'node:fs';
+import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
+import type { ClusterSource, ClusterTarget } from '../cluster/target.js';
+import type { Fleet, FleetFactory } from '../fleet/fleet.js';
+import { reportOutcome } from '../output/outcome.js';
+import { Progress } from '../output/progress.js';
+import { interruptSignal } from './interrupt.js';
+import { createRunDir, createRunLogger } from './run-folder.js';
+import { executeRun } from './run-session.js';
+
+export interface RunSpec {
+  /** The command as the user typed it (recorded in the manifest). */
+  invocation: Record<string, unknown> & { command: string };
+  workload: Workload;
+  resultsRoot: string;
+  source: ClusterSource;
+  fleet: FleetFactory;
+  /** Ask the source for a fresh cluster of this size (local: the size; docker/ssh: recreate). */
+  members?: number;
+  /** Leave a cluster the run started running (local --keep). */
+  keep?: boolean;
+}
+
+export interface RunResult {
+  summary?: RunSummary;
+  error?: Error;
+}
+
+/**
+ * One run: the source is checked before a results folder exists; a failure to get the cluster with bad
+ * input leaves no folder behind; whatever was measured is written even when the run fails or is
+ * interrupted. Never throws for a failed run: the error comes back beside the summary.
+ */
+export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSignal): Promise<RunResult> {
+  const { runId, runDir } = createRunDir(spec.resultsRoot);
+  const logger = createRunLogger(runDir);
+  logger.info({ invocation: spec.invocation, provider: spec.source.provider }, 'run');
+  let target: ClusterTarget | undefined;
+  try {
+    progress.note(`etcdlab ${spec.invocation.command} ${runId}: ${spec.source.label}`);
+    let fleet: Fleet;
+    try {
+      target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}) });
+      progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
+      fleet = await spec.fleet({ target, runId, runDir, logger, note: (l) => progress.note(l) });
+    } catch (err) {
+      // Nothing was measured: bad input (a port in use, agents never installed) leaves no folder behind.
+      if (err instanceof InputError) rmSync(runDir, { recursive: true, force: true });
+      logger.error({ err: String(err) }, 'run not started');
+      return { error: err as Error };
+    }
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation });
+  } catch (err) {
+    return { error: err as Error };
+  } finally {
+    if (target) for (const line of await target.release({ keep: Boolean(spec.keep) }).catch((e: unknown) => [`cluster not released cleanly: ${(e as Error).message}`])) progress.note(line);
+    logger.flush();
+  }
+}
+
+/** A run as a command: precheck, one run, the outcome printed; returns the exit status. */
+export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
+  await spec.source.precheck();
+  const progress = new Progress(process.stderr);
+  const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
+  try {
+    const r = await runOnce(spec, progress, interrupt.signal);
+    if (!r.summary) throw r.error;
+    return reportOutcome(r.summary, r.error, o);
+  } finally {
+    interrupt.dispose();
+  }
+}
