@@ -20,3 +20,7 @@ export * from './results/summary.js';
 export * from './results/phase-merger.js';
 export * from './inventory/index.js';
 export * from './host/index.js';
+export * from './results/phase-record.js';
+export * from './results/manifest-schema.js';
+export * from './results/open-loop-check.js';
+export * from './results/outcome.js';

@@ -113,7 +113,7 @@ describe('reports of real runs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(reportFiles(dir)).toEqual(before);
     expect(r.stdout).toContain(renderSummaryTable(summary, { color: false }));
-    expect(r.stdout).toMatch(/verdict: PASS/);
+    expect(r.stdout).toMatch(/verdict PASS: all \d+ rule result\(s\) passed/);
     expect(r.stderr).toMatch(/rendering charts: phase mixed/);
     // Options of --merge are refused without it, not silently ignored.
     const stray = await runCli(['report', '--out', join(dir, 'elsewhere'), '--mode', 'sequential', dir]);

@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeHistogram, histogramsEqual, newAgentHistogram, newMergeHistogram, recordUs } from '@etcdlab/common';
+import { encodeHistogram, histogramsEqual, newAgentHistogram, newMergeHistogram, recordUs, decodeHistogram } from '@etcdlab/common';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, mergeRuns, readRun, type RawRun, toRunSummary, writeRun } from '../src/report/index.js';
-import { decodeInterval } from '../src/report/model/hist.js';
 import { latencies, prng, writeSyntheticRun } from './helpers/synthetic-run.js';
 
 const dirs: string[] = [];
@@ -46,7 +45,7 @@ function memRun(runId: string, base: number, intervals: number[][], errors = 0):
 /** Every interval histogram of a run's phase and op, added up. */
 function total(run: RawRun, phase: string, op: string) {
   const h = newMergeHistogram();
-  for (const i of run.intervals) for (const o of i.ops) if (i.phase === phase && o.op === op && o.count > 0) h.add(decodeInterval(o.histogram));
+  for (const i of run.intervals) for (const o of i.ops) if (i.phase === phase && o.op === op && o.count > 0) h.add(decodeHistogram(o.histogram));
   return h;
 }
 

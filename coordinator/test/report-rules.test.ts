@@ -11,7 +11,7 @@ const stats = (o: Partial<OpStats> & { p99?: number; max?: number; stddev?: numb
   latencyUs: { p50: 1000, p90: 2000, p99: o.p99 ?? 5000, p999: 9000, max: o.max ?? 20_000, min: 100, mean: 1200, stddev: o.stddev ?? 800 },
 });
 
-const phase = (name: string, ops: Record<string, OpStats>, all: OpStats, lateStarts = 0): ReportPhase => ({ name, startedAtMs: 0, durationMs: 1000, lateStarts, ops, all, timeline: {}, percentiles: {}, errorsOverTime: [], agents: [], etcd: [] });
+const phase = (name: string, ops: Record<string, OpStats>, all: OpStats, lateStarts = 0): ReportPhase => ({ name, startedAtMs: 0, durationMs: 1000, lateStarts, droppedStarts: 0, outcome: 'completed', reasons: [], ops, all, timeline: {}, percentiles: {}, errorsOverTime: [], agents: [], etcd: [] });
 
 const phases = [phase('writes', { put: stats({ p99: 18_000 }) }, stats({ p99: 18_000 })), phase('mixed', { get: stats({ p99: 4000 }), put: stats({ p99: 30_000, errors: 5, errorRate: 0.005 }) }, stats({ errors: 5, errorRate: 0.004 }), 7)];
 
@@ -54,7 +54,7 @@ describe('verdict rules', () => {
     expect(rules).toEqual(checkPerfRules('writes', 150));
     expect(rules.map((r) => [r.metric, r.min ?? r.max])).toEqual([
       ['errors', 0],
-      ['throughput', 135],
+      ['throughput', 136],
       ['latency.max', 500_000],
       ['latency.stddev', 100_000],
     ]);
@@ -76,7 +76,7 @@ describe('verdict rules', () => {
   });
 
   it('has no verdict without rules', () => {
-    expect(evaluateRules([], phases)).toEqual({ status: 'NONE', results: [], problems: [] });
+    expect(evaluateRules([], phases)).toEqual({ status: 'NONE', reason: 'the workload has no rules', results: [], problems: [] });
     expect(rulesFromWorkload(undefined)).toEqual({ rules: [], problems: [] });
   });
 });

@@ -215,6 +215,27 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     expect(r.stderr).not.toContain(token);
   });
 
+  it('sweep --members 1,3: the cluster is recreated on the first N etcd hosts per point, agent services stay', async () => {
+    const wl = path.join(scratch, 'sweep.yaml');
+    writeFileSync(wl, 'name: sweep-ssh\nphases:\n  - { name: writes, ops: { put: 1 }, clients: 2, total: 100, value: { size: 32 } }\n');
+    const r = await cli(['sweep', '-i', inv, '-w', wl, '--members', '1,3', '--results', path.join(scratch, 'sweep-results'), '--json'], 300_000);
+    expect(r.code, r.stderr).toBe(0);
+    const cmp = JSON.parse(r.stdout) as { axis: string; rows: { members: number; dir: string }[] };
+    expect(cmp.rows.map((x) => x.members)).toEqual([1, 3]);
+    for (const [i, row] of cmp.rows.entries()) {
+      const manifest = JSON.parse(readFileSync(path.join(row.dir, 'manifest.json'), 'utf8')) as { cluster: { provider: string; members: number }; members: string[]; agents: { agentId: string }[] };
+      expect(manifest.cluster).toMatchObject({ provider: 'ssh', members: [1, 3][i] });
+      expect(manifest.members).toEqual(['host-1', 'host-2', 'host-3'].slice(0, [1, 3][i]));
+      expect(manifest.agents.map((a) => a.agentId)).toEqual(['host-4']);
+      const summary = JSON.parse(readFileSync(path.join(row.dir, 'summary.json'), 'utf8')) as RunSummary;
+      expect(summary.phases[0]?.all).toMatchObject({ count: 100, errors: 0 });
+    }
+    // The last point left three healthy members.
+    const st = await cli(['cluster', 'status', '--json', '-i', inv]);
+    expect(st.code, st.stderr).toBe(0);
+    expect((JSON.parse(st.stdout) as { healthy: boolean }[]).map((x) => x.healthy)).toEqual([true, true, true]);
+  });
+
   it('cluster logs shows a member\'s log; an unknown member is bad input', async () => {
     const r = await cli(['cluster', 'logs', 'host-2', '-i', inv, '-n', '5']);
     expect(r.code).toBe(0);

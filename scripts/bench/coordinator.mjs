@@ -44,7 +44,7 @@ export async function coordinatorBench({ agents = 1000, processes = 4, intervals
   server.setHandler({
     interval: (r) => {
       const h0 = performance.now();
-      if (merger.addInterval(r)) writer.appendInterval(r);
+      if (merger.addInterval(r)) writer.appendInterval(r, merger.lastMaxima());
       const now = Date.now();
       handlerUs += (performance.now() - h0) * 1000;
       const lag = now - (r.intervalStartMs + r.intervalMs); // from the interval's end, when all agents send

@@ -1,5 +1,5 @@
 import { type Histogram, encodeHistogram, latencySummary, newMergeHistogram } from '../histogram.js';
-import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse } from '../histogram-sparse.js';
+import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse, sparseMaxValue } from '../histogram-sparse.js';
 import type { IntervalReport, OpInterval, PhaseDone } from '../protocol/messages.js';
 import { SeqRanges } from './seq-ranges.js';
 import type { AgentPhaseSummary, IntegrityMismatch, IntervalStat, OpSummary, PhaseSummary } from './summary.js';
@@ -64,6 +64,15 @@ export interface PhaseMergerOptions {
   finalizeLagIntervals?: number;
 }
 
+/** What the live merge knows of a phase; the run's summary is derived from the results folder (report model). */
+export type LivePhaseSummary = Omit<PhaseSummary, 'outcome' | 'reasons' | 'droppedStarts' | 'events' | 'openLoop'>;
+
+/** The maxima of one report's histograms, by op position (service: open-loop ops only). */
+export interface IntervalMaxima {
+  latencyUs: number[];
+  serviceUs: (number | undefined)[];
+}
+
 export interface LiveStats {
   phase: string;
   elapsedSec: number;
@@ -96,6 +105,7 @@ export class PhaseMerger {
   /** Reused decoders (results valid until the next decode): a report's histograms are added at once. */
   private readonly decoder = new SparseDecoder();
   private readonly serviceDecoder = new SparseDecoder();
+  private maxima: IntervalMaxima = { latencyUs: [], serviceUs: [] };
 
   constructor(opts: PhaseMergerOptions) {
     this.phase = opts.phase;
@@ -107,8 +117,15 @@ export class PhaseMerger {
     let seen = this.seen.get(r.agentId);
     if (!seen) this.seen.set(r.agentId, (seen = new SeqRanges()));
     if (!seen.add(r.seq)) return false;
+    this.maxima = { latencyUs: [], serviceUs: [] };
     // Warm-up intervals are in the raw logs only; they never count toward the phase.
-    if (r.warmup) return true;
+    if (r.warmup) {
+      for (const op of r.ops) {
+        this.maxima.latencyUs.push(sparseMaxValue(this.decoder.decode(op.histogram)));
+        this.maxima.serviceUs.push(op.serviceHistogram ? sparseMaxValue(this.serviceDecoder.decode(op.serviceHistogram)) : undefined);
+      }
+      return true;
+    }
     this.cpuUs.set(r.agentId, (this.cpuUs.get(r.agentId) ?? 0) + r.cpuUs);
     this.lateStarts += r.lateStarts;
 
@@ -121,6 +138,8 @@ export class PhaseMerger {
     for (const op of r.ops) {
       const decoded = this.decoder.decode(op.histogram);
       const service = op.serviceHistogram ? this.serviceDecoder.decode(op.serviceHistogram) : undefined;
+      this.maxima.latencyUs.push(sparseMaxValue(decoded));
+      this.maxima.serviceUs.push(service ? sparseMaxValue(service) : undefined);
       let total = this.totals.get(op.op);
       if (!total) this.totals.set(op.op, (total = newAccumulator()));
       addInto(total, op, decoded, service);
@@ -144,6 +163,11 @@ export class PhaseMerger {
     this.watermark.set(r.agentId, Math.max(this.watermark.get(r.agentId) ?? -Infinity, r.intervalStartMs));
     this.finalizeSettled();
     return true;
+  }
+
+  /** Per op of the last report addInterval accepted: its maxima, so the .hlog writer need not decode again. */
+  lastMaxima(): IntervalMaxima {
+    return this.maxima;
   }
 
   /** Records an agent's end of phase; returns the integrity mismatches between its finals and its intervals. */
@@ -224,7 +248,7 @@ export class PhaseMerger {
   }
 
   /** The phase's results; finalizes every interval still open. */
-  summarize(agentClients: ReadonlyMap<string, number>): PhaseSummary {
+  summarize(agentClients: ReadonlyMap<string, number>): LivePhaseSummary {
     for (const start of [...this.open.keys()]) this.finalizeInterval(start);
     const dones = [...this.done.values()];
     // Agents that never reported their end (lost, or the run was interrupted and they were killed with

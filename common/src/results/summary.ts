@@ -1,7 +1,9 @@
 import type { LatencySummaryUs } from '../histogram.js';
+import type { OpenLoopCheck } from './open-loop-check.js';
+import type { PhaseOutcome } from './phase-record.js';
 
 /** Version of the summary JSON layout (docs/results.md); bumped on any incompatible change. */
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 export interface OpSummary {
   /** Successful operations. */
@@ -14,6 +16,36 @@ export interface OpSummary {
   latencyUs: LatencySummaryUs;
   /** Open-loop phases: the service time (from the actual send) of the same operations, beside the latency. */
   serviceUs?: LatencySummaryUs;
+}
+
+/** One rule judged on one phase. */
+export interface RuleResult {
+  rule: string;
+  /** Where it applies: a phase name or `*`, and an op or `all`. */
+  phase: string;
+  op: string;
+  metric: string;
+  /** Latency metrics: from the intended start (latency) or from the send (service). */
+  measure?: 'latency' | 'service';
+  status: 'pass' | 'fail' | 'n/a';
+  expected: string;
+  actual: string;
+  /** The figure judged (latencies in microseconds, rates 0..1), when there was one. */
+  value?: number;
+  limit: { min?: number; max?: number };
+  unit?: string;
+}
+
+export type VerdictStatus = 'PASS' | 'FAIL' | 'NONE' | 'INCOMPLETE' | 'NOT_A_CHECK';
+
+export interface Verdict {
+  /** NONE: no rules; INCOMPLETE: the run or a phase did not complete; NOT_A_CHECK: --quick cannot meet the rules. */
+  status: VerdictStatus;
+  /** Why, in words. */
+  reason: string;
+  results: RuleResult[];
+  /** Rules that could not be read (named, with why); they count as failed. */
+  problems: string[];
 }
 
 export interface IntervalStat {
@@ -48,9 +80,17 @@ export interface PhaseSummary {
   durationMs: number;
   /** By recorded op name: the mix's operations and what they record besides (cas-miss, watch-event, ...). */
   ops: Partial<Record<string, OpSummary>>;
-  /** All operations of the phase together (observations such as watch events left out). */
+  /** All requests of the phase together (watch events are not requests: see `events`). */
   all: OpSummary;
+  /** How the phase ended; anything but completed means partial figures. */
+  outcome: PhaseOutcome;
+  reasons: string[];
   lateStarts: number;
+  droppedStarts: number;
+  /** Watch events delivered, apart from the requests. */
+  events?: { count: number; perSec: number; timed: number; latencyUs?: LatencySummaryUs };
+  /** Open loop: asked and reached rate, and whether the phase kept to them. */
+  openLoop?: OpenLoopCheck;
   agents: AgentPhaseSummary[];
   intervals: IntervalStat[];
 }
@@ -76,5 +116,10 @@ export interface RunSummary {
   status: 'completed' | 'aborted' | 'failed';
   phases: PhaseSummary[];
   integrity: { ok: boolean; mismatches: IntegrityMismatch[] };
+  /** The verdict on the workload's rules, with the run's completeness (one place: the report model). */
+  verdict: Verdict;
+  /** The same reasons to doubt the results as the report's. */
   warnings: string[];
+  /** The error that ended the run, when one did. */
+  error?: { code: string; message: string };
 }

@@ -13,6 +13,7 @@ import { containerFleet } from '../fleet/containers/container-fleet.js';
 import type { FleetFactory } from '../fleet/fleet.js';
 import { localFleet } from '../fleet/local-agents.js';
 import { assertHasAgents, serviceFleet } from '../fleet/remote/service-fleet.js';
+import { requireAgentState } from '../fleet/remote/state.js';
 import { loadInventoryFile } from './inventory-file.js';
 
 export interface ClusterChoiceOptions extends TlsFiles {
@@ -28,6 +29,8 @@ export interface ClusterChoiceOptions extends TlsFiles {
 export interface ClusterChoice {
   source: ClusterSource;
   fleet: FleetFactory;
+  /** Checks of the fleet that come before the cluster's (ssh: were the agents installed?). */
+  precheck?: () => Promise<void>;
 }
 
 export function chooseCluster(o: ClusterChoiceOptions): ClusterChoice {
@@ -44,7 +47,7 @@ export function chooseCluster(o: ClusterChoiceOptions): ClusterChoice {
       return { source: dockerSource(inv), fleet: inv.docker?.agentsInContainers ? containerFleet(inv, o.agents) : localFleet(o.agents) };
     case 'ssh':
       assertHasAgents(inv);
-      return { source: sshSource(inv, { acceptNew: Boolean(o.acceptNew) }), fleet: serviceFleet(inv) };
+      return { source: sshSource(inv, { acceptNew: Boolean(o.acceptNew) }), fleet: serviceFleet(inv), precheck: async () => void (await requireAgentState(inv)) };
     default:
       throw new InputError(ErrorCodes.optionInvalid, `${o.inventory} uses the ${inv.provider} provider, which runs from the command line`, [
         { file: o.inventory, field: 'provider', message: inv.provider, fix: 'use etcdlab quickstart (or sweep) without -i for a local cluster' },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
-import { ErrorCodes, InputError } from '@etcdlab/common';
+import { ErrorCodes, exitStatusOf, InputError, verdictLine } from '@etcdlab/common';
 import { Option } from 'commander';
 import type { Registrar } from './register.js';
 import { Progress } from '../output/progress.js';
@@ -37,7 +37,7 @@ export function printReport(r: WrittenReport, opts: { json: boolean }): void {
   }
   const m = r.model;
   process.stdout.write(`\n${renderSummaryTable(r.summary, { color: Boolean(process.stdout.isTTY) })}\n\n`);
-  process.stdout.write(`verdict: ${m.verdict.status === 'NONE' ? 'none (the workload has no rules)' : m.verdict.status}\n`);
+  process.stdout.write(`${verdictLine(r.summary)}\n`);
   for (const x of m.verdict.results.filter((x) => x.status !== 'pass')) process.stdout.write(`  ${x.status.toUpperCase()} ${x.rule} (${x.phase}/${x.op}): expected ${x.expected}, got ${x.actual}\n`);
   for (const p of m.verdict.problems) process.stdout.write(`  rule not read: ${p}\n`);
   for (const w of m.warnings) process.stdout.write(`warning: ${w.message}\n`);
@@ -45,11 +45,8 @@ export function printReport(r: WrittenReport, opts: { json: boolean }): void {
   process.stdout.write(`\nreport: ${join(r.dir, 'index.html')}\n`);
 }
 
-/** Exit status: 3 when the merged results do not add up, 1 when the verdict is FAIL, else 0. */
-export function reportExitCode(r: WrittenReport): number {
-  if (!r.model.integrity.ok) return 3;
-  return r.model.verdict.status === 'FAIL' ? 1 : 0;
-}
+/** The same exit status the run had (docs/results.md): read from the rebuilt summary. */
+export const reportExitCode = (r: WrittenReport): number => exitStatusOf(r.summary);
 
 export async function reportCommand(dirs: string[], o: ReportOptions): Promise<number> {
   const progress = new Progress(process.stderr);

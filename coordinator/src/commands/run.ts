@@ -23,8 +23,8 @@ export interface RunOptions {
 export async function runWorkloadCommand(o: RunOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
   const workload = loadWorkloadFile(o.workload, o.quick);
-  const { source, fleet } = chooseCluster(o);
-  return runCommand({ invocation: { command: 'run', ...o }, workload, resultsRoot: o.results, source, fleet }, { json: o.json });
+  const choice = chooseCluster(o);
+  return runCommand({ invocation: { command: 'run', ...o }, workload, resultsRoot: o.results, ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {

@@ -87,8 +87,9 @@ export function sweepPlan(o: SweepOptions, w: Workload, source: Pick<ClusterSour
  */
 export async function sweepCommand(o: SweepOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
-  const { source, fleet } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
+  const { source, fleet, precheck } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
   const plan = sweepPlan(o, workload, source);
+  await precheck?.();
   await source.precheck();
   const progress = new Progress(process.stderr);
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the sweep and keeping what was measured (Ctrl-C again to quit at once)'));

@@ -1,9 +1,9 @@
-import { EtcdlabError, ErrorCodes, type RunSummary } from '@etcdlab/common';
+import { EtcdlabError, ErrorCodes, exitStatusOf, type RunSummary, verdictLine } from '@etcdlab/common';
 import { renderSummaryTable } from './summary-table.js';
 
 /**
- * Prints the outcome (the table on stdout, or only the summary JSON with --json) and chooses the exit
- * status: 0 completed, 3 the merged results do not add up, 130 interrupted, else the error's own.
+ * Prints the outcome (the table on stdout, or only the summary JSON with --json; the verdict and warnings
+ * on stderr) and returns the exit status, both read from the summary (docs/results.md lists the statuses).
  */
 export function reportOutcome(summary: RunSummary, error: Error | undefined, opts: { json: boolean }): number {
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
@@ -17,7 +17,6 @@ export function reportOutcome(summary: RunSummary, error: Error | undefined, opt
     for (const m of summary.integrity.mismatches) process.stderr.write(`  agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}\n`);
   }
   if (error) process.stderr.write(`\n${error instanceof EtcdlabError ? error.describe() : `error: ${error.message}`}\n`);
-  if (summary.status === 'aborted') return 130;
-  if (error) return error instanceof EtcdlabError ? error.exitCode : 1;
-  return summary.integrity.ok ? 0 : 3;
+  process.stderr.write(`\n${verdictLine(summary)}\n`);
+  return exitStatusOf(summary, error);
 }

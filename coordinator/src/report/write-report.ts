@@ -19,6 +19,17 @@ export interface WrittenReport {
   files: string[];
 }
 
+/**
+ * A results folder's figures without rendering anything: the raw data, the report model and the run
+ * summary derived from them. The run calls this at its end (and writes summary.json from it); `report`
+ * rebuilds the same from the same folder, so both are equal by construction.
+ */
+export function summarizeFolder(dir: string): { raw: RawRun; model: ReportModel; summary: RunSummary } {
+  const raw = readRun(dir);
+  const model = buildReport(raw);
+  return { raw, model, summary: toRunSummary(raw, model) };
+}
+
 /** Every document of a report as file name -> contents (pure but for the chart rendering). */
 export function renderDocuments(raw: RawRun, model: ReportModel, onProgress?: (m: string) => void): Map<string, string> {
   const docs = new Map<string, string>();
@@ -35,10 +46,10 @@ export function renderDocuments(raw: RawRun, model: ReportModel, onProgress?: (m
  * summary.md, report.json, churn_results.csv and csv/percentiles_<phase>_<op>.csv. The folder's own files
  * are only read. Old documents are replaced, so the report always matches the data.
  */
-export function writeReport(dir: string, opts: { onProgress?: (m: string) => void; raw?: RawRun } = {}): WrittenReport {
+export function writeReport(dir: string, opts: { onProgress?: (m: string) => void; raw?: RawRun; model?: ReportModel } = {}): WrittenReport {
   const raw = opts.raw ?? readRun(dir);
-  opts.onProgress?.(`computing figures from ${raw.intervals.length} interval report(s) and ${raw.metrics.length} metrics sample(s)`);
-  const model = buildReport(raw);
+  if (!opts.model) opts.onProgress?.(`computing figures from ${raw.intervals.length} interval report(s) and ${raw.metrics.length} metrics sample(s)`);
+  const model = opts.model ?? buildReport(raw);
   const docs = renderDocuments(raw, model, opts.onProgress ? (m) => opts.onProgress?.(`rendering charts: ${m}`) : undefined);
   const out = join(raw.dir, 'report');
   rmSync(join(out, 'csv'), { recursive: true, force: true });

@@ -3,12 +3,13 @@ import {
   type AgentPhasePlan,
   ErrorCodes,
   type IntegrityMismatch,
+  type IntervalMaxima,
   type IntervalReport,
   PhaseMerger,
   type PhaseDone,
   type PhasePrepare,
   type PhaseSpec,
-  type PhaseSummary,
+  type LivePhaseSummary,
   planPhase,
   warmupIntervals,
   ProtocolError,
@@ -17,7 +18,7 @@ import {
 import type { Logger } from 'pino';
 import type { AgentServer } from '../fleet/agent-server.js';
 import type { RosterEntry } from './agent-roster.js';
-import { type AgentEnd, type PhaseRecord, phaseRecord } from './phase-record.js';
+import { type AgentEnd, type PhaseRecord, phaseRecord } from '@etcdlab/common';
 
 export interface EngineOptions {
   runId: string;
@@ -28,9 +29,9 @@ export interface EngineOptions {
   server: AgentServer;
   logger: Logger;
   /** Raw reports go here as they arrive (the results folder). */
-  onInterval(report: IntervalReport): void;
+  onInterval(report: IntervalReport, maxima: IntervalMaxima): void;
   onLive?(merger: PhaseMerger, agentsOnline: number): void;
-  onPhaseDone?(summary: PhaseSummary, record: PhaseRecord): void;
+  onPhaseDone?(summary: LivePhaseSummary, record: PhaseRecord): void;
   signal?: AbortSignal;
   intervalMs?: number;
   /** Time between the start message and the synchronized start: covers delivery to every agent. */
@@ -40,7 +41,7 @@ export interface EngineOptions {
 }
 
 export interface EngineResult {
-  phases: PhaseSummary[];
+  phases: LivePhaseSummary[];
   /** How each phase ended (manifest.json `phases`). */
   records: PhaseRecord[];
   mismatches: IntegrityMismatch[];
@@ -80,7 +81,7 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
 
 type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string };
 
-async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<{ summary: PhaseSummary; record: PhaseRecord }> {
+async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<{ summary: LivePhaseSummary; record: PhaseRecord }> {
   const { server, roster, logger, runId } = opts;
   const plans = planPhase(phase, roster.length, opts.namespace);
   const planOf = new Map<string, AgentPhasePlan>(roster.map((a, i) => [a.agentId, plans[i] as AgentPhasePlan]));
@@ -115,7 +116,7 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
         logger.warn({ agentId: report.agentId, phase: report.phase, seq: report.seq }, 'interval report for another phase ignored');
         return { ok: true };
       }
-      if (merger.addInterval(report)) opts.onInterval(report);
+      if (merger.addInterval(report)) opts.onInterval(report, merger.lastMaxima());
       return { ok: true };
     },
     done: (msg: PhaseDone): Ack => {

@@ -24,6 +24,8 @@ export interface RunSpec {
   members?: number;
   /** Leave a cluster the run started running (local --keep). */
   keep?: boolean;
+  /** Checks before the source's own (the fleet's: agents installed). */
+  precheck?: () => Promise<void>;
 }
 
 export interface RunResult {
@@ -65,6 +67,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
 
 /** A run as a command: precheck, one run, the outcome printed; returns the exit status. */
 export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
+  await spec.precheck?.();
   await spec.source.precheck();
   const progress = new Progress(process.stderr);
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));

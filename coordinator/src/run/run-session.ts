@@ -1,4 +1,7 @@
-import { type EtcdlabError, type PhaseSummary, type RunSummary, SUMMARY_SCHEMA_VERSION, type Workload } from '@etcdlab/common';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type EtcdlabError, type LivePhaseSummary, MANIFEST_SCHEMA_VERSION, type RunSummary, type Workload, writtenManifestSchema } from '@etcdlab/common';
+import { summarizeFolder, writeReport } from '../report/write-report.js';
 import type { Logger } from 'pino';
 import type { ClusterTarget } from '../cluster/target.js';
 import type { Fleet } from '../fleet/fleet.js';
@@ -8,7 +11,7 @@ import { listenForAgents } from './listen.js';
 import { type MonitorEntry, syncMonitors } from './monitors.js';
 import { type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
 import { runWorkload } from './engine.js';
-import type { PhaseRecord } from './phase-record.js';
+import type { PhaseRecord } from '@etcdlab/common';
 import { ResultsWriter } from './results-writer.js';
 import { startHostSampling } from './host-sampling.js';
 import { TOOL_VERSION } from '../version.js';
@@ -27,9 +30,6 @@ export interface RunRequest {
   invocation: Record<string, unknown>;
 }
 
-/** Above this share of one core, an agent may be what limits throughput, not etcd. */
-const AGENT_CPU_BOUND_CORES = 0.9;
-
 /**
  * One run of a workload on a cluster target with a fleet of agents: coordinator server, the agents'
  * start, handshake and clock sync, the workload, and the results folder. Whatever was measured is written even when the
@@ -41,7 +41,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const writer = new ResultsWriter(req.runDir, startedAt.getTime());
   const { target, fleet } = req;
   const server = new AgentServer(fleet.token, logger);
-  const phases: PhaseSummary[] = [];
+  const phases: LivePhaseSummary[] = [];
   const records: PhaseRecord[] = [];
   const warnings: string[] = [];
   const mismatches: RunSummary['integrity']['mismatches'] = [];
@@ -95,7 +95,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       server,
       logger,
       signal: req.signal,
-      onInterval: (r) => writer.appendInterval(r),
+      onInterval: (r, maxima) => writer.appendInterval(r, maxima),
       onLive: (m, online) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length),
       onPhaseDone: (p, record) => {
         phases.push(p);
@@ -120,43 +120,31 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     progress.done();
   }
 
-  for (const p of phases)
-    for (const a of p.agents)
-      if (a.cpuCores > AGENT_CPU_BOUND_CORES)
-        warnings.push(`agent ${a.agentId} used ${a.cpuCores.toFixed(2)} CPU cores in phase ${p.name}: the load generator, not etcd, may have limited throughput`);
-  const summary: RunSummary = {
-    schemaVersion: SUMMARY_SCHEMA_VERSION,
-    runId: req.runId,
-    runDir: req.runDir,
-    workload: { name: req.workload.name, source: req.workload.source, quick: req.workload.quick },
-    cluster: target.record,
-    agents: fleet.ids.length,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    status,
-    phases,
-    integrity: { ok: mismatches.length === 0, mismatches },
-    warnings,
-  };
-  writer.writeJson('manifest.json', manifest({ finishedAt: summary.finishedAt, status, phases: records, runWarnings: warnings, integrity: summary.integrity, ...(error ? { error: { code: (error as EtcdlabError).code ?? 'E_INTERNAL', message: error.message } } : {}) }));
-  writer.writeSummary(summary);
-  await writeRunReport(req.runDir, progress, logger);
+  const finishedAt = new Date().toISOString();
+  const failure = error ? { code: (error as EtcdlabError).code ?? 'E_INTERNAL', message: error.message } : undefined;
+  const final = manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, finishedAt, status, phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...(failure ? { error: failure } : {}) });
+  // Checked against the schema every reader uses; a mismatch is a bug here, written anyway (nothing is lost).
+  const checked = writtenManifestSchema.safeParse(final);
+  if (!checked.success) logger.error({ issues: checked.error.issues.slice(0, 5) }, 'manifest does not match its schema');
+  writer.writeJson('manifest.json', final);
+  const summary = finishRun(req.runDir, progress, logger);
   return error ? { summary, error } : { summary };
 }
 
 /**
- * The report documents (report/ in the run folder), rebuilt from the folder just written; loaded on
- * demand so that commands which never report do not load the charting library. A failure here loses
- * nothing measured: it says how to rebuild the report later.
+ * The summary and the report, derived from the folder just written (the one results model): the summary
+ * a run prints is the one `etcdlab report` rebuilds. The report's rendering may fail without losing
+ * anything measured: the summary is written first and the way to rebuild the report is said.
  */
-async function writeRunReport(runDir: string, progress: Progress, logger: Logger): Promise<void> {
+function finishRun(runDir: string, progress: Progress, logger: Logger): RunSummary {
+  const { raw, model, summary } = summarizeFolder(runDir);
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   try {
-    const { writeReport } = await import('../report/write-report.js');
-    const r = writeReport(runDir);
-    const verdict = r.model.verdict.status === 'NONE' ? '' : `, verdict ${r.model.verdict.status}`;
-    progress.note(`report: ${r.dir}/index.html${verdict}`);
+    const r = writeReport(runDir, { raw, model });
+    progress.note(`report: ${r.dir}/index.html`);
   } catch (err) {
     logger.warn({ err: String(err) }, 'report not written');
     progress.note(`report not written (${(err as Error).message}); rebuild it with: etcdlab report ${runDir}`);
   }
+  return summary;
 }

@@ -37,7 +37,7 @@ export function buildReport(raw: RawRun): ReportModel {
       ...(raw.mergedFrom ? { mergedFrom: raw.mergedFrom.map((m) => ({ runId: m.runId, mode: m.mode })) } : {}),
     },
     phases,
-    verdict: evaluateRules(rules, phases, problems),
+    verdict: evaluateRules(rules, phases, problems, { status: raw.status, quick: raw.workload.quick }),
     warnings: trustWarnings(raw, phases, etcd.run, hosts),
     integrity: raw.integrity,
     etcd,

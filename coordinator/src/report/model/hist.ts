@@ -1,30 +1,33 @@
-import { type Histogram, newMergeHistogram } from '@etcdlab/common';
-import * as hdr from 'hdr-histogram-js';
+import { addSparse, decodeSparse, type Histogram, newMergeHistogram } from '@etcdlab/common';
 import type { LatencyStatsUs, OpStats, PercentilePoint } from './types.js';
 
 /**
- * Histogram helpers for the report. Interval histograms are decoded at their own (small) size and added
- * to 64-bit accumulators of the standard range: adding walks only the decoded one's buckets, so a long
- * run's thousands of intervals stay cheap. The sums are bucket-for-bucket the same as the run's.
+ * Histogram helpers for the report. Interval histograms are decoded once each, by the same sparse decoder
+ * the live merge uses (common/src/histogram-sparse.ts), into their non-zero buckets, and added bucket by
+ * bucket to 64-bit accumulators of the standard range: the sums are bucket-for-bucket the run's.
  */
-export function decodeInterval(base64: string): Histogram {
-  return hdr.decodeFromCompressedBase64(base64, 64, false);
-}
+export type DecodedInterval = ReturnType<typeof decodeSparse>;
+export const decodeInterval = (base64: string): DecodedInterval => decodeSparse(base64);
 
-/** A running sum of one op's intervals: histogram, count, errors by code. */
+/** A running sum of one op's intervals: histogram, count, errors by code, and service times (open loop). */
 export class OpAccumulator {
   readonly histogram = newMergeHistogram();
+  service: Histogram | undefined;
   count = 0;
   readonly errorsByCode: Record<string, number> = {};
 
-  add(decoded: Histogram | undefined, count: number, errors: Record<string, number>): void {
-    if (decoded && decoded.totalCount > 0) this.histogram.add(decoded);
+  add(decoded: DecodedInterval | undefined, count: number, errors: Record<string, number>, service?: DecodedInterval): void {
+    if (decoded && decoded.total > 0) addSparse(this.histogram, decoded);
+    if (service && service.total > 0) addSparse((this.service ??= newMergeHistogram()), service);
     this.count += count;
     for (const [code, n] of Object.entries(errors)) this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + n;
   }
 
   addAcc(other: OpAccumulator): void {
-    this.add(other.histogram, other.count, other.errorsByCode);
+    if (other.histogram.totalCount > 0) this.histogram.add(other.histogram);
+    if (other.service) (this.service ??= newMergeHistogram()).add(other.service);
+    this.count += other.count;
+    for (const [code, n] of Object.entries(other.errorsByCode)) this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + n;
   }
 
   get errors(): number {
@@ -92,6 +95,7 @@ export function opStats(acc: OpAccumulator, seconds: number): OpStats {
     errorRate: acc.count + errors > 0 ? errors / (acc.count + errors) : 0,
     throughputOpsPerSec: seconds > 0 ? acc.count / seconds : 0,
     latencyUs: latencyStats(acc.histogram),
+    ...(acc.service ? { serviceUs: latencyStats(acc.service) } : {}),
   };
 }
 

@@ -1,13 +1,25 @@
+import { isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
 import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
 import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
 import type { AgentStats, ErrorPoint, ReportPhase, TimelinePoint } from './types.js';
 
+interface SpecView {
+  clients?: number;
+  rate?: number;
+  rateStages?: { target: number; durationMs: number }[];
+  durationMs?: number;
+  total?: number;
+}
+
 /** The phase as the workload defined it (manifest), for clients and the open-loop rate. */
-function specOf(raw: RawRun, name: string): { clients?: number; rate?: number } {
+function specOf(raw: RawRun, name: string): SpecView {
   const spec = raw.workload.phases.find((p) => p.name === name);
-  const out: { clients?: number; rate?: number } = {};
+  const out: SpecView = {};
   if (typeof spec?.clients === 'number') out.clients = spec.clients;
   if (typeof spec?.rate === 'number') out.rate = spec.rate;
+  if (Array.isArray(spec?.rateStages)) out.rateStages = spec.rateStages as SpecView['rateStages'];
+  if (typeof spec?.durationMs === 'number') out.durationMs = spec.durationMs;
+  if (typeof spec?.total === 'number') out.total = spec.total;
   return out;
 }
 
@@ -37,6 +49,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   const timeline: Record<string, TimelinePoint[]> = { all: [] };
   const errorsOverTime: ErrorPoint[] = [];
   let lateStarts = 0;
+  let droppedStarts = 0;
 
   // Intervals arrive sorted by start; those with the same position form one merged interval.
   const slotOf = (i: RawInterval) => Math.round((i.startMs - phase.startedAtMs) / raw.intervalMs);
@@ -52,16 +65,20 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
       warmup ||= i.warmup === true;
       if (!i.warmup) {
         lateStarts += i.lateStarts;
+        droppedStarts += i.droppedStarts ?? 0;
         cpuUs.set(i.agentId, (cpuUs.get(i.agentId) ?? 0) + i.cpuUs);
       }
       const agentAcc = i.warmup ? undefined : getOr(perAgent, i.agentId, () => new OpAccumulator());
       for (const op of i.ops) {
         const decoded = op.count > 0 ? decodeInterval(op.histogram) : undefined;
-        getOr(ops, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors);
-        all.add(decoded, op.count, op.errors);
+        const service = op.count > 0 && op.serviceHistogram ? decodeInterval(op.serviceHistogram) : undefined;
+        getOr(ops, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors, service);
+        // Watch events are observations, not requests: never in `all`, throughput or an agent's count.
+        const request = !isObservation(op.op);
+        if (request) all.add(decoded, op.count, op.errors, service);
         if (i.warmup) continue;
-        getOr(totals, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors);
-        agentAcc?.add(decoded, op.count, op.errors);
+        getOr(totals, op.op, () => new OpAccumulator()).add(decoded, op.count, op.errors, service);
+        if (request) agentAcc?.add(decoded, op.count, op.errors);
       }
     }
     const offsetSec = (slot * raw.intervalMs) / 1000;
@@ -80,7 +97,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   for (const [op, acc] of [...totals].sort(([a], [b]) => a.localeCompare(b))) {
     opsOut[op] = opStats(acc, seconds);
     percentiles[op] = percentileDistribution(acc.histogram);
-    allTotal.addAcc(acc);
+    if (!isObservation(op)) allTotal.addAcc(acc);
   }
   percentiles.all = percentileDistribution(allTotal.histogram);
 
@@ -107,6 +124,19 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   });
 
   const spec = specOf(raw, phase.name);
+  const allStats = opStats(allTotal, seconds);
+  const events = eventsOf(totals, seconds);
+  const openLoop =
+    spec.rate !== undefined
+      ? openLoopCheck({
+          requestedOps: spec.durationMs !== undefined ? new RateSchedule(spec.rate, spec.rateStages ?? []).opsBy(spec.durationMs) : (spec.total ?? 0),
+          plannedDurationMs: spec.durationMs ?? (spec.total !== undefined && spec.rate > 0 ? (spec.total / spec.rate) * 1000 : 0),
+          startedOps: allStats.count + allStats.errors,
+          durationMs: phase.durationMs,
+          lateStarts,
+          droppedStarts,
+        })
+      : undefined;
   return {
     name: phase.name,
     startedAtMs: phase.startedAtMs,
@@ -114,11 +144,25 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
     ...(spec.rate !== undefined ? { rateOpsPerSec: spec.rate } : {}),
     lateStarts,
+    droppedStarts,
+    outcome: phase.outcome ?? 'completed',
+    reasons: phase.reasons ?? [],
     ops: opsOut,
-    all: opStats(allTotal, seconds),
+    all: allStats,
+    ...(events ? { events } : {}),
+    ...(openLoop ? { openLoop } : {}),
     timeline,
     percentiles,
     errorsOverTime,
     agents,
   };
+}
+
+/** Watch events of the phase (put-to-event latency), apart from its requests; undefined without watchers. */
+function eventsOf(totals: ReadonlyMap<string, OpAccumulator>, seconds: number): ReportPhase['events'] {
+  const timed = totals.get('watch-event');
+  const untimed = totals.get('watch-event-untimed');
+  if (!timed && !untimed) return undefined;
+  const count = (timed?.count ?? 0) + (untimed?.count ?? 0);
+  return { count, perSec: seconds > 0 ? count / seconds : 0, timed: timed?.count ?? 0, ...(timed ? { latencyUs: latencyStats(timed.histogram) } : {}) };
 }

@@ -2,14 +2,20 @@ import { type PhaseSummary, type RunSummary, SUMMARY_SCHEMA_VERSION } from '@etc
 import type { RawRun } from '../raw/types.js';
 import type { OpStats, ReportModel } from './types.js';
 
-const opSummary = (s: OpStats) => {
-  const { stddev: _s, ...latencyUs } = s.latencyUs;
-  return { count: s.count, errors: s.errors, errorsByCode: s.errorsByCode, throughputOpsPerSec: s.throughputOpsPerSec, latencyUs };
-};
+const latencySummary = ({ stddev: _s, ...l }: OpStats['latencyUs']) => l;
+const opSummary = (s: OpStats) => ({
+  count: s.count,
+  errors: s.errors,
+  errorsByCode: s.errorsByCode,
+  throughputOpsPerSec: s.throughputOpsPerSec,
+  latencyUs: latencySummary(s.latencyUs),
+  ...(s.serviceUs ? { serviceUs: latencySummary(s.serviceUs) } : {}),
+});
 
 /**
- * The run's summary.json layout (schema version 1) recomputed from the raw data: what `etcdlab report`
- * prints as its table (the same table a run prints) and what a merged folder gets as its summary.json.
+ * The run's summary.json (schema version 2), derived from the raw data and the report model: the one
+ * summary, written at the end of a run, rebuilt by `etcdlab report` and given to a merged folder. Every
+ * figure, the verdict and the warnings are the report's own.
  */
 export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
   const phases: PhaseSummary[] = model.phases.map((p) => {
@@ -20,7 +26,12 @@ export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
       durationMs: p.durationMs,
       ops: Object.fromEntries(Object.entries(p.ops).map(([op, s]) => [op, opSummary(s)])) as PhaseSummary['ops'],
       all: opSummary(p.all),
+      outcome: p.outcome,
+      reasons: p.reasons,
       lateStarts: p.lateStarts,
+      droppedStarts: p.droppedStarts,
+      ...(p.events ? { events: { count: p.events.count, perSec: p.events.perSec, timed: p.events.timed, ...(p.events.latencyUs ? { latencyUs: latencySummary(p.events.latencyUs) } : {}) } } : {}),
+      ...(p.openLoop ? { openLoop: p.openLoop } : {}),
       agents: p.agents.map((a) => ({
         agentId: a.agentId,
         clients: a.clients,
@@ -48,6 +59,8 @@ export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
     status: raw.status === 'unknown' ? 'completed' : raw.status,
     phases,
     integrity: raw.integrity,
+    verdict: model.verdict,
     warnings: model.warnings.map((w) => w.message),
+    ...(raw.error ? { error: raw.error } : {}),
   };
 }

@@ -4,7 +4,8 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (a renamed or removed field, a changed unit).
  */
 
-import type { LatencySummaryUs } from '@etcdlab/common';
+import type { LatencySummaryUs, OpenLoopCheck, Verdict } from '@etcdlab/common';
+import type { RawCluster } from '../raw/types.js';
 
 export const REPORT_SCHEMA = 'etcdlab-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -23,7 +24,10 @@ export interface OpStats {
   errorRate: number;
   /** Successful operations per second of phase wall time. */
   throughputOpsPerSec: number;
+  /** From the intended start in open loops (coordinated omission corrected); from the send otherwise. */
   latencyUs: LatencyStatsUs;
+  /** Open loop: from the actual send (service time), beside latencyUs. */
+  serviceUs?: LatencyStatsUs;
 }
 
 /** One interval of one op (or all ops), merged over every agent. */
@@ -152,8 +156,18 @@ export interface ReportPhase {
   clients?: number;
   rateOpsPerSec?: number;
   lateStarts: number;
+  /** Open loop: operations due before the phase end that were never started. */
+  droppedStarts: number;
+  /** How the phase ended (the run's record); not completed = the phase's figures are partial. */
+  outcome: 'completed' | 'interrupted' | 'incomplete' | 'failed';
+  reasons: string[];
   ops: Record<string, OpStats>;
+  /** Every request of the phase together (watch events are not requests: see `events`). */
   all: OpStats;
+  /** Watch events delivered: count, per second, and the put-to-event latency of the timed ones. */
+  events?: { count: number; perSec: number; timed: number; latencyUs?: LatencyStatsUs };
+  /** Open loop: asked and reached rate, late and dropped starts, and whether the phase kept to them. */
+  openLoop?: OpenLoopCheck;
   /** Keyed by op, plus `all`. */
   timeline: Record<string, TimelinePoint[]>;
   percentiles: Record<string, PercentilePoint[]>;
@@ -162,25 +176,9 @@ export interface ReportPhase {
   etcd: EtcdWindow[];
 }
 
-export interface RuleResult {
-  rule: string;
-  /** Where it applies: a phase name or `*`, and an op or `all`. */
-  phase: string;
-  op: string;
-  status: 'pass' | 'fail' | 'n/a';
-  expected: string;
-  actual: string;
-}
+export type { RuleResult, Verdict, VerdictStatus } from '@etcdlab/common';
 
-export interface Verdict {
-  /** NONE: the workload has no rules; nothing was judged. */
-  status: 'PASS' | 'FAIL' | 'NONE';
-  results: RuleResult[];
-  /** Rules that could not be read (named, with why); they count as failed. */
-  problems: string[];
-}
-
-export type WarningKind = 'agent-cpu-bound' | 'agent-lost' | 'agent-fault' | 'clock-skew' | 'host-steal' | 'noisy-neighbour' | 'integrity' | 'run-incomplete' | 'etcd-unreachable' | 'results-folder';
+export type WarningKind = 'agent-cpu-bound' | 'agent-lost' | 'agent-fault' | 'rate-not-reached' | 'phase-incomplete' | 'clock-skew' | 'host-steal' | 'noisy-neighbour' | 'integrity' | 'run-incomplete' | 'etcd-unreachable' | 'results-folder';
 
 export interface TrustWarning {
   kind: WarningKind;
@@ -193,7 +191,7 @@ export interface ReportModel {
   run: {
     runId: string;
     workload: { name: string; source: string; quick: boolean };
-    cluster: { provider: string; members: number; endpoints: string[]; etcdVersion?: string };
+    cluster: RawCluster;
     agents: number;
     startedAt: string;
     finishedAt?: string;

@@ -20,6 +20,10 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
   if (raw.status === 'aborted' || raw.status === 'failed') out.push({ kind: 'run-incomplete', message: `the run ${raw.status === 'aborted' ? 'was interrupted' : 'failed'}: only the phases measured until then are shown` });
   if (!raw.integrity.ok) for (const m of raw.integrity.mismatches) out.push({ kind: 'integrity', message: `agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}; these results must not be trusted` });
 
+  for (const p of phases) {
+    if (p.outcome !== 'completed' && p.outcome !== 'interrupted') out.push({ kind: 'phase-incomplete', message: `phase ${p.name} ${p.outcome}: ${p.reasons.join('; ') || 'no reason recorded'}; its figures are partial` });
+    for (const problem of p.openLoop?.problems ?? []) out.push({ kind: 'rate-not-reached', message: `phase ${p.name}: ${problem}` });
+  }
   for (const p of phases)
     for (const a of p.agents) {
       if (a.cpuCores > b.agentCpuCores) out.push({ kind: 'agent-cpu-bound', message: `agent ${a.agentId} used ${a.cpuCores.toFixed(2)} CPU cores in phase ${p.name}: the load generator, not etcd, may have limited throughput` });

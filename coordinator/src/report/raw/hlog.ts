@@ -51,6 +51,12 @@ export function parseHlog(text: string): HlogFile {
   return out;
 }
 
+/** Tag suffix of an op's service-time histogram (open loop): `phase/op.service`; op names have no dots. */
+export const SERVICE_TAG_SUFFIX = '.service';
+
+/** The tag of an interval's op (and its service-time line). */
+export const hlogTag = (phase: string, op: string, o: { warmup?: boolean; service?: boolean } = {}): string => `${phase}/${o.warmup ? 'warmup/' : ''}${op}${o.service ? SERVICE_TAG_SUFFIX : ''}`;
+
 /** The header the results writer puts on every agent's log. */
 export function hlogHeader(baseTimeMs: number, agentId: string): string {
   return [
@@ -72,5 +78,6 @@ export function splitTag(tag: string): { phase: string; op: string; warmup: bool
   const parts = tag.split('/');
   if (parts.length === 2 && parts[0] && parts[1]) return { phase: parts[0], op: parts[1], warmup: false };
   if (parts.length === 3 && parts[0] && parts[1] === 'warmup' && parts[2]) return { phase: parts[0], op: parts[2], warmup: true };
+  // Service-time lines (phase/op.service) keep their suffix in `op`.
   return undefined;
 }

@@ -9,19 +9,10 @@ import type { HostCheck, HostSample, RawAgent, RawPhase } from './types.js';
 const num = z.number();
 const str = z.string();
 
-export const manifestSchema = z.looseObject({
-  runId: str,
-  createdAt: str,
-  finishedAt: str.optional(),
-  status: str.optional(),
-  intervalMs: num.int().min(1).default(1000),
-  cluster: z.looseObject({ provider: str.default('unknown'), members: num.int().min(0).default(0), endpoints: z.array(str).default([]), etcdVersion: str.optional() }),
-  workload: z.looseObject({ name: str.default('?'), source: str.default('?'), quick: z.boolean().default(false), phases: z.array(z.looseObject({})).default([]), rules: z.unknown().optional() }),
-  agents: z.array(z.looseObject({ agentId: str, host: str.optional(), pid: num.optional(), clock: z.looseObject({ offsetMs: num, rttMs: num }).optional() })).default([]),
-  mergedFrom: z.array(z.object({ runId: str, dir: str, mode: z.enum(['parallel', 'sequential']) })).optional(),
-});
-export type ManifestView = z.infer<typeof manifestSchema>;
+export { manifestSchema, type ManifestView } from '@etcdlab/common';
+import type { ManifestView } from '@etcdlab/common';
 
+/** summary.json of folders written before the manifest carried the phases (manifest schema 1). */
 export const summarySchema = z.looseObject({
   status: str.optional(),
   finishedAt: str.optional(),
@@ -48,6 +39,7 @@ export const intervalLineSchema = z.looseObject({
   intervalMs: num,
   cpuUs: num.default(0),
   lateStarts: num.default(0),
+  droppedStarts: num.int().min(0).optional(),
   warmup: z.boolean().optional(),
   ops: z.array(z.looseObject({ op: str, count: num.int().min(0), errors: z.record(str, num).default({}) })),
 });
@@ -66,8 +58,10 @@ export function agentsOf(m: ManifestView): RawAgent[] {
   return m.agents.map((a) => ({ agentId: a.agentId, ...(a.host ? { host: a.host } : {}), ...(a.pid !== undefined ? { pid: a.pid } : {}), ...(a.clock ? { clock: { offsetMs: a.clock.offsetMs, rttMs: a.clock.rttMs } } : {}) }));
 }
 
-export function phasesOf(s: SummaryView): RawPhase[] {
-  return s.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
+/** Phase timing and outcomes: the manifest's record (schema 2), else an old folder's summary.json. */
+export function phasesOf(m: ManifestView, s: SummaryView | undefined): RawPhase[] | undefined {
+  if (m.phases) return m.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, outcome: p.outcome, reasons: p.reasons, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
+  return s?.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
 }
 
 export function toHostSample(v: z.infer<typeof hostSampleSchema>): HostSample {

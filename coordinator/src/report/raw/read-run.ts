@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCodes, InputError, type Problem } from '@etcdlab/common';
 import type { z } from 'zod';
 import type { MetricsSample } from '../../metrics/index.js';
-import { type HlogEntry, parseHlog } from './hlog.js';
+import { type HlogEntry, parseHlog, SERVICE_TAG_SUFFIX } from './hlog.js';
 import { agentsOf, hostChecksOf, hostSampleSchema, intervalLineSchema, manifestSchema, phasesOf, summarySchema, toHostSample } from './manifest.js';
 import type { HostSample, RawInterval, RawPhase, RawRun } from './types.js';
 
@@ -106,9 +106,11 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
         problems.push({ file: hlogFile, field: `Tag=${tag}`, message: `no histogram at ${((l.intervalStartMs - base) / 1000).toFixed(3)} s for seq ${l.seq} of ${agentId}.intervals.jsonl (${op.count} operations)`, fix: 'the .hlog and .intervals.jsonl of an agent must come from the same run; do not edit them' });
         continue;
       }
-      ops.push({ op: op.op, count: op.count, errors: op.errors, histogram: e?.histogram ?? '' });
+      // Open-loop ops carry their service times on a line of their own (tag phase/op.service).
+      const service = take(`${tag}${SERVICE_TAG_SUFFIX}`, l.intervalStartMs);
+      ops.push({ op: op.op, count: op.count, errors: op.errors, histogram: e?.histogram ?? '', ...(service ? { serviceHistogram: service.histogram } : {}) });
     }
-    out.push({ agentId: l.agentId, seq: l.seq, phase: l.phase, startMs: l.intervalStartMs, lengthMs: l.intervalMs, cpuUs: l.cpuUs, lateStarts: l.lateStarts, ...(l.warmup ? { warmup: true } : {}), ops });
+    out.push({ agentId: l.agentId, seq: l.seq, phase: l.phase, startMs: l.intervalStartMs, lengthMs: l.intervalMs, cpuUs: l.cpuUs, lateStarts: l.lateStarts, ...(l.droppedStarts ? { droppedStarts: l.droppedStarts } : {}), ...(l.warmup ? { warmup: true } : {}), ops });
   }
   const left = [...queue.values()].flat();
   if (left.length) notes.push(`${hlogFile}: ${left.length} histogram line(s) without an interval line (tags ${[...new Set(left.map((e) => e.tag))].slice(0, 5).join(', ')}) are not part of the results`);
@@ -142,9 +144,10 @@ export function readRun(dirArg: string): RawRun {
   if (!existsSync(manifestFile)) throw invalid(dir, [{ file: manifestFile, message: 'missing', fix }]);
   const manifest = readJson(manifestFile, manifestSchema, problems);
   const summaryFile = join(dir, 'summary.json');
-  const summary = existsSync(summaryFile) ? readJson(summaryFile, summarySchema, problems) : undefined;
+  // A schema-2 folder's summary.json is derived from the rest; only older folders need it as input.
+  const summary = !manifest?.phases && existsSync(summaryFile) ? readJson(summaryFile, summarySchema, problems) : undefined;
   if (!manifest || problems.length) throw invalid(dir, problems);
-  if (!summary) notes.push('summary.json is missing: phase timing is taken from the intervals');
+  if (!manifest.phases && !summary) notes.push('the manifest has no phase record and summary.json is missing: phase timing is taken from the intervals');
 
   const baseTimeMs = Date.parse(manifest.createdAt);
   const agentIds = listFiles(join(dir, 'agents'), '.intervals.jsonl').map((f) => f.slice(0, -'.intervals.jsonl'.length));
@@ -153,13 +156,13 @@ export function readRun(dirArg: string): RawRun {
 
   const metrics = listFiles(join(dir, 'metrics'), '.jsonl').flatMap((f) => readJsonl<MetricsSample>(join(dir, 'metrics', f), metricsLine, notes));
   const hostSamples: HostSample[] = listFiles(join(dir, 'hosts'), '.jsonl').flatMap((f) => readJsonl(join(dir, 'hosts', f), zodLine(hostSampleSchema), notes).map(toHostSample));
-  const phases = inferPhases(summary ? phasesOf(summary) : [], intervals);
+  const phases = inferPhases(phasesOf(manifest, summary) ?? [], intervals);
   const order = new Map(phases.map((p, i) => [p.name, i]));
   intervals.sort((a, b) => (order.get(a.phase) ?? 0) - (order.get(b.phase) ?? 0) || a.startMs - b.startMs || a.agentId.localeCompare(b.agentId) || a.seq - b.seq);
   metrics.sort((a, b) => a.member.localeCompare(b.member) || a.t - b.t);
   hostSamples.sort((a, b) => a.host.localeCompare(b.host) || a.t - b.t);
 
-  const status = summary?.status ?? manifest.status;
+  const status = manifest.phases ? manifest.status : (summary?.status ?? manifest.status);
   return {
     dir,
     runId: manifest.runId,
@@ -167,13 +170,14 @@ export function readRun(dirArg: string): RawRun {
     ...((summary?.finishedAt ?? manifest.finishedAt) ? { finishedAt: (summary?.finishedAt ?? manifest.finishedAt) as string } : {}),
     status: status === 'completed' || status === 'aborted' || status === 'failed' ? status : 'unknown',
     intervalMs: manifest.intervalMs,
-    cluster: { provider: manifest.cluster.provider, members: manifest.cluster.members, endpoints: manifest.cluster.endpoints, ...(manifest.cluster.etcdVersion ? { etcdVersion: manifest.cluster.etcdVersion } : {}) },
+    cluster: { ...manifest.cluster },
     workload: { name: manifest.workload.name, source: manifest.workload.source, quick: manifest.workload.quick, phases: manifest.workload.phases, ...(manifest.workload.rules !== undefined ? { rules: manifest.workload.rules } : {}) },
     agents: agentsOf(manifest),
     phases,
     intervals,
-    integrity: summary?.integrity ?? { ok: true, mismatches: [] },
-    runWarnings: [...(summary?.warnings ?? []), ...notes.map((n) => `results folder: ${n}`)],
+    integrity: manifest.integrity ?? summary?.integrity ?? { ok: true, mismatches: [] },
+    runWarnings: [...(manifest.runWarnings ?? summary?.warnings ?? []), ...notes.map((n) => `results folder: ${n}`)],
+    ...(manifest.error ? { error: { code: manifest.error.code, message: manifest.error.message } } : {}),
     metrics,
     hostSamples,
     hostChecks: hostChecksOf(manifest),

@@ -13,6 +13,8 @@ export interface RawOpInterval {
   errors: Record<string, number>;
   /** The interval's latency histogram, HdrHistogram V2 base64, exactly as in the .hlog ('' when count is 0 and none was written). */
   histogram: string;
+  /** Open loop: the service-time histogram (from the send), tag `phase/op.service` in the .hlog. */
+  serviceHistogram?: string;
 }
 
 /** One agent's report for one interval: agents/<id>.intervals.jsonl joined with agents/<id>.hlog. */
@@ -25,6 +27,8 @@ export interface RawInterval {
   lengthMs: number;
   cpuUs: number;
   lateStarts: number;
+  /** Open loop: operations due before the phase end that were never started. */
+  droppedStarts?: number;
   /** A warm-up interval: kept in the raw logs and shown on the timeline, left out of the phase's results. */
   warmup?: boolean;
   ops: RawOpInterval[];
@@ -43,6 +47,9 @@ export interface RawPhase {
   name: string;
   startedAtMs: number;
   durationMs: number;
+  /** How the phase ended (the manifest's record); absent for old folders and inferred phases. */
+  outcome?: 'completed' | 'interrupted' | 'incomplete' | 'failed';
+  reasons?: string[];
   agents: RawAgentPhase[];
 }
 
@@ -81,6 +88,15 @@ export interface HostCheck {
   problems: string[];
 }
 
+export interface RawCluster {
+  provider: string;
+  members: number;
+  endpoints: string[];
+  etcdVersion?: string;
+  tls?: boolean;
+  [field: string]: unknown;
+}
+
 export interface RawRun {
   dir: string;
   runId: string;
@@ -89,14 +105,17 @@ export interface RawRun {
   finishedAt?: string;
   status: 'completed' | 'aborted' | 'failed' | 'unknown';
   intervalMs: number;
-  cluster: { provider: string; members: number; endpoints: string[]; etcdVersion?: string };
+  /** The manifest's cluster record as written (provider-specific fields kept). */
+  cluster: RawCluster;
   workload: { name: string; source: string; quick: boolean; phases: Record<string, unknown>[]; rules?: unknown };
   agents: RawAgent[];
   phases: RawPhase[];
   intervals: RawInterval[];
   integrity: { ok: boolean; mismatches: IntegrityMismatch[] };
-  /** Warnings the run itself recorded (summary.json), e.g. an agent fault. */
+  /** Warnings the run itself recorded (manifest.json), e.g. an agent fault. */
   runWarnings: string[];
+  /** The error that ended the run, when one did. */
+  error?: { code: string; message: string };
   metrics: MetricsSample[];
   hostSamples: HostSample[];
   hostChecks: HostCheck[];

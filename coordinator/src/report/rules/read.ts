@@ -48,6 +48,7 @@ export function rulesFromWorkload(raw: unknown): { rules: ReportRule[]; problems
       phase,
       op: typeof r.op === 'string' ? r.op : 'all',
       metric,
+      ...(r.measure === 'service' || r.measure === 'latency' ? { measure: r.measure } : {}),
       ...(min !== undefined ? { min } : {}),
       ...(max !== undefined ? { max } : {}),
     });

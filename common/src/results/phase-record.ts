@@ -2,7 +2,7 @@
  * How each phase ended, as the run engine saw it: written to manifest.json (`phases`), the input of the
  * verdict's completeness (report model). Pure.
  */
-import type { PhaseDone } from '@etcdlab/common';
+import type { PhaseDone } from '../protocol/messages.js';
 
 export type AgentEnd = PhaseDone['endedBy'] | 'lost' | 'failed' | 'interrupted';
 export type PhaseOutcome = 'completed' | 'interrupted' | 'incomplete' | 'failed';

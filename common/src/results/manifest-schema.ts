@@ -1,0 +1,78 @@
+/**
+ * manifest.json: what a run was (invocation, cluster, workload, agents) and how it went (phase outcomes,
+ * warnings, integrity, status), written by the run and read by every reader of a results folder. The
+ * summary and the report are derived from it and the raw interval logs. Objects are loose: a newer run's
+ * extra fields never stop a reader; the fields named here are checked at both ends.
+ */
+import { z } from 'zod';
+
+/** Bumped on any incompatible change; 1 = folders written before the manifest carried phase outcomes. */
+export const MANIFEST_SCHEMA_VERSION = 2;
+
+const num = z.number();
+const str = z.string();
+
+export const providerSchema = z.enum(['local', 'docker', 'ssh', 'external']);
+
+const memberDetail = z.looseObject({ name: str, clientUrl: str, peerUrl: str.optional() });
+const clusterCommon = {
+  members: num.int().min(0),
+  endpoints: z.array(str),
+  etcdVersion: str.optional(),
+  tls: z.boolean().optional(),
+  memberDetails: z.array(memberDetail).optional(),
+};
+/** The cluster, by provider: the common part and each provider's own fields. */
+export const clusterRecordSchema = z.discriminatedUnion('provider', [
+  z.looseObject({ provider: z.literal('local'), ...clusterCommon, etcdBinary: str.optional() }),
+  z.looseObject({ provider: z.literal('docker'), ...clusterCommon, inventory: str.optional() }),
+  z.looseObject({ provider: z.literal('ssh'), ...clusterCommon, inventory: str.optional(), name: str.optional() }),
+  z.looseObject({ provider: z.literal('external'), ...clusterCommon }),
+]);
+export type ClusterRecordView = z.infer<typeof clusterRecordSchema>;
+
+export const agentEndSchema = z.enum(['total', 'duration', 'stopped', 'idle', 'lost', 'failed', 'interrupted']);
+export const phaseOutcomeSchema = z.enum(['completed', 'interrupted', 'incomplete', 'failed']);
+
+export const phaseRecordSchema = z.looseObject({
+  name: str,
+  startedAtMs: num,
+  durationMs: num.min(0),
+  outcome: phaseOutcomeSchema,
+  reasons: z.array(str),
+  agents: z.array(z.looseObject({ agentId: str, clients: num.int().min(0), startSkewMs: num, elapsedMs: num.min(0), endedBy: agentEndSchema })),
+});
+
+export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z.object({ agentId: str, phase: str, op: str, detail: str })) });
+
+export const runStatusSchema = z.enum(['completed', 'aborted', 'failed']);
+
+export const manifestSchema = z.looseObject({
+  schemaVersion: num.int().min(1).default(1),
+  runId: str,
+  createdAt: str,
+  finishedAt: str.optional(),
+  status: z.union([runStatusSchema, str]).optional(),
+  intervalMs: num.int().min(1).default(1000),
+  cluster: z.looseObject({ provider: str.default('unknown'), members: num.int().min(0).default(0), endpoints: z.array(str).default([]), etcdVersion: str.optional() }),
+  workload: z.looseObject({ name: str.default('?'), source: str.default('?'), quick: z.boolean().default(false), phases: z.array(z.looseObject({})).default([]), rules: z.unknown().optional() }),
+  agents: z.array(z.looseObject({ agentId: str, host: str.optional(), pid: num.optional(), clock: z.looseObject({ offsetMs: num, rttMs: num }).optional() })).default([]),
+  /** Written at the end of a run (schema 2): how each phase ended, what the run noticed, the integrity check. */
+  phases: z.array(phaseRecordSchema).optional(),
+  runWarnings: z.array(str).optional(),
+  integrity: integritySchema.optional(),
+  error: z.looseObject({ code: str, message: str }).optional(),
+  mergedFrom: z.array(z.object({ runId: str, dir: str, mode: z.enum(['parallel', 'sequential']) })).optional(),
+});
+export type ManifestView = z.infer<typeof manifestSchema>;
+
+/** The end-of-run manifest a run writes: checked strictly where the loose reader is lenient (a bug, not input). */
+export const writtenManifestSchema = manifestSchema.extend({
+  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+  cluster: clusterRecordSchema,
+  phases: z.array(phaseRecordSchema),
+  runWarnings: z.array(str),
+  integrity: integritySchema,
+  status: runStatusSchema,
+  finishedAt: str,
+});
