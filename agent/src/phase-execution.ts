@@ -49,6 +49,7 @@ export class PhaseExecution {
     const client = plan.clients > 0 ? new EtcdClient({ endpoints: this.prep.endpoints, connections: Math.max(1, plan.connections), transport, ...(this.prep.tls ? { tls: tlsBuffers(this.prep.tls) } : {}) }) : undefined;
     let cpuMark = process.cpuUsage();
     let lateMark = 0;
+    let droppedMark = 0;
     // The warm-up is whole intervals; its intervals (and warm-up operations ending later) are flagged.
     const warmIntervals = warmupIntervals(plan.warmupMs, intervalMs);
     const warmupMs = warmIntervals * intervalMs;
@@ -56,11 +57,13 @@ export class PhaseExecution {
       const cpu = process.cpuUsage(cpuMark);
       cpuMark = process.cpuUsage();
       const late = this.runner?.lateStartCount ?? 0;
+      const dropped = (this.runner?.droppedStartCount ?? 0) - droppedMark;
       const base = { runId, agentId: this.agentId, phase: plan.phase, intervalStartMs: startAtMs + closed.index * intervalMs, intervalMs };
       const warm = closed.index < warmIntervals;
       if (warm || closed.warmupOps.length > 0) this.sink.interval({ ...base, ops: warm ? [...closed.warmupOps, ...closed.ops] : closed.warmupOps, cpuUs: warm ? cpu.user + cpu.system : 0, lateStarts: warm ? late - lateMark : 0, warmup: true });
-      if (!warm) this.sink.interval({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late - lateMark });
+      if (!warm) this.sink.interval({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late - lateMark, ...(dropped > 0 ? { droppedStarts: dropped } : {}) });
       lateMark = late;
+      if (!warm) droppedMark += dropped;
     });
     const runner = !this.stopRequested && client ? new PhaseRunner(plan, client, recorder, startPerf, { warmupMs, coordNowMs: () => wallNowMs() - clockOffsetMs }) : undefined;
     this.runner = runner;

@@ -53,6 +53,7 @@ export class PhaseRunner {
   private warmIssued = 0;
   private stopped = false;
   private lateStarts = 0;
+  private droppedStarts = 0;
   private readonly measuredPerf: number;
   private readonly warmable: boolean;
   private readonly endPerf: number;
@@ -78,6 +79,11 @@ export class PhaseRunner {
   /** Open-loop operations that could not start when due because every client was busy. */
   get lateStartCount(): number {
     return this.lateStarts;
+  }
+
+  /** Open-loop operations due before the phase end that were never started (every client busy until then). */
+  get droppedStartCount(): number {
+    return this.droppedStarts;
   }
 
   stop(): void {
@@ -222,6 +228,8 @@ export class PhaseRunner {
       ...(plan.total !== undefined ? { limit: plan.total } : {}),
       launch: (n, d, s) => launch(n, d, s, false),
     });
+    // What the schedule had due before the end, less what started: dropped (a stop is not a drop).
+    if (plan.durationMs !== undefined && !this.stopped) this.droppedStarts = Math.max(0, Math.min(plan.total ?? Infinity, Math.ceil(schedule.opsBy(plan.durationMs) - 1e-9)) - this.issued);
     await slots.idle();
   }
 

@@ -31,7 +31,7 @@ describe('the open loop', () => {
     expect(starts.sort((a, b) => a - b)[Math.floor(starts.length / 2)]).toBeLessThan(50);
   });
 
-  it('counts a late start when every client is busy, and the operation still starts (late), nothing skipped', async () => {
+  it('counts a late start when every client is busy, and starts nothing after the phase end', async () => {
     const slots = new Slots(2);
     const origin = performance.now() + 10;
     let late = 0;
@@ -48,11 +48,17 @@ describe('the open loop', () => {
         void sleep(100).then(() => slots.release()); // 2 clients x 100 ms = 20/s, far below 100/s
       },
     });
+    const returnedAt = performance.now();
     await slots.idle();
-    expect(n).toBe(30);
-    expect(late).toBeGreaterThanOrEqual(25);
-    // The last ones went out more than a second after they were due: their latency must count from then.
-    expect(Math.max(...lateness)).toBeGreaterThan(1000);
+    // 2 clients x 100 ms in 300 ms: about 6 starts (8 at most); nothing starts after the end, so the loop
+    // returns at the phase end, and the other ~24 due ones are the caller's dropped starts.
+    expect(n).toBeGreaterThanOrEqual(4);
+    expect(n).toBeLessThanOrEqual(8);
+    expect(returnedAt - origin).toBeLessThan(300 + 60);
+    expect(late).toBeGreaterThanOrEqual(n - 2);
+    // Every start went out before the end, late ones counted from when they were due.
+    expect(Math.max(...lateness)).toBeLessThan(300);
+    expect(Math.max(...lateness)).toBeGreaterThan(50);
   });
 
   it('stops promptly when told to', async () => {

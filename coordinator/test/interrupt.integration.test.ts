@@ -39,6 +39,14 @@ describe('Ctrl-C reaching the whole process group', () => {
     expect(summary.phases.map((p) => p.name)).toEqual(['sequential-writes', 'sequential-reads', 'concurrent-writes', 'mixed']);
     const mixed = summary.phases[3]!;
     expect(mixed.all.count).toBeGreaterThan(0);
+    // An interrupted run never passes: the verdict says so, the phase has no tick, the outcome is named.
+    expect(mixed.outcome).toBe('interrupted');
+    expect(summary.phases.slice(0, 3).map((p) => p.outcome)).toEqual(['completed', 'completed', 'completed']);
+    expect(summary.verdict.status).toBe('INCOMPLETE');
+    expect(summary.verdict.reason).toContain('interrupted');
+    expect(stderr).not.toMatch(/✓ mixed/);
+    expect(stderr).toMatch(/✗ mixed: .*INTERRUPTED/);
+    expect(stderr).toContain('verdict INCOMPLETE');
     // Measured for as long as its intervals say, not for a millisecond.
     expect(mixed.durationMs).toBeGreaterThanOrEqual(1000);
     expect(mixed.all.throughputOpsPerSec).toBeLessThan(100_000);

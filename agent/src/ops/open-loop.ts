@@ -5,7 +5,8 @@ import type { Slots } from './slots.js';
  * An open loop: operation n is due at origin + dueMs(n), whatever happened to the ones before (wrk2's
  * constant throughput). Everything due is started in one pass, then the loop sleeps until the next due
  * time; a due operation that finds every client busy is a late start: it is counted, waits for a client
- * and still has its latency measured from when it was due (coordinated-omission correction).
+ * and still has its latency measured from when it was due (coordinated-omission correction). Nothing
+ * starts after `endPerf`: operations still due then are dropped starts (counted by the caller).
  */
 export interface OpenLoopOptions {
   /** performance.now() of the schedule's time 0. */
@@ -47,8 +48,10 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<number> {
       const d = o.originPerf + o.dueMs(n);
       if (!(d <= performance.now() && d < o.endPerf) || o.stopped()) break;
       if (!o.slots.tryAcquire()) {
+        // Every client is busy: the start is late; it waits for a client, but never past the phase end
+        // (what is still due then is dropped, not started after the phase: the caller counts it).
+        if (!(await o.slots.acquireBefore(o.endPerf))) return n;
         o.onLateStart();
-        await o.slots.acquire();
         if (o.stopped()) {
           o.slots.release();
           return n;

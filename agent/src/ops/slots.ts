@@ -25,6 +25,27 @@ export class Slots {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Waits for a slot until `deadlinePerf` (performance.now() time): true with a slot, false without one. */
+  acquireBefore(deadlinePerf: number): Promise<boolean> {
+    if (this.tryAcquire()) return Promise.resolve(true);
+    if (deadlinePerf === Infinity) return this.acquire().then(() => true);
+    const wait = deadlinePerf - performance.now();
+    if (!(wait > 0)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      // Given up at the deadline: the waiter leaves the queue, so no slot is ever handed to nobody.
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, wait);
+      this.waiters.push(waiter);
+    });
+  }
+
   release(): void {
     const next = this.waiters.shift();
     if (next) next(); // the slot passes straight to the next waiter

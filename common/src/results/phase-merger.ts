@@ -76,12 +76,11 @@ export interface IntervalMaxima {
 export interface LiveStats {
   phase: string;
   elapsedSec: number;
+  /** Cumulative successful requests and errors of the phase (watch events left out). */
   count: number;
   errors: number;
-  /** Ops/s of the latest interval every agent has reported. */
-  opsPerSec: number;
-  p50Us: number;
-  p99Us: number;
+  /** The latest interval every agent has reported (undefined before there is one): its rates and percentiles. */
+  interval?: { offsetSec: number; opsPerSec: number; startedPerSec: number; p50Us: number; p99Us: number };
   agentsReporting: number;
 }
 
@@ -223,28 +222,25 @@ export class PhaseMerger {
   live(nowMs: number): LiveStats {
     let count = 0;
     let errors = 0;
-    const all = newMergeHistogram();
     for (const [op, acc] of this.totals) {
       if (isObservation(op)) continue;
       count += acc.count;
       errors += errorTotal(acc.errorsByCode);
-      all.add(acc.histogram);
     }
     const reported = [...this.watermark.values()];
     const settled = reported.length === this.opts.agentIds.length ? Math.min(...reported) : undefined;
     const slot = settled === undefined ? undefined : this.open.get(settled);
     const fin = settled === undefined ? undefined : this.finalized.get(settled);
-    const opsPerSec = slot ? slot.count / (this.opts.intervalMs / 1000) : (fin?.opsPerSec ?? 0);
-    return {
-      phase: this.phase,
-      elapsedSec: Math.max(0, (nowMs - this.opts.startAtMs) / 1000),
-      count,
-      errors,
-      opsPerSec,
-      p50Us: all.totalCount ? all.getValueAtPercentile(50) : 0,
-      p99Us: all.totalCount ? all.getValueAtPercentile(99) : 0,
-      agentsReporting: reported.length,
-    };
+    const sec = this.opts.intervalMs / 1000;
+    let interval: LiveStats['interval'];
+    if (settled !== undefined && (slot || fin)) {
+      const offsetSec = (settled - this.opts.startAtMs) / 1000;
+      const n = slot ? slot.count : (fin as IntervalStat).count;
+      const e = slot ? slot.errors : (fin as IntervalStat).errors;
+      const p = slot ? latencySummary(slot.all) : (fin as IntervalStat).latencyUs;
+      interval = { offsetSec, opsPerSec: n / sec, startedPerSec: (n + e) / sec, p50Us: p.p50, p99Us: p.p99 };
+    }
+    return { phase: this.phase, elapsedSec: Math.max(0, (nowMs - this.opts.startAtMs) / 1000), count, errors, ...(interval ? { interval } : {}), agentsReporting: reported.length };
   }
 
   /** The phase's results; finalizes every interval still open. */

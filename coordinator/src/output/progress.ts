@@ -1,4 +1,4 @@
-import type { LiveStats } from '@etcdlab/common';
+import { liveRateShort, type LiveStats } from '@etcdlab/common';
 import { createLogUpdate } from 'log-update';
 import { int, ms, rate } from './format.js';
 
@@ -25,9 +25,17 @@ export class Progress {
     this.stream.write(message + '\n');
   }
 
-  live(s: LiveStats, agentsOnline: number, agentsTotal: number): void {
+  /**
+   * The live line: this interval's rates and percentiles (labelled as such), the phase's cumulative
+   * counts, the agents connected now, and for open loops the rate asked against the rate reached.
+   */
+  live(s: LiveStats, agentsOnline: number, agentsTotal: number, askedOpsPerSec?: number): void {
     if (!this.enabled) return;
-    const line = `  ${s.phase.padEnd(18)} ${s.elapsedSec.toFixed(0).padStart(4)}s  ${rate(s.opsPerSec).padStart(8)} ops/s  p50 ${ms(s.p50Us)} ms  p99 ${ms(s.p99Us)} ms  ops ${int(s.count)}  errors ${int(s.errors)}  agents ${agentsOnline}/${agentsTotal}`;
+    const i = s.interval;
+    const now = i ? `last 1s: ${rate(i.opsPerSec).padStart(7)} ops/s p50 ${ms(i.p50Us)} p99 ${ms(i.p99Us)} ms` : 'last 1s: waiting for every agent';
+    const open = askedOpsPerSec !== undefined && i ? `  ${liveRateShort(askedOpsPerSec, i.startedPerSec).text}` : '';
+    const lost = agentsOnline < agentsTotal ? ' LOST' : '';
+    const line = `  ${s.phase.padEnd(18)} ${s.elapsedSec.toFixed(0).padStart(4)}s  ${now}${open}  total ${int(s.count)} ok, ${int(s.errors)} errors  agents ${agentsOnline}/${agentsTotal}${lost}`;
     if (this.render) this.render(line);
     // Plain output (a log, CI): no line before the phase has data, then one every 5 s.
     else if (s.count + s.errors > 0 && Date.now() - this.lastPlain >= 5000) {

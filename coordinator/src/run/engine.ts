@@ -11,6 +11,7 @@ import {
   type PhaseSpec,
   type LivePhaseSummary,
   planPhase,
+  RateSchedule,
   warmupIntervals,
   ProtocolError,
   type Workload,
@@ -30,7 +31,8 @@ export interface EngineOptions {
   logger: Logger;
   /** Raw reports go here as they arrive (the results folder). */
   onInterval(report: IntervalReport, maxima: IntervalMaxima): void;
-  onLive?(merger: PhaseMerger, agentsOnline: number): void;
+  /** Each second; `askedOpsPerSec`: an open loop's rate at the live interval. */
+  onLive?(merger: PhaseMerger, agentsOnline: number, askedOpsPerSec?: number): void;
   onPhaseDone?(summary: LivePhaseSummary, record: PhaseRecord): void;
   signal?: AbortSignal;
   intervalMs?: number;
@@ -173,7 +175,11 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     }, 10_000);
   };
   opts.signal?.addEventListener('abort', onAbort);
-  const live = setInterval(() => opts.onLive?.(merger, roster.filter((a) => server.get(a.agentId)).length), 1000);
+  const schedule = phase.rate !== undefined ? new RateSchedule(phase.rate, phase.rateStages ?? []) : undefined;
+  const live = setInterval(() => {
+    const offset = merger.live(wallNowMs()).interval?.offsetSec ?? 0;
+    opts.onLive?.(merger, roster.filter((a) => server.get(a.agentId)).length, schedule?.rateAt(offset * 1000 + opts.intervalMs / 2));
+  }, 1000);
 
   try {
     await Promise.all(roster.map(async (a) => expectOk(a.agentId, 'phase:start', await emitWithAck(server, a.agentId, 'phase:start', { runId, phase: phase.name, startAtMs }))));

@@ -96,7 +96,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       logger,
       signal: req.signal,
       onInterval: (r, maxima) => writer.appendInterval(r, maxima),
-      onLive: (m, online) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length),
+      onLive: (m, online, asked) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length, asked),
       onPhaseDone: (p, record) => {
         phases.push(p);
         records.push(record);
