@@ -24,3 +24,4 @@ export * from './results/phase-record.js';
 export * from './results/manifest-schema.js';
 export * from './results/open-loop-check.js';
 export * from './results/outcome.js';
+export * from './results/stats.js';

@@ -1,20 +1,9 @@
-import { type Histogram, encodeHistogram, latencySummary, newMergeHistogram } from '../histogram.js';
+import { type Histogram, encodeHistogram, newMergeHistogram } from '../histogram.js';
+import { latencyStats, OpAccumulator } from './stats.js';
 import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse, sparseMaxValue } from '../histogram-sparse.js';
 import type { IntervalReport, OpInterval, PhaseDone } from '../protocol/messages.js';
 import { SeqRanges } from './seq-ranges.js';
 import type { AgentPhaseSummary, IntegrityMismatch, IntervalStat, OpSummary, PhaseSummary } from './summary.js';
-
-interface OpAccumulator {
-  histogram: Histogram;
-  count: number;
-  errorsByCode: Record<string, number>;
-  /** Open loop: service times beside the latencies (created on first use). */
-  service?: Histogram;
-}
-
-function newAccumulator(): OpAccumulator {
-  return { histogram: newMergeHistogram(), count: 0, errorsByCode: {} };
-}
 
 /** One agent's sums for the integrity check: compact sparse sums, not 188 KB histograms (1,000 agents x 10 ops). */
 interface AgentAccumulator {
@@ -33,14 +22,6 @@ function addIntoAgent(acc: AgentAccumulator, op: OpInterval, decoded: SparseHist
 
 /** What watchers observe (one per event): kept per op, but not operations of the phase (`all`, intervals). */
 export const isObservation = (op: string): boolean => op === 'watch-event' || op === 'watch-event-untimed';
-
-// Intervals are added sparsely (decodeSparse/addSparse): exact, and far cheaper than decode + add.
-function addInto(acc: OpAccumulator, op: OpInterval, decoded: SparseHistogram, service: SparseHistogram | undefined): void {
-  if (service) addSparse((acc.service ??= newMergeHistogram()), service);
-  addSparse(acc.histogram, decoded);
-  acc.count += op.count;
-  for (const [code, n] of Object.entries(op.errors)) acc.errorsByCode[code] = (acc.errorsByCode[code] ?? 0) + n;
-}
 
 const EMPTY_HISTOGRAM = encodeHistogram(newMergeHistogram());
 
@@ -140,8 +121,9 @@ export class PhaseMerger {
       this.maxima.latencyUs.push(sparseMaxValue(decoded));
       this.maxima.serviceUs.push(service ? sparseMaxValue(service) : undefined);
       let total = this.totals.get(op.op);
-      if (!total) this.totals.set(op.op, (total = newAccumulator()));
-      addInto(total, op, decoded, service);
+      if (!total) this.totals.set(op.op, (total = new OpAccumulator()));
+      // Added sparsely (decodeSparse/addSparse, through the one stats module): exact, and far cheaper than decode + add.
+      total.add(decoded, op.count, op.errors, service);
       let mine = agentOps.get(op.op);
       if (!mine) agentOps.set(op.op, (mine = { sum: new SparseSum(), count: 0, errorsByCode: {} }));
       addIntoAgent(mine, op, decoded, service);
@@ -208,7 +190,7 @@ export class PhaseMerger {
     const slot = this.open.get(start);
     if (!slot) return;
     this.open.delete(start);
-    const s = latencySummary(slot.all);
+    const s = latencyStats(slot.all);
     this.finalized.set(start, {
       startMs: start,
       offsetSec: (start - this.opts.startAtMs) / 1000,
@@ -237,7 +219,7 @@ export class PhaseMerger {
       const offsetSec = (settled - this.opts.startAtMs) / 1000;
       const n = slot ? slot.count : (fin as IntervalStat).count;
       const e = slot ? slot.errors : (fin as IntervalStat).errors;
-      const p = slot ? latencySummary(slot.all) : (fin as IntervalStat).latencyUs;
+      const p = slot ? latencyStats(slot.all) : (fin as IntervalStat).latencyUs;
       interval = { offsetSec, opsPerSec: n / sec, startedPerSec: (n + e) / sec, p50Us: p.p50, p99Us: p.p99 };
     }
     return { phase: this.phase, elapsedSec: Math.max(0, (nowMs - this.opts.startAtMs) / 1000), count, errors, ...(interval ? { interval } : {}), agentsReporting: reported.length };
@@ -253,22 +235,17 @@ export class PhaseMerger {
     const intervalSpanMs = Number.isFinite(lastInterval) ? lastInterval + this.opts.intervalMs - this.opts.startAtMs : 0;
     const durationMs = Math.max(1, intervalSpanMs, ...dones.map((d) => d.startSkewMs + d.elapsedMs));
     const seconds = durationMs / 1000;
-    const toOp = (acc: OpAccumulator): OpSummary => ({
-      count: acc.count,
-      errors: errorTotal(acc.errorsByCode),
-      errorsByCode: { ...acc.errorsByCode },
-      throughputOpsPerSec: acc.count / seconds,
-      latencyUs: latencySummary(acc.histogram),
-      ...(acc.service ? { serviceUs: latencySummary(acc.service) } : {}),
-    });
+    const toOp = (acc: OpAccumulator): OpSummary => {
+      const { stddev: _l, ...latencyUs } = latencyStats(acc.histogram);
+      const service = acc.service ? latencyStats(acc.service) : undefined;
+      const { stddev: _s, ...serviceUs } = service ?? { stddev: 0 };
+      return { count: acc.count, errors: acc.errors, errorsByCode: { ...acc.errorsByCode }, throughputOpsPerSec: acc.count / seconds, latencyUs, ...(service ? { serviceUs: serviceUs as OpSummary['latencyUs'] } : {}) };
+    };
     const ops: PhaseSummary['ops'] = {};
-    const all = newAccumulator();
+    const all = new OpAccumulator();
     for (const [op, acc] of [...this.totals.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       ops[op] = toOp(acc);
-      if (isObservation(op)) continue;
-      all.histogram.add(acc.histogram);
-      all.count += acc.count;
-      for (const [c, n] of Object.entries(acc.errorsByCode)) all.errorsByCode[c] = (all.errorsByCode[c] ?? 0) + n;
+      if (!isObservation(op)) all.addAcc(acc);
     }
     const agents: AgentPhaseSummary[] = this.opts.agentIds.map((agentId) => {
       const mine = [...(this.perAgent.get(agentId)?.entries() ?? [])];

@@ -10,25 +10,8 @@ import type { RawCluster } from '../raw/types.js';
 export const REPORT_SCHEMA = 'etcdlab-report';
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** Integer microseconds read from merged HDR histograms (never averaged percentiles). */
-export interface LatencyStatsUs extends LatencySummaryUs {
-  stddev: number;
-}
-
-export interface OpStats {
-  /** Successful operations. */
-  count: number;
-  errors: number;
-  errorsByCode: Record<string, number>;
-  /** errors / (count + errors); 0 without operations. */
-  errorRate: number;
-  /** Successful operations per second of phase wall time. */
-  throughputOpsPerSec: number;
-  /** From the intended start in open loops (coordinated omission corrected); from the send otherwise. */
-  latencyUs: LatencyStatsUs;
-  /** Open loop: from the actual send (service time), beside latencyUs. */
-  serviceUs?: LatencyStatsUs;
-}
+export type { LatencyStatsUs, OpStats } from '@etcdlab/common';
+import type { LatencyStatsUs, OpStats } from '@etcdlab/common';
 
 /** One interval of one op (or all ops), merged over every agent. */
 export interface TimelinePoint {
