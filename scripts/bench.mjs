@@ -27,7 +27,7 @@ const ALL = ['put', 'record', 'memory', 'coordinator'];
 const which = positionals.length ? positionals : ALL;
 for (const w of which) if (!ALL.includes(w)) throw new Error(`unknown benchmark "${w}": choose from ${ALL.join(', ')}`);
 
-if (!existsSync(join(ROOT, 'agent/dist/h2/session.js')) || !existsSync(join(ROOT, 'coordinator/dist/server/agent-server.js'))) {
+if (!existsSync(join(ROOT, 'agent/dist/h2/session.js')) || !existsSync(join(ROOT, 'coordinator/dist/fleet/agent-server.js'))) {
   console.error('[bench] building (npx tsc -b coordinator agent common)');
   execFileSync('npx', ['tsc', '-b', 'coordinator', 'agent', 'common'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -10,7 +10,7 @@ import { ROOT, dist, fmt, machine, table } from './lib.mjs';
 export async function coordinatorBench({ agents = 1000, processes = 4, intervals = 20, opsPerReport = 10, valuesPerOp = 100 } = {}) {
   console.log(`\n== coordinator scale: ${fmt(agents)} simulated agents over real socket.io connections (${processes} client processes),`);
   console.log(`   one report per agent per second for ${intervals} s, each with ${opsPerReport} op kinds (a histogram of ${valuesPerOp} latencies each); ${machine()}`);
-  const { AgentServer } = await dist('coordinator/dist/server/agent-server.js');
+  const { AgentServer } = await dist('coordinator/dist/fleet/agent-server.js');
   const { ResultsWriter } = await dist('coordinator/dist/run/results-writer.js');
   const common = await dist('common/dist/index.js');
   const silent = { info() {}, warn() {}, error() {}, debug() {}, child() { return silent; } };
