@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ErrorCodes, hostsWithRole, InputError, type Inventory } from '@etcdlab/common';
+import { ErrorCodes, InputError, type Inventory } from '@etcdlab/common';
 import { agentServiceSpec, remoteAgents, type AgentRole } from '../../fleet/remote/agent-specs.js';
 import type { HostStepContext, RemoteHost } from '../../ssh/index.js';
 import type { ClusterInfo, MemberState, ProviderContext } from '../cluster-ops.js';
@@ -147,4 +147,3 @@ export async function sshClusterLogs(ctx: Ctx, member: string | undefined, o: { 
   });
 }
 
-export const membersWithRole = (inv: Inventory) => hostsWithRole(inv, 'etcd');

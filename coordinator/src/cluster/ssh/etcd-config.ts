@@ -51,6 +51,3 @@ export function etcdConfig(inv: Inventory, member: SshMember, members: readonly 
 
 export const renderEtcdConfig = (cfg: Record<string, unknown>): string =>
   `# Written by etcdlab (cluster up); changes are overwritten. Keys are etcd's flag names.\n${stringify(cfg, { lineWidth: 0 })}`;
-
-/** extraFlags that try to override a managed key: refused with the inventory path (see validateSshInventory). */
-export const overriddenKeys = (inv: Inventory): string[] => Object.keys(inv.cluster.extraFlags ?? {}).filter((k) => MANAGED_KEYS.has(k));
