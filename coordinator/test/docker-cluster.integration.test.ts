@@ -162,9 +162,9 @@ describe('docker provider against a real dockerd', () => {
     expect(s.phases[0]!.ops.put).toMatchObject({ count: 400, errors: 0 });
     expect(s.phases[1]!.ops.get).toMatchObject({ count: 400, errors: 0 });
     expect(s.integrity.ok).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { agentsIn?: string; agentEndpoints?: string[]; agents: { agentId: string; host: string }[] };
-    expect(manifest.agentsIn).toBe('containers');
-    expect(manifest.agentEndpoints).toEqual([1, 2, 3].map((n) => `http://${A}-etcd-${n}:2379`));
+    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { fleet: { kind: string; agentEndpoints?: string[] }; agents: { agentId: string; host: string }[] };
+    expect(manifest.fleet.kind).toBe('containers');
+    expect(manifest.fleet.agentEndpoints).toEqual([1, 2, 3].map((n) => `http://${A}-etcd-${n}:2379`));
     expect(manifest.agents.map((a) => [a.agentId, a.host])).toEqual([['agent-1', `${A}-agent-1`], ['agent-2', `${A}-agent-2`]]);
     // Each agent's log was copied out of its container before it was removed.
     expect(readFileSync(join(s.runDir, 'agents', 'agent-1.log'), 'utf8')).toContain('"agent":"agent-1"');
@@ -258,8 +258,8 @@ describe('docker provider against a real dockerd', () => {
     const s = JSON.parse(r.stdout) as RunSummary;
     expect(s.phases[0]!.ops.put).toMatchObject({ count: 400, errors: 0 });
     expect(s.integrity.ok).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { agentsIn?: string; agentEndpoints?: string[] };
-    expect([manifest.agentsIn, manifest.agentEndpoints]).toEqual(['containers', [`https://${B}-etcd-1:2379`]]);
+    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { fleet: { kind: string; agentEndpoints?: string[] } };
+    expect([manifest.fleet.kind, manifest.fleet.agentEndpoints]).toEqual(['containers', [`https://${B}-etcd-1:2379`]]);
   });
 
   it('down keeps data, up starts the members again', async () => {

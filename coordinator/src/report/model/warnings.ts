@@ -17,7 +17,8 @@ export const TRUST_BOUNDS = {
 export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdRun: readonly EtcdWindow[], hosts: readonly HostHealth[]): TrustWarning[] {
   const out: TrustWarning[] = [];
   const b = TRUST_BOUNDS;
-  if (raw.status === 'aborted' || raw.status === 'failed') out.push({ kind: 'run-incomplete', message: `the run ${raw.status === 'aborted' ? 'was interrupted' : 'failed'}: only the phases measured until then are shown` });
+  if (raw.status === 'aborted') out.push({ kind: 'run-incomplete', message: 'the run was interrupted: only the phases measured until then are shown' });
+  if (raw.status === 'failed') out.push({ kind: 'run-incomplete', message: raw.error ? `the run failed (${raw.error.code}: ${raw.error.message}): only the phases measured until then are shown` : 'the run failed: a phase measured nothing (every agent with clients failed it or was lost)' });
   if (!raw.integrity.ok) for (const m of raw.integrity.mismatches) out.push({ kind: 'integrity', message: `agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}; these results must not be trusted` });
 
   for (const p of phases) {
