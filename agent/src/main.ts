@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { AgentSession } from './session.js';
+import { AgentSession, ORPHAN_LOAD_STOP_MS } from './session.js';
 
 /**
  * etcdlab-agent: dials a coordinator and drives the load it is given. The token comes from the
  * environment (ETCDLAB_TOKEN), never from the command line, so it does not show in `ps`.
  */
 const usage = `usage: etcdlab-agent --coordinator URL --id AGENT_ID [--role agent|monitor] [--log-file FILE]
-                     [--exit-on-run-end] [--orphan-timeout SECONDS]
+                     [--exit-on-run-end] [--orphan-timeout SECONDS] [--spool-dir DIR]
+                     [--load-stop-after SECONDS]
 environment: ETCDLAB_TOKEN (required)`;
 
 function fail(message: string): never {
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
         'log-file': { type: 'string' },
         'exit-on-run-end': { type: 'boolean', default: false },
         'orphan-timeout': { type: 'string', default: '0' },
+        'spool-dir': { type: 'string' },
+        'load-stop-after': { type: 'string', default: String(ORPHAN_LOAD_STOP_MS / 1000) },
       },
       strict: true,
     }));
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
   if (values.role !== 'agent' && values.role !== 'monitor') fail(`--role must be agent or monitor, not ${values.role}`);
   const orphanSec = Number(values['orphan-timeout']);
   if (!Number.isFinite(orphanSec) || orphanSec < 0) fail('--orphan-timeout must be a number of seconds >= 0');
+  const loadStopSec = Number(values['load-stop-after']);
+  if (!Number.isFinite(loadStopSec) || loadStopSec < 0) fail('--load-stop-after must be a number of seconds >= 0 (0: never)');
 
   const destination = values['log-file'] ? pino.destination({ dest: values['log-file'], mkdir: true, sync: false }) : pino.destination(1);
   const logger = pino({ base: { agent: values.id, pid: process.pid } }, destination);
@@ -50,6 +55,8 @@ async function main(): Promise<void> {
     logger,
     exitOnRunEnd: values['exit-on-run-end'],
     orphanTimeoutMs: orphanSec * 1000,
+    orphanLoadStopMs: loadStopSec * 1000,
+    ...(values['spool-dir'] ? { spoolDir: values['spool-dir'] } : {}),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {
     logger.warn({ signal: sig }, 'signal received; exiting');

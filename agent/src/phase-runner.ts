@@ -34,6 +34,8 @@ export interface RunnerOptions {
   /** Coordinator-clock now (ms): stamps values and times watch events across agents. */
   coordNowMs?: () => number;
   random?: () => number;
+  /** A rejoin (performance.now() of joining): open loops skip what was due before it. */
+  joinPerf?: number;
 }
 
 /** Runs one operation (returning the name to record it under, if not its own). */
@@ -59,6 +61,7 @@ export class PhaseRunner {
   private readonly endPerf: number;
   private readonly coordNowMs: () => number;
   private readonly random: () => number;
+  private readonly joinPerf: number | undefined;
   private prepared: Watchers | undefined;
 
   constructor(
@@ -74,6 +77,7 @@ export class PhaseRunner {
     this.endPerf = plan.durationMs !== undefined ? this.measuredPerf + plan.durationMs : Infinity;
     this.coordNowMs = opts.coordNowMs ?? (() => performance.timeOrigin + performance.now());
     this.random = opts.random ?? Math.random;
+    this.joinPerf = opts.joinPerf;
   }
 
   /** Open-loop operations that could not start when due because every client was busy. */
@@ -217,19 +221,25 @@ export class PhaseRunner {
     const common = { slots, stopped: () => this.stopped, onLateStart: () => this.lateStarts++ };
     // The warm-up runs at the schedule's starting rate.
     const warmRate = plan.rate ?? 0;
-    if (this.measuredPerf > this.startPerf && warmRate > 0) {
-      this.warmIssued = await runOpenLoop({ ...common, originPerf: this.startPerf, dueMs: (n) => (n * 1000) / warmRate, endPerf: this.measuredPerf, launch: (n, d, s) => launch(n, d, s, true) });
+    // A rejoin starts with what is due from its joining on; what was due before is another process's.
+    const since = (origin: number) => Math.max(0, (this.joinPerf ?? origin) - origin);
+    if (this.measuredPerf > this.startPerf && warmRate > 0 && since(this.startPerf) < this.measuredPerf - this.startPerf) {
+      const first = Math.ceil((since(this.startPerf) * warmRate) / 1000);
+      this.warmIssued = (await runOpenLoop({ ...common, first, originPerf: this.startPerf, dueMs: (n) => (n * 1000) / warmRate, endPerf: this.measuredPerf, launch: (n, d, s) => launch(n, d, s, true) })) - first;
     }
-    this.issued = await runOpenLoop({
+    const first = this.joinPerf === undefined ? 0 : Math.ceil(schedule.opsBy(since(this.measuredPerf)) - 1e-9);
+    const reached = await runOpenLoop({
       ...common,
+      first,
       originPerf: this.measuredPerf,
       dueMs: (n) => schedule.timeOf(n),
       endPerf: this.endPerf,
       ...(plan.total !== undefined ? { limit: plan.total } : {}),
       launch: (n, d, s) => launch(n, d, s, false),
     });
+    this.issued = reached - first;
     // What the schedule had due before the end, less what started: dropped (a stop is not a drop).
-    if (plan.durationMs !== undefined && !this.stopped) this.droppedStarts = Math.max(0, Math.min(plan.total ?? Infinity, Math.ceil(schedule.opsBy(plan.durationMs) - 1e-9)) - this.issued);
+    if (plan.durationMs !== undefined && !this.stopped) this.droppedStarts = Math.max(0, Math.min(plan.total ?? Infinity, Math.ceil(schedule.opsBy(plan.durationMs) - 1e-9)) - reached);
     await slots.idle();
   }
 

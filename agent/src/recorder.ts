@@ -33,14 +33,23 @@ export interface ClosedInterval {
 export class PhaseRecorder {
   private readonly slots = new Map<string, OpSlot>();
   private readonly warmupSlots = new Map<string, OpSlot>();
-  private current = 0;
+  private current: number;
 
   constructor(
     /** performance.now() of interval 0's start. */
     private readonly originPerf: number,
     private readonly intervalMs: number,
     private readonly onClose: (interval: ClosedInterval) => void,
-  ) {}
+    /** A rejoin starts in the interval in progress: the earlier ones were another process's. */
+    firstIndex = 0,
+  ) {
+    this.current = firstIndex;
+  }
+
+  /** The interval in progress as it stands, without closing it (a checkpoint). */
+  peek(): ClosedInterval {
+    return { index: this.current, ops: snapshot(this.slots), warmupOps: snapshot(this.warmupSlots) };
+  }
 
   private slot(op: string, warmup: boolean): OpSlot {
     const slots = warmup ? this.warmupSlots : this.slots;
@@ -106,6 +115,15 @@ export class PhaseRecorder {
     this.onClose({ index: this.current, ops: drain(this.slots), warmupOps: drain(this.warmupSlots) });
     this.current++;
   }
+}
+
+function snapshot(slots: Map<string, OpSlot>): OpInterval[] {
+  const ops: OpInterval[] = [];
+  for (const [op, s] of slots) {
+    if (s.intervalCount === 0 && Object.keys(s.intervalErrors).length === 0) continue;
+    ops.push({ op, count: s.intervalCount, errors: { ...s.intervalErrors }, histogram: s.interval.encode(), ...(s.intervalService ? { serviceHistogram: s.intervalService.encode() } : {}) });
+  }
+  return ops;
 }
 
 /** The interval's per-op reports; resets the interval histograms (whole-phase ones are kept). */

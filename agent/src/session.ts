@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   type Ack,
@@ -17,6 +18,7 @@ import { io, type Socket } from 'socket.io-client';
 import { type ExecutionSink, PhaseExecution, wallNowMs } from './phase-execution.js';
 import { HostSampler } from './host-sampler.js';
 import { ReportSpool } from './spool.js';
+import { SpoolStore } from './spool-store.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -30,8 +32,15 @@ export interface AgentSessionOptions {
   exitOnRunEnd: boolean;
   /** Give up after this long without a coordinator (ms); 0 = keep trying forever (service agents). */
   orphanTimeoutMs: number;
+  /** Stop the phase in progress after this long without a coordinator (ms); its reports stay spooled. */
+  orphanLoadStopMs?: number;
+  /** The durable spool's directory (the agent's work directory); none: reports are held in memory only. */
+  spoolDir?: string;
   ackTimeoutMs?: number;
 }
+
+/** A phase's load goes on this long without a coordinator before the agent stops it (docs/resilience.md). */
+export const ORPHAN_LOAD_STOP_MS = 60_000;
 
 export type SessionEnd = { reason: 'run-end' | 'orphaned' } | { reason: 'refused'; code: string; message: string };
 
@@ -49,6 +58,9 @@ export class AgentSession {
   private current: PhaseExecution | undefined;
   private seq = 0;
   private orphanTimer: NodeJS.Timeout | undefined;
+  private loadTimer: NodeJS.Timeout | undefined;
+  /** This process's instance id: a restarted agent (same id) is a new instance to the coordinator. */
+  readonly instance = randomUUID();
   private resolveEnd!: (end: SessionEnd) => void;
   readonly ended: Promise<SessionEnd>;
 
@@ -58,6 +70,7 @@ export class AgentSession {
       protocolVersion: PROTOCOL_VERSION,
       token: opts.token,
       agentId: opts.agentId,
+      instance: this.instance,
       host: hostname(),
       role: opts.role,
       pid: process.pid,
@@ -66,7 +79,10 @@ export class AgentSession {
     };
     this.socket = io(opts.coordinatorUrl, { auth: hello, transports: ['websocket'], reconnectionDelayMax: 2000 });
     const ackTimeout = opts.ackTimeoutMs ?? 10_000;
-    this.spool = new ReportSpool((item) => this.socket.timeout(ackTimeout).emitWithAck(item.event as 'interval', item.payload as never), opts.logger);
+    const store = opts.spoolDir ? new SpoolStore(opts.spoolDir, opts.logger) : undefined;
+    this.spool = new ReportSpool((item) => this.socket.timeout(ackTimeout).emitWithAck(item.event as 'interval', item.payload as never), opts.logger, store);
+    // What an earlier process on this host measured and could not deliver goes first.
+    if (store) this.spool.restore(store.recover());
     this.sampler = new HostSampler(opts.agentId, (sample) => this.socket.emit('host:sample', sample), opts.logger);
     this.wire();
     this.armOrphanTimer();
@@ -77,10 +93,12 @@ export class AgentSession {
     this.socket.on('connect', () => {
       logger.info({ url: this.opts.coordinatorUrl }, 'connected to coordinator');
       if (this.orphanTimer) clearTimeout(this.orphanTimer);
+      clearTimeout(this.loadTimer);
     });
     this.socket.on('disconnect', (reason) => {
       logger.warn({ reason }, 'disconnected from coordinator');
       this.armOrphanTimer();
+      this.armLoadTimer();
     });
     this.socket.on('connect_error', (err) => {
       const refusal = refusalSchema.safeParse((err as Error & { data?: unknown }).data);
@@ -109,7 +127,7 @@ export class AgentSession {
       this.prepared.delete(parsed.data.phase);
       this.current = exec;
       ack({ ok: true });
-      exec.run(parsed.data.startAtMs).catch((err: unknown) => {
+      exec.run(parsed.data.startAtMs, parsed.data.rejoin === true).catch((err: unknown) => {
         logger.error({ err: String(err), phase: exec.phase }, 'phase failed');
         this.socket.emit('agent:fault', { agentId: this.opts.agentId, phase: exec.phase, code: ErrorCodes.agentPhaseFailed, message: String(err) });
       });
@@ -136,9 +154,24 @@ export class AgentSession {
 
   private sinkFor(): ExecutionSink {
     return {
-      interval: (report) => this.spool.push({ event: 'interval', payload: { ...report, seq: this.seq++ } }),
-      done: (msg) => this.spool.push({ event: 'phase:done', payload: { ...msg, lastSeq: this.seq - 1 } }),
+      interval: (report) => this.spool.push({ event: 'interval', payload: { ...report, instance: this.instance, seq: this.seq++ } }),
+      done: (msg) => this.spool.push({ event: 'phase:done', payload: { ...msg, instance: this.instance, lastSeq: this.seq - 1 } }),
+      // The sequence numbers the next close will use: if both arrive, the coordinator keeps the first.
+      checkpoint: (reports) => void this.spool.checkpoint(reports?.map((r, k) => ({ ...r, instance: this.instance, seq: this.seq + k }))),
     };
+  }
+
+  /** Load without anyone to report to is not a benchmark: stop it after a while (the reports stay spooled). */
+  private armLoadTimer(): void {
+    const after = this.opts.orphanLoadStopMs ?? ORPHAN_LOAD_STOP_MS;
+    clearTimeout(this.loadTimer);
+    if (after <= 0) return;
+    this.loadTimer = setTimeout(() => {
+      if (!this.current) return;
+      this.opts.logger.error({ phase: this.current.phase, afterMs: after }, 'no coordinator: stopping the phase in progress');
+      this.current.stop();
+    }, after);
+    this.loadTimer.unref();
   }
 
   private armOrphanTimer(): void {
@@ -156,6 +189,7 @@ export class AgentSession {
     this.current?.stop();
     this.spool.close();
     if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    clearTimeout(this.loadTimer);
     this.socket.close();
     this.resolveEnd(end);
   }

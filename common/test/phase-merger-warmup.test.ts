@@ -11,7 +11,7 @@ const hist = (values: number[]): string => {
   return encodeHistogram(h);
 };
 const op = (name: string, values: number[], service?: number[]): OpInterval => ({ op: name, count: values.length, errors: {}, histogram: hist(values), ...(service ? { serviceHistogram: hist(service) } : {}) });
-const report = (seq: number, k: number, ops: OpInterval[], warmup = false): IntervalReport => ({ runId: 'r', agentId: 'a1', seq, phase: 'p', intervalStartMs: START + k * 1000, intervalMs: 1000, ops, cpuUs: 10, lateStarts: 1, ...(warmup ? { warmup } : {}) });
+const report = (seq: number, k: number, ops: OpInterval[], warmup = false): IntervalReport => ({ runId: 'r', agentId: 'a1', instance: 'i1', seq, phase: 'p', intervalStartMs: START + k * 1000, intervalMs: 1000, ops, cpuUs: 10, lateStarts: 1, ...(warmup ? { warmup } : {}) });
 
 describe('PhaseMerger: warm-up, service time and observations', () => {
   it('leaves warm-up intervals out, merges service times beside latencies, and keeps watch events out of `all`', () => {
@@ -30,7 +30,7 @@ describe('PhaseMerger: warm-up, service time and observations', () => {
     }
     expect(m.addInterval(reports[0]!)).toBe(false); // duplicates still dropped
     const finals = [op('put', [1000, 2000, 3000], [900, 1900, 2500]), op('watch-event', [400, 500, 600]), op('watch-event-untimed', [0])];
-    const done = { runId: 'r', agentId: 'a1', phase: 'p', finals, lastSeq: 4, startSkewMs: 0.1, elapsedMs: 2000, endedBy: 'duration' as const };
+    const done = { runId: 'r', agentId: 'a1', instance: 'i1', phase: 'p', finals, lastSeq: 4, startSkewMs: 0.1, elapsedMs: 2000, endedBy: 'duration' as const };
     expect(phaseDoneSchema.safeParse(done).success).toBe(true);
     expect(m.addDone(done)).toEqual([]);
     const s = m.summarize(new Map([['a1', 1]]));
@@ -49,7 +49,7 @@ describe('PhaseMerger: warm-up, service time and observations', () => {
   it('flags a whole-phase service histogram that does not match its intervals', () => {
     const m = new PhaseMerger({ phase: 'p', agentIds: ['a1'], intervalMs: 1000, startAtMs: START });
     m.addInterval(report(0, 0, [op('put', [1000], [500])]));
-    const bad = m.addDone({ runId: 'r', agentId: 'a1', phase: 'p', finals: [op('put', [1000], [700])], lastSeq: 0, startSkewMs: 0, elapsedMs: 1000, endedBy: 'duration' });
+    const bad = m.addDone({ runId: 'r', agentId: 'a1', instance: 'i1', phase: 'p', finals: [op('put', [1000], [700])], lastSeq: 0, startSkewMs: 0, elapsedMs: 1000, endedBy: 'duration' });
     expect(bad.map((x) => x.detail)).toEqual(['final service-time histogram differs from the sum of its intervals']);
   });
 });

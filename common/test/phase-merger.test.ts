@@ -13,7 +13,7 @@ function opInterval(op: 'put' | 'get', values: number[], errors: Record<string, 
 }
 
 function report(agentId: string, seq: number, k: number, ops: OpInterval[]): IntervalReport {
-  return { runId: 'r', agentId, seq, phase: 'p', intervalStartMs: START + k * 1000, intervalMs: 1000, ops, cpuUs: 1000, lateStarts: 0 };
+  return { runId: 'r', agentId, instance: 'i1', seq, phase: 'p', intervalStartMs: START + k * 1000, intervalMs: 1000, ops, cpuUs: 1000, lateStarts: 0 };
 }
 
 /** Agent a's interval k holds values derived from (a, k) so that every interval is distinguishable. */
@@ -84,9 +84,9 @@ describe('PhaseMerger', () => {
     const m = new PhaseMerger({ phase: 'p', agentIds: ['a'], intervalMs: 1000, startAtMs: START });
     m.addInterval(report('a', 0, 0, [opInterval('put', [100, 300], { DEADLINE_EXCEEDED: 2 })]));
     m.addInterval(report('a', 1, 1, [opInterval('put', [200], { UNAVAILABLE: 1 })]));
-    const good = m.addDone({ runId: 'r', agentId: 'a', phase: 'p', finals: [opInterval('put', [100, 200, 300], { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 1 })], lastSeq: 1, startSkewMs: 0.2, elapsedMs: 2000, endedBy: 'total' });
+    const good = m.addDone({ runId: 'r', agentId: 'a', instance: 'i1', phase: 'p', finals: [opInterval('put', [100, 200, 300], { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 1 })], lastSeq: 1, startSkewMs: 0.2, elapsedMs: 2000, endedBy: 'total' });
     expect(good).toEqual([]);
-    const bad = m.addDone({ runId: 'r', agentId: 'a', phase: 'p', finals: [opInterval('put', [100, 200, 9000], { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 1 })], lastSeq: 1, startSkewMs: 0, elapsedMs: 2000, endedBy: 'total' });
+    const bad = m.addDone({ runId: 'r', agentId: 'a', instance: 'i1', phase: 'p', finals: [opInterval('put', [100, 200, 9000], { DEADLINE_EXCEEDED: 2, UNAVAILABLE: 1 })], lastSeq: 1, startSkewMs: 0, elapsedMs: 2000, endedBy: 'total' });
     expect(bad).toHaveLength(1);
     expect(bad[0]!.detail).toMatch(/buckets differ/);
     const s = m.summarize(new Map([['a', 4]]));

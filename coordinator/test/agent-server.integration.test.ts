@@ -11,7 +11,7 @@ import { syncRoster, waitForAgents } from '../src/run/agent-roster.js';
 import { AgentServer } from '../src/fleet/agent-server.js';
 
 const TOKEN = 'correct-token-0123456789';
-const hello = (over: Record<string, unknown>) => ({ protocolVersion: PROTOCOL_VERSION, token: TOKEN, agentId: 'a1', host: 'h', role: 'agent', pid: 1, agentVersion: '0', nodeVersion: process.version, ...over });
+const hello = (over: Record<string, unknown>) => ({ protocolVersion: PROTOCOL_VERSION, token: TOKEN, agentId: 'a1', instance: 'i1', host: 'h', role: 'agent', pid: 1, agentVersion: '0', nodeVersion: process.version, ...over });
 
 function refusalOf(url: string, auth: Record<string, unknown>): Promise<{ code: string; message: string }> {
   return new Promise((resolve, reject) => {

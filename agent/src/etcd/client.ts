@@ -96,6 +96,26 @@ export class EtcdClient {
   private readonly tls: EtcdTlsOptions | undefined;
   private next = 0;
   private closed = false;
+  private writes = 0;
+  // Decoders that count acknowledged writes (the witness: every one made a new revision in etcd).
+  private readonly putDone: ResponseDecoder<void> = () => {
+    this.writes++;
+  };
+  private readonly putRevisionDone: ResponseDecoder<number> = (msg) => {
+    this.writes++;
+    return headerRevision(msg);
+  };
+  private readonly deleteDone: ResponseDecoder<number> = (msg) => {
+    const n = deletedCount(msg);
+    if (n > 0) this.writes++;
+    return n;
+  };
+  private readonly txnDone: ResponseDecoder<TxnResponse> = (msg) => {
+    const r = decodeTxnResponse(msg);
+    // A transaction makes one revision when the branch it took changed anything.
+    if (r.responses.some((op) => op.put !== undefined || (op.deleteRange?.deleted ?? 0) > 0)) this.writes++;
+    return r;
+  };
 
   constructor(opts: EtcdClientOptions) {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) throw new TypeError('EtcdClient needs at least one endpoint');
@@ -108,6 +128,15 @@ export class EtcdClient {
     for (let i = 0; i < opts.connections; i++) this.pool.push(new Connection(this.endpoints[i % this.endpoints.length]!, opts.tls, opts.transport));
   }
 
+  /**
+   * Writes etcd acknowledged with a new revision (puts, deletes that deleted, transactions that changed
+   * something) since this client was made. Lease revokes are not counted: whether they deleted keys is not
+   * in their response.
+   */
+  get writesAcknowledged(): number {
+    return this.writes;
+  }
+
   get connectionCount(): number {
     return this.pool.length;
   }
@@ -118,7 +147,7 @@ export class EtcdClient {
   }
 
   put(key: Buffer, value: Buffer, deadlineMs: number, conn?: number): Promise<void> {
-    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value }), deadlineMs, conn, ignoreResponse);
+    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value }), deadlineMs, conn, this.putDone);
   }
 
   /** The value of key, or undefined when the key does not exist. Linearizable unless serializable. */
@@ -129,7 +158,7 @@ export class EtcdClient {
 
   /** Deletes one key; resolves with the number deleted (0 or 1). */
   deleteKey(key: Buffer, deadlineMs: number, conn?: number): Promise<number> {
-    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, { key }), deadlineMs, conn, deletedCount);
+    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, { key }), deadlineMs, conn, this.deleteDone);
   }
 
   /** Number of keys starting with prefix (linearizable count_only range). */
@@ -156,17 +185,17 @@ export class EtcdClient {
 
   /** A put that resolves with the revision it created (the header's). */
   putRevision(key: Buffer, value: Buffer, lease: bigint, deadlineMs: number, conn?: number): Promise<number> {
-    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value, lease }), deadlineMs, conn, headerRevision);
+    return this.call(Rpc.put, encodeFrame(PutRequestEncoder, { key, value, lease }), deadlineMs, conn, this.putRevisionDone);
   }
 
   /** Deletes [key, rangeEnd) (one key without rangeEnd); resolves with the number deleted. */
   deleteRange(key: Buffer, rangeEnd: Buffer | undefined, deadlineMs: number, conn?: number): Promise<number> {
-    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, rangeEnd ? { key, rangeEnd } : { key }), deadlineMs, conn, deletedCount);
+    return this.call(Rpc.deleteRange, encodeFrame(DeleteRangeRequestEncoder, rangeEnd ? { key, rangeEnd } : { key }), deadlineMs, conn, this.deleteDone);
   }
 
   /** A transaction: if every compare holds, the success ops, else the failure ops. */
   txn(req: TxnRequest, deadlineMs: number, conn?: number): Promise<TxnResponse> {
-    return this.call(Rpc.txn, encodeFrame(TxnRequestEncoder, req), deadlineMs, conn, decodeTxnResponse);
+    return this.call(Rpc.txn, encodeFrame(TxnRequestEncoder, req), deadlineMs, conn, this.txnDone);
   }
 
   /** Compacts the history up to revision; resolves with the header's (current) revision. */

@@ -17,6 +17,8 @@ export interface OpenLoopOptions {
   endPerf: number;
   /** At most this many operations. */
   limit?: number;
+  /** The first operation to start (a rejoin skips what was due before it joined). */
+  first?: number;
   slots: Slots;
   stopped(): boolean;
   /** Starts operation n; `sendPerf` is when it actually goes out. Must release its slot when done. */
@@ -31,10 +33,10 @@ const MAX_BURST = 256;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Runs the loop; resolves with the number of operations started once the last one was started. */
+/** Runs the loop; resolves with the index after the last operation started (`first` + started). */
 export async function runOpenLoop(o: OpenLoopOptions): Promise<number> {
   const limit = o.limit ?? Infinity;
-  let n = 0;
+  let n = o.first ?? 0;
   while (n < limit && !o.stopped()) {
     const due = o.originPerf + o.dueMs(n);
     if (!(due < o.endPerf)) break;

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { agentPhasePlanSchema } from '../workload/plan-schema.js';
 
 /** Bumped on any incompatible change to the messages below; agents and coordinator must agree exactly. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
+
+/** An agent process's instance id (hello, and every report it makes). */
+export const instanceSchema = z.string().regex(/^[A-Za-z0-9-]{1,40}$/);
 
 export const agentRoleSchema = z.enum(['agent', 'monitor']);
 
@@ -11,6 +14,8 @@ export const helloSchema = z.strictObject({
   protocolVersion: z.number().int(),
   token: z.string().min(1),
   agentId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  /** New in every agent process: tells a restarted agent (same id) from a reconnect of the same process. */
+  instance: instanceSchema,
   host: z.string().min(1),
   role: agentRoleSchema,
   pid: z.number().int(),
@@ -41,7 +46,13 @@ export const phasePrepareSchema = z.strictObject({
 });
 export type PhasePrepare = z.infer<typeof phasePrepareSchema>;
 
-export const phaseStartSchema = z.strictObject({ runId: z.string(), phase: z.string(), startAtMs: z.number() });
+export const phaseStartSchema = z.strictObject({
+  runId: z.string(),
+  phase: z.string(),
+  startAtMs: z.number(),
+  /** A restarted agent joining a phase already running: run the rest of the schedule from now, not all of it. */
+  rejoin: z.boolean().optional(),
+});
 export type PhaseStart = z.infer<typeof phaseStartSchema>;
 
 export const phaseStopSchema = z.strictObject({ runId: z.string(), phase: z.string(), reason: z.string() });
@@ -73,7 +84,8 @@ export type OpInterval = z.infer<typeof opIntervalSchema>;
 export const intervalReportSchema = z.strictObject({
   runId: z.string(),
   agentId: z.string(),
-  /** Per-agent sequence number, strictly increasing over the whole run. */
+  instance: instanceSchema,
+  /** Per-instance sequence number, strictly increasing over the whole run. */
   seq: z.number().int().min(0),
   phase: z.string(),
   /** Interval start in coordinator clock (ms): phase start + k * intervalMs. */
@@ -88,12 +100,17 @@ export const intervalReportSchema = z.strictObject({
   droppedStarts: z.number().int().min(0).optional(),
   /** A warm-up interval: written to the raw logs, left out of the phase's results. */
   warmup: z.boolean().optional(),
+  /** Writes etcd acknowledged with a new revision in this interval (the witness against etcd's revision). */
+  writes: z.number().int().min(0).optional(),
+  /** Sent from a checkpoint: what the agent had measured of this interval when it last saved it. */
+  checkpointAtMs: z.number().optional(),
 });
 export type IntervalReport = z.infer<typeof intervalReportSchema>;
 
 export const phaseDoneSchema = z.strictObject({
   runId: z.string(),
   agentId: z.string(),
+  instance: instanceSchema,
   phase: z.string(),
   /** The agent's whole-phase histograms, recorded independently of its intervals (integrity check). */
   finals: z.array(opIntervalSchema),
@@ -102,6 +119,8 @@ export const phaseDoneSchema = z.strictObject({
   /** Actual local start minus intended local start (ms). */
   startSkewMs: z.number(),
   elapsedMs: z.number().min(0),
+  /** A rejoin: ms after the measured start at which this instance joined (its elapsedMs counts from there). */
+  joinedAtMs: z.number().min(0).optional(),
   /** Why it ended: completed, duration, stopped. */
   endedBy: z.enum(['total', 'duration', 'stopped', 'idle']),
 });

@@ -41,6 +41,9 @@ export const phaseRecordSchema = z.looseObject({
   outcome: phaseOutcomeSchema,
   reasons: z.array(str),
   agents: z.array(z.looseObject({ agentId: str, clients: num.int().min(0), startSkewMs: num, elapsedMs: num.min(0), endedBy: agentEndSchema })),
+  absent: z.array(str).optional(),
+  restarts: z.array(z.looseObject({ agentId: str, lostAtMs: num, backAtMs: num, rejoined: z.boolean() })).optional(),
+  witness: z.looseObject({ fromRevision: num.int().min(0), toRevision: num.int().min(0) }).optional(),
 });
 
 export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z.object({ agentId: str, phase: str, op: str, detail: str })) });

@@ -74,7 +74,8 @@ export class PhaseMerger {
   readonly phase: string;
   private readonly opts: Required<PhaseMergerOptions>;
   private readonly totals = new Map<string, OpAccumulator>();
-  private readonly perAgent = new Map<string, Map<string, AgentAccumulator>>();
+  /** By agent, then by instance (a restarted agent process is another instance): the integrity sums. */
+  private readonly perAgent = new Map<string, Map<string, Map<string, AgentAccumulator>>>();
   private readonly seen = new Map<string, SeqRanges>();
   private readonly open = new Map<number, OpenInterval>();
   private readonly finalized = new Map<number, IntervalStat>();
@@ -92,10 +93,11 @@ export class PhaseMerger {
     this.opts = { finalizeLagIntervals: 5, ...opts };
   }
 
-  /** Merges one report; returns false for a duplicate. */
+  /** Merges one report; returns false for a duplicate (same agent, instance and seq). */
   addInterval(r: IntervalReport): boolean {
-    let seen = this.seen.get(r.agentId);
-    if (!seen) this.seen.set(r.agentId, (seen = new SeqRanges()));
+    const key = `${r.agentId}/${r.instance}`;
+    let seen = this.seen.get(key);
+    if (!seen) this.seen.set(key, (seen = new SeqRanges()));
     if (!seen.add(r.seq)) return false;
     this.maxima = { latencyUs: [], serviceUs: [] };
     // Warm-up intervals are in the raw logs only; they never count toward the phase.
@@ -109,8 +111,10 @@ export class PhaseMerger {
     this.cpuUs.set(r.agentId, (this.cpuUs.get(r.agentId) ?? 0) + r.cpuUs);
     this.lateStarts += r.lateStarts;
 
-    let agentOps = this.perAgent.get(r.agentId);
-    if (!agentOps) this.perAgent.set(r.agentId, (agentOps = new Map()));
+    let instances = this.perAgent.get(r.agentId);
+    if (!instances) this.perAgent.set(r.agentId, (instances = new Map()));
+    let agentOps = instances.get(r.instance);
+    if (!agentOps) instances.set(r.instance, (agentOps = new Map()));
     const stat = this.finalized.get(r.intervalStartMs);
     let slot = stat ? undefined : this.open.get(r.intervalStartMs);
     if (!stat && !slot) this.open.set(r.intervalStartMs, (slot = { all: newMergeHistogram(), count: 0, errors: 0 }));
@@ -151,10 +155,13 @@ export class PhaseMerger {
     return this.maxima;
   }
 
-  /** Records an agent's end of phase; returns the integrity mismatches between its finals and its intervals. */
+  /**
+   * Records an agent's end of phase; returns the integrity mismatches between its finals and the intervals
+   * of the same instance (an earlier instance of the agent never reports an end: its intervals are kept).
+   */
   addDone(d: PhaseDone): IntegrityMismatch[] {
     this.done.set(d.agentId, d);
-    const mine = this.perAgent.get(d.agentId) ?? new Map<string, AgentAccumulator>();
+    const mine = this.perAgent.get(d.agentId)?.get(d.instance) ?? new Map<string, AgentAccumulator>();
     const mismatches: IntegrityMismatch[] = [];
     const ops = new Set([...mine.keys(), ...d.finals.map((f) => f.op)]);
     for (const op of ops) {
@@ -233,7 +240,7 @@ export class PhaseMerger {
     // it) still measured until their last interval: the phase lasted at least that long.
     const lastInterval = Math.max(-Infinity, ...[...this.watermark].filter(([agent]) => !this.done.has(agent)).map(([, start]) => start));
     const intervalSpanMs = Number.isFinite(lastInterval) ? lastInterval + this.opts.intervalMs - this.opts.startAtMs : 0;
-    const durationMs = Math.max(1, intervalSpanMs, ...dones.map((d) => d.startSkewMs + d.elapsedMs));
+    const durationMs = Math.max(1, intervalSpanMs, ...dones.map((d) => d.startSkewMs + (d.joinedAtMs ?? 0) + d.elapsedMs));
     const seconds = durationMs / 1000;
     const toOp = (acc: OpAccumulator): OpSummary => {
       const { stddev: _l, ...latencyUs } = latencyStats(acc.histogram);
@@ -248,7 +255,7 @@ export class PhaseMerger {
       if (!isObservation(op)) all.addAcc(acc);
     }
     const agents: AgentPhaseSummary[] = this.opts.agentIds.map((agentId) => {
-      const mine = [...(this.perAgent.get(agentId)?.entries() ?? [])];
+      const mine = [...(this.perAgent.get(agentId)?.values() ?? [])].flatMap((ops) => [...ops.entries()]);
       const d = this.done.get(agentId);
       return {
         agentId,

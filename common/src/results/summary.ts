@@ -73,6 +73,21 @@ export interface AgentPhaseSummary {
   endedBy: string;
 }
 
+/** etcd's count of a phase's writes (revision delta) beside the agents' (docs/resilience.md). */
+export interface PhaseWitness {
+  etcdWrites: number;
+  agentWrites: number;
+  /** agentWrites - etcdWrites. */
+  difference: number;
+  /** How many missing writes the recorded faults account for at most (checkpoint windows, failed writes). */
+  allowance: number;
+  /** equal; within-window: fewer, within the allowance; explained: a cause without a bound; unexplained. */
+  status: 'equal' | 'within-window' | 'explained' | 'unexplained';
+  causes: string[];
+  /** "etcd counted N writes, agents accounted for M", with the gap: the line every output prints. */
+  statement: string;
+}
+
 export interface PhaseSummary {
   name: string;
   /** Coordinator clock, ms since the epoch. */
@@ -93,6 +108,8 @@ export interface PhaseSummary {
   openLoop?: OpenLoopCheck;
   agents: AgentPhaseSummary[];
   intervals: IntervalStat[];
+  /** Absent when the cluster's revision could not be read. */
+  witness?: PhaseWitness;
 }
 
 export interface IntegrityMismatch {

@@ -56,8 +56,8 @@ function refusal(code: string, message: string): Error {
 
 /**
  * The coordinator's socket.io endpoint. Agents present their hello (protocol version, token, id, host,
- * role) in the handshake; a wrong version or token is refused before the connection exists, with a
- * coded reason the agent prints. Every inbound payload is validated before it reaches the run engine.
+ * role, instance) in the handshake; a wrong version or token, or an id already connected from another
+ * host, is refused before the connection exists, with a coded reason the agent prints. Every inbound payload is validated before it reaches the run engine.
  */
 export class AgentServer extends EventEmitter<ServerEvents> {
   private readonly http: HttpServer;
@@ -81,7 +81,8 @@ export class AgentServer extends EventEmitter<ServerEvents> {
       else if (parsed.data.protocolVersion !== PROTOCOL_VERSION)
         err = refusal(ErrorCodes.protocolVersion, `protocol version ${parsed.data.protocolVersion} is not supported; this coordinator speaks ${PROTOCOL_VERSION}: install the same etcdlab version on agent and coordinator`);
       else if (!sameToken(parsed.data.token, this.token)) err = refusal(ErrorCodes.authToken, 'wrong token: the agent must use the token of this run (ETCDLAB_TOKEN)');
-      else if (this.agents.has(parsed.data.agentId)) err = refusal(ErrorCodes.payloadInvalid, `agent id ${parsed.data.agentId} is already connected`);
+      else if (this.agents.has(parsed.data.agentId) && this.agents.get(parsed.data.agentId)?.hello.host !== parsed.data.host)
+        err = refusal(ErrorCodes.payloadInvalid, `agent id ${parsed.data.agentId} is already connected from host ${this.agents.get(parsed.data.agentId)?.hello.host}: give each agent its own id`);
       if (err) {
         const data = (err as Error & { data: { code: string; message: string } }).data;
         this.logger.warn({ address, ...data }, 'agent refused');
@@ -97,7 +98,14 @@ export class AgentServer extends EventEmitter<ServerEvents> {
   private accept(socket: AgentSocket): void {
     const hello = socket.data.hello;
     const agent: ConnectedAgent = { hello, socket, connectedAt: Date.now() };
+    // The same id from the same host: a restarted agent, or a reconnect before the old connection timed
+    // out. The newcomer wins; the old connection's disconnect is then not the agent's (get() has the new one).
+    const previous = this.agents.get(hello.agentId);
     this.agents.set(hello.agentId, agent);
+    if (previous) {
+      this.logger.warn({ agentId: hello.agentId, instance: hello.instance, previous: previous.hello.instance }, 'agent connected again; its earlier connection is closed');
+      previous.socket.disconnect(true);
+    }
     const { token: _secret, ...visible } = hello;
     this.logger.info({ agent: visible }, 'agent connected');
     this.emit('connected', agent);

@@ -9,6 +9,9 @@ export function reportOutcome(summary: RunSummary, error: Error | undefined, opt
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else {
     process.stdout.write(`\n${renderSummaryTable(summary, { color: Boolean(process.stdout.isTTY) })}\n`);
+    // The witness, per phase: etcd's count of the writes beside the agents' (docs/resilience.md).
+    const witnessed = summary.phases.filter((p) => p.witness);
+    if (witnessed.length) process.stdout.write(`\n${witnessed.map((p) => `witness ${p.name}: ${p.witness?.statement}`).join('\n')}\n`);
     process.stdout.write(`\nresults: ${summary.runDir}\n`);
   }
   for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -5,12 +5,35 @@ import { syncClock } from './clock-sync.js';
 
 export interface RosterEntry {
   agentId: string;
+  /** The agent process's instance at the clock sync (a restarted agent is re-synced by the engine). */
+  instance: string;
   host: string;
   pid: number;
   role: string;
   agentVersion: string;
   nodeVersion: string;
   clock: ClockEstimate;
+}
+
+/** Waits (bounded) until every expected agent is connected; resolves with those that are, never rejects. */
+export async function agentsPresent(server: AgentServer, expected: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
+  const have = () => expected.filter((id) => server.get(id));
+  if (have().length === expected.length || signal?.aborted) return have();
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (have().length === expected.length) finish();
+    };
+    const timer = setTimeout(() => finish(), timeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      server.off('connected', check);
+      signal?.removeEventListener('abort', finish);
+      resolve();
+    };
+    server.on('connected', check);
+    signal?.addEventListener('abort', finish);
+  });
+  return have();
 }
 
 /** Waits until every expected agent has completed the handshake; names the ones that did not come and where to look. */
@@ -51,8 +74,8 @@ export async function syncRoster(agents: readonly ConnectedAgent[], logger: Logg
     agents.map(async (a) => {
       const clock = await syncClock(a.socket);
       logger.info({ agentId: a.hello.agentId, ...clock }, 'clock synchronized');
-      const { agentId, host, pid, role, agentVersion, nodeVersion } = a.hello;
-      return { agentId, host, pid, role, agentVersion, nodeVersion, clock };
+      const { agentId, instance, host, pid, role, agentVersion, nodeVersion } = a.hello;
+      return { agentId, instance, host, pid, role, agentVersion, nodeVersion, clock };
     }),
   );
 }

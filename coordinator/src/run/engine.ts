@@ -9,6 +9,8 @@ import {
   type PhaseDone,
   type PhasePrepare,
   type PhaseSpec,
+  type PhaseStart,
+  type ClockEstimate,
   type LivePhaseSummary,
   planPhase,
   RateSchedule,
@@ -18,8 +20,10 @@ import {
 } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import type { AgentServer } from '../fleet/agent-server.js';
-import type { RosterEntry } from './agent-roster.js';
-import { type AgentEnd, type PhaseRecord, phaseRecord } from '@etcdlab/common';
+import { agentsPresent, type RosterEntry } from './agent-roster.js';
+import { syncClock } from './clock-sync.js';
+import { PhaseAgents } from './phase-agents.js';
+import { type PhaseRecord, phaseRecord } from '@etcdlab/common';
 
 export interface EngineOptions {
   runId: string;
@@ -38,8 +42,10 @@ export interface EngineOptions {
   intervalMs?: number;
   /** Time between the start message and the synchronized start: covers delivery to every agent. */
   leadMs?: number;
-  /** How long an agent may stay disconnected mid-phase before it counts as lost. */
+  /** How long an agent may stay disconnected (or connected and silent) mid-phase before it counts as lost. */
   lostAfterMs?: number;
+  /** The cluster's current revision (the witness), read before each phase starts and after it ends. */
+  revision?(): Promise<number | undefined>;
 }
 
 export interface EngineResult {
@@ -66,12 +72,13 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
   const leadMs = opts.leadMs ?? 1500;
   const namespace = `etcdlab/${opts.runId}`;
   const result: EngineResult = { phases: [], records: [], mismatches: [], warnings: [], status: 'completed', namespace };
+  const agents: AgentClocks = new Map(opts.roster.map((a) => [a.agentId, { instance: a.instance, clock: a.clock }]));
   for (const phase of opts.workload.phases) {
     if (opts.signal?.aborted) {
       result.status = 'aborted';
       break;
     }
-    const { summary, record } = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace }, result);
+    const { summary, record } = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace, lostAfterMs: opts.lostAfterMs ?? 15_000, agents }, result);
     result.phases.push(summary);
     result.records.push(record);
     opts.onPhaseDone?.(summary, record);
@@ -81,35 +88,57 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
   return result;
 }
 
-type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string };
+type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string; lostAfterMs: number; agents: AgentClocks };
+
+/** What the engine knows of each agent process across phases: its instance and clock offset. */
+type AgentClocks = Map<string, { instance: string; clock: ClockEstimate }>;
+
+/** A restarted agent may rejoin a phase that runs for a duration (not a count) with this much left. */
+const REJOIN_MIN_LEFT_INTERVALS = 2;
 
 async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<{ summary: LivePhaseSummary; record: PhaseRecord }> {
   const { server, roster, logger, runId } = opts;
-  const plans = planPhase(phase, roster.length, opts.namespace);
-  const planOf = new Map<string, AgentPhasePlan>(roster.map((a, i) => [a.agentId, plans[i] as AgentPhasePlan]));
-  logger.info({ phase: phase.name, plans: Object.fromEntries(planOf) }, 'phase planned');
+  // An agent away between phases is waited for (bounded), then the phase runs over those present.
+  const present = await agentsPresent(server, roster.map((a) => a.agentId), opts.lostAfterMs, opts.signal);
+  const absent = roster.map((a) => a.agentId).filter((id) => !present.includes(id));
+  for (const id of absent) result.warnings.push(`agent ${id} was not connected within ${(opts.lostAfterMs / 1000).toFixed(0)} s of phase ${phase.name}'s start; the phase ran without its share`);
+  await resyncRestarted(present, opts);
+  const plans = planPhase(phase, Math.max(1, present.length), opts.namespace);
+  const planOf = new Map<string, AgentPhasePlan>(present.map((id, i) => [id, plans[i] as AgentPhasePlan]));
+  logger.info({ phase: phase.name, plans: Object.fromEntries(planOf), absent }, 'phase planned');
+  const prepareMsg = (id: string): PhasePrepare => ({ runId, endpoints: opts.endpoints, ...(opts.tls ? { tls: opts.tls } : {}), clockOffsetMs: opts.agents.get(id)?.clock.offsetMs ?? 0, intervalMs: opts.intervalMs, plan: planOf.get(id) as AgentPhasePlan });
+  await Promise.all(present.map(async (id) => expectOk(id, 'phase:prepare', await emitWithAck(server, id, 'phase:prepare', prepareMsg(id)))));
 
-  await Promise.all(
-    roster.map(async (a) => {
-      const msg: PhasePrepare = { runId, endpoints: opts.endpoints, ...(opts.tls ? { tls: opts.tls } : {}), clockOffsetMs: a.clock.offsetMs, intervalMs: opts.intervalMs, plan: planOf.get(a.agentId) as AgentPhasePlan };
-      expectOk(a.agentId, 'phase:prepare', await emitWithAck(server, a.agentId, 'phase:prepare', msg));
-    }),
-  );
-
+  const fromRevision = await opts.revision?.();
   const startAtMs = wallNowMs() + opts.leadMs;
   // The measured part starts after the warm-up (whole intervals); warm-up reports are in the raw logs only.
   const measuredAtMs = startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
-  const merger = new PhaseMerger({ phase: phase.name, agentIds: roster.map((a) => a.agentId), intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
-  const pending = new Set(roster.map((a) => a.agentId));
-  const ends = new Map<string, AgentEnd>();
-  let finish!: () => void;
-  const allDone = new Promise<void>((r) => (finish = r));
-  const markDone = (agentId: string, end: AgentEnd) => {
-    if (!pending.has(agentId)) return;
-    ends.set(agentId, end);
-    pending.delete(agentId);
-    if (pending.size === 0) finish();
-  };
+  const merger = new PhaseMerger({ phase: phase.name, agentIds: present, intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
+  const instanceOf = new Map([...opts.agents].map(([id, a]) => [id, a.instance]));
+  const agents = new PhaseAgents({
+    phase: phase.name,
+    ids: present,
+    server,
+    logger,
+    lostAfterMs: opts.lostAfterMs,
+    instanceOf,
+    warn: (m) => result.warnings.push(m),
+    rejoin: async (agent) => {
+      const id = agent.hello.agentId;
+      const clock = await syncClock(agent.socket);
+      opts.agents.set(id, { instance: agent.hello.instance, clock });
+      const leftMs = phase.durationMs !== undefined ? measuredAtMs + phase.durationMs - wallNowMs() : 0;
+      const can = phase.total === undefined && leftMs > REJOIN_MIN_LEFT_INTERVALS * opts.intervalMs;
+      const what = `agent ${id} restarted during phase ${phase.name} (a new process, instance ${agent.hello.instance.slice(0, 8)})`;
+      if (!can) return false;
+      expectOk(id, 'phase:prepare', await emitWithAck(server, id, 'phase:prepare', prepareMsg(id)));
+      expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs, rejoin: true }));
+      const warning = `${what} and rejoined it for the remaining ${(leftMs / 1000).toFixed(1)} s; what it measured before was kept up to its last checkpoint`;
+      logger.warn({ agentId: id, phase: phase.name, leftMs }, warning);
+      result.warnings.push(warning);
+      return true;
+    },
+  });
 
   server.setHandler({
     interval: (report): Ack => {
@@ -118,61 +147,34 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
         logger.warn({ agentId: report.agentId, phase: report.phase, seq: report.seq }, 'interval report for another phase ignored');
         return { ok: true };
       }
+      agents.heard(report.agentId);
       if (merger.addInterval(report)) opts.onInterval(report, merger.lastMaxima());
       return { ok: true };
     },
     done: (msg: PhaseDone): Ack => {
-      if (msg.runId !== runId || msg.phase !== phase.name || merger.isDone(msg.agentId)) return { ok: true };
+      if (msg.runId !== runId || msg.phase !== phase.name || !agents.pending.has(msg.agentId)) return { ok: true };
+      // An end report of an earlier instance (resent from its spool) does not end the phase of a rejoined one.
+      if (instanceOf.get(msg.agentId) !== msg.instance) return { ok: true };
       const mismatches = merger.addDone(msg);
       for (const m of mismatches) logger.error(m, 'HISTOGRAM MISMATCH: final histogram is not the sum of its intervals');
       result.mismatches.push(...mismatches);
-      markDone(msg.agentId, msg.endedBy);
+      agents.markDone(msg.agentId, msg.endedBy);
       return { ok: true };
     },
     fault: (f) => {
       logger.error(f, 'agent fault');
       result.warnings.push(`agent ${f.agentId} reported ${f.code} in phase ${f.phase ?? '?'}: ${f.message}`);
       // A phase that failed on an agent sends no end-of-phase report: do not wait for one.
-      if (f.phase === phase.name && pending.has(f.agentId)) markDone(f.agentId, 'failed');
+      if (f.phase === phase.name) agents.markDone(f.agentId, 'failed');
     },
   });
 
-  // An agent that stays away longer than lostAfterMs is given up on; the phase completes without it.
-  const lostAfterMs = opts.lostAfterMs ?? 15_000;
-  const lostTimers = new Map<string, NodeJS.Timeout>();
-  const giveUpOn = (id: string, why: string, end: AgentEnd) => {
-    if (!pending.has(id)) return;
-    const warning = `agent ${id} ${why} during phase ${phase.name}; its results up to then are kept`;
-    logger.error({ agentId: id, phase: phase.name }, warning);
-    result.warnings.push(warning);
-    markDone(id, end);
-  };
   let aborted = false;
-  let abortTimer: NodeJS.Timeout | undefined;
-  const onDisconnect = (a: { hello: { agentId: string } }) => {
-    const id = a.hello.agentId;
-    // After an interrupt nobody waits for a reconnect (Ctrl-C reaches the local agents too).
-    if (aborted) return giveUpOn(id, 'went away after the interrupt', 'interrupted');
-    if (!pending.has(id) || lostTimers.has(id)) return;
-    lostTimers.set(id, setTimeout(() => {
-      if (!server.get(id)) giveUpOn(id, 'was lost', 'lost');
-    }, lostAfterMs));
-  };
-  const onConnect = (a: { hello: { agentId: string } }) => {
-    clearTimeout(lostTimers.get(a.hello.agentId));
-    lostTimers.delete(a.hello.agentId);
-  };
-  server.on('disconnected', onDisconnect);
-  server.on('connected', onConnect);
   const onAbort = () => {
     aborted = true;
     logger.warn({ phase: phase.name }, 'run interrupted: stopping the phase');
     for (const a of server.connected()) a.socket.emit('phase:stop', { runId, phase: phase.name, reason: 'interrupted' });
-    for (const id of [...pending]) if (!server.get(id)) giveUpOn(id, 'went away after the interrupt', 'interrupted');
-    // An agent that neither ends its phase nor goes away is not waited for long either.
-    abortTimer = setTimeout(() => {
-      for (const id of [...pending]) giveUpOn(id, 'sent no end report within 10 s of the interrupt', 'interrupted');
-    }, 10_000);
+    agents.abort();
   };
   opts.signal?.addEventListener('abort', onAbort);
   const schedule = phase.rate !== undefined ? new RateSchedule(phase.rate, phase.rateStages ?? []) : undefined;
@@ -181,17 +183,17 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     opts.onLive?.(merger, roster.filter((a) => server.get(a.agentId)).length, schedule?.rateAt(offset * 1000 + opts.intervalMs / 2));
   }, 1000);
 
+  let toRevision: number | undefined;
   try {
-    await Promise.all(roster.map(async (a) => expectOk(a.agentId, 'phase:start', await emitWithAck(server, a.agentId, 'phase:start', { runId, phase: phase.name, startAtMs }))));
+    await Promise.all(present.map(async (id) => expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs }))));
     logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
-    await allDone;
+    agents.watch(startAtMs, opts.intervalMs);
+    await agents.done;
+    toRevision = await opts.revision?.();
   } finally {
     clearInterval(live);
     opts.signal?.removeEventListener('abort', onAbort);
-    server.off('disconnected', onDisconnect);
-    server.off('connected', onConnect);
-    for (const t of lostTimers.values()) clearTimeout(t);
-    clearTimeout(abortTimer);
+    agents.close();
     server.setHandler(undefined);
   }
   const summary = merger.summarize(new Map([...planOf].map(([id, p]) => [id, p.clients])));
@@ -200,13 +202,30 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     startedAtMs: summary.startedAtMs,
     durationMs: summary.durationMs,
     interrupted: aborted,
-    agents: summary.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: ends.get(a.agentId) ?? 'lost' })),
+    agents: summary.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: agents.ends.get(a.agentId) ?? 'lost' })),
+    ...(absent.length ? { absent } : {}),
+    ...(agents.restarts.length ? { restarts: agents.restarts } : {}),
+    ...(fromRevision !== undefined && toRevision !== undefined ? { witness: { fromRevision, toRevision } } : {}),
   });
-  logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs, outcome: record.outcome, reasons: record.reasons }, 'phase merged');
+  logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs, outcome: record.outcome, reasons: record.reasons, witness: record.witness }, 'phase merged');
   return { summary, record };
 }
 
-async function emitWithAck<E extends 'phase:prepare' | 'phase:start'>(server: AgentServer, agentId: string, event: E, msg: E extends 'phase:prepare' ? PhasePrepare : { runId: string; phase: string; startAtMs: number }): Promise<Ack> {
+/** An agent whose process changed since its clock was measured (a restart between phases) is measured again. */
+async function resyncRestarted(ids: readonly string[], opts: PhaseOpts): Promise<void> {
+  await Promise.all(
+    ids.map(async (id) => {
+      const a = opts.server.get(id);
+      const known = opts.agents.get(id);
+      if (!a || known?.instance === a.hello.instance) return;
+      const clock = await syncClock(a.socket);
+      opts.logger.warn({ agentId: id, instance: a.hello.instance, ...clock }, 'agent restarted since the last phase: clock synchronized again');
+      opts.agents.set(id, { instance: a.hello.instance, clock });
+    }),
+  );
+}
+
+async function emitWithAck<E extends 'phase:prepare' | 'phase:start'>(server: AgentServer, agentId: string, event: E, msg: E extends 'phase:prepare' ? PhasePrepare : PhaseStart): Promise<Ack> {
   const agent = server.get(agentId);
   if (!agent) throw new ProtocolError(ErrorCodes.agentLost, `agent ${agentId} is not connected (needed for ${event})`);
   return (await agent.socket.timeout(10_000).emitWithAck(event as 'phase:prepare', msg as PhasePrepare)) as Ack;

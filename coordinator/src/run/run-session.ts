@@ -11,6 +11,7 @@ import { listenForAgents } from './listen.js';
 import { type MonitorEntry, syncMonitors } from './monitors.js';
 import { type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
 import { runWorkload } from './engine.js';
+import { revisionProbe } from './revision-probe.js';
 import type { PhaseRecord } from '@etcdlab/common';
 import { ResultsWriter } from './results-writer.js';
 import { startHostSampling } from './host-sampling.js';
@@ -70,6 +71,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   // etcd's own metrics, scraped from this machine on the run's clock for the whole run (docs/reports.md).
   const targets = scrapeTargets(target.endpoints, target.members);
   const scraper: MetricsScraper | undefined = targets.length ? startMetricsScraper({ targets, runDir: req.runDir, runBaseMs: startedAt.getTime(), ...(target.tls ? { tls: target.tls } : {}), logger }) : undefined;
+  const probe = revisionProbe(target.endpoints, target.tls, logger);
   try {
     await fleet.start(address.url);
     progress.note(`waiting for ${fleet.ids.length} agent(s) at ${address.url} ...`);
@@ -95,6 +97,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       server,
       logger,
       signal: req.signal,
+      revision: () => probe.read(),
       onInterval: (r, maxima) => writer.appendInterval(r, maxima),
       onLive: (m, online, asked) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length, asked),
       onPhaseDone: (p, record) => {
@@ -113,6 +116,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   } finally {
     for (const a of server.connected()) a.socket.emit('run:end', { runId: req.runId, reason: status });
     await fleet.stop();
+    await probe.close();
     await sampling?.stop();
     await server.close();
     await scraper?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'metrics scraper did not stop cleanly'));

@@ -2,6 +2,7 @@ import { isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
 import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
 import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
 import type { AgentStats, ErrorPoint, ReportPhase, TimelinePoint } from './types.js';
+import { witnessOf } from './witness.js';
 
 interface SpecView {
   clients?: number;
@@ -9,6 +10,8 @@ interface SpecView {
   rateStages?: { target: number; durationMs: number }[];
   durationMs?: number;
   total?: number;
+  /** The mix has lease ops (the witness: a revoke or an expiry deletes keys in a revision no agent counts). */
+  leases?: boolean;
 }
 
 /** The phase as the workload defined it (manifest), for clients and the open-loop rate. */
@@ -20,6 +23,7 @@ function specOf(raw: RawRun, name: string): SpecView {
   if (Array.isArray(spec?.rateStages)) out.rateStages = spec.rateStages as SpecView['rateStages'];
   if (typeof spec?.durationMs === 'number') out.durationMs = spec.durationMs;
   if (typeof spec?.total === 'number') out.total = spec.total;
+  if (Array.isArray(spec?.mix)) out.leases = spec.mix.some((m: unknown) => typeof (m as { op?: unknown })?.op === 'string' && /lease/.test((m as { op: string }).op));
   return out;
 }
 
@@ -50,6 +54,8 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   const errorsOverTime: ErrorPoint[] = [];
   let lateStarts = 0;
   let droppedStarts = 0;
+  let agentWrites = 0;
+  const writesById = new Map<string, number>();
 
   // Intervals arrive sorted by start; those with the same position form one merged interval.
   const slotOf = (i: RawInterval) => Math.round((i.startMs - phase.startedAtMs) / raw.intervalMs);
@@ -63,6 +69,9 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
       const i = intervals[k] as RawInterval;
       // Warm-up intervals show on the timeline only: they are not part of the phase's results.
       warmup ||= i.warmup === true;
+      // The witness counts every write of the phase, the warm-up's too: etcd's revision does.
+      agentWrites += i.writes ?? 0;
+      writesById.set(i.agentId, (writesById.get(i.agentId) ?? 0) + (i.writes ?? 0));
       if (!i.warmup) {
         lateStarts += i.lateStarts;
         droppedStarts += i.droppedStarts ?? 0;
@@ -137,10 +146,19 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
           droppedStarts,
         })
       : undefined;
+  const witness = witnessOf({
+    phase,
+    agentWrites,
+    agentWritesById: writesById,
+    errorsByOp: new Map(Object.entries(opsOut).map(([op, st]) => [op, st.errors])),
+    shared: raw.cluster.provider === 'external',
+    leases: spec.leases === true,
+  });
   return {
     name: phase.name,
     startedAtMs: phase.startedAtMs,
     durationMs: phase.durationMs,
+    ...(witness ? { witness } : {}),
     ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
     ...(spec.rate !== undefined ? { rateOpsPerSec: spec.rate } : {}),
     lateStarts,

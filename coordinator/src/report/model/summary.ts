@@ -32,6 +32,7 @@ export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
       droppedStarts: p.droppedStarts,
       ...(p.events ? { events: { count: p.events.count, perSec: p.events.perSec, timed: p.events.timed, ...(p.events.latencyUs ? { latencyUs: latencySummary(p.events.latencyUs) } : {}) } } : {}),
       ...(p.openLoop ? { openLoop: p.openLoop } : {}),
+      ...(p.witness ? { witness: p.witness } : {}),
       agents: p.agents.map((a) => ({
         agentId: a.agentId,
         clients: a.clients,

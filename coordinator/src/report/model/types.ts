@@ -4,7 +4,7 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (a renamed or removed field, a changed unit).
  */
 
-import type { LatencySummaryUs, OpenLoopCheck, Verdict } from '@etcdlab/common';
+import type { LatencySummaryUs, OpenLoopCheck, PhaseWitness, Verdict } from '@etcdlab/common';
 import type { RawCluster } from '../raw/types.js';
 
 export const REPORT_SCHEMA = 'etcdlab-report';
@@ -157,11 +157,13 @@ export interface ReportPhase {
   errorsOverTime: ErrorPoint[];
   agents: AgentStats[];
   etcd: EtcdWindow[];
+  /** etcd's count of the phase's writes beside the agents' (absent when the revision was not read). */
+  witness?: PhaseWitness;
 }
 
 export type { RuleResult, Verdict, VerdictStatus } from '@etcdlab/common';
 
-export type WarningKind = 'agent-cpu-bound' | 'agent-lost' | 'agent-fault' | 'rate-not-reached' | 'phase-incomplete' | 'clock-skew' | 'host-steal' | 'noisy-neighbour' | 'integrity' | 'run-incomplete' | 'etcd-unreachable' | 'results-folder';
+export type WarningKind = 'witness' | 'agent-restarted' | 'agent-cpu-bound' | 'agent-lost' | 'agent-fault' | 'rate-not-reached' | 'phase-incomplete' | 'clock-skew' | 'host-steal' | 'noisy-neighbour' | 'integrity' | 'run-incomplete' | 'etcd-unreachable' | 'results-folder';
 
 export interface TrustWarning {
   kind: WarningKind;

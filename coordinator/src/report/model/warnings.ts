@@ -24,7 +24,12 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
   for (const p of phases) {
     if (p.outcome !== 'completed' && p.outcome !== 'interrupted') out.push({ kind: 'phase-incomplete', message: `phase ${p.name} ${p.outcome}: ${p.reasons.join('; ') || 'no reason recorded'}; its figures are partial` });
     for (const problem of p.openLoop?.problems ?? []) out.push({ kind: 'rate-not-reached', message: `phase ${p.name}: ${problem}` });
+    const w = p.witness;
+    if (w && w.status !== 'equal') out.push({ kind: 'witness', message: `phase ${p.name}: ${w.statement}: ${w.causes.join('; ')}` });
   }
+  for (const p of raw.phases)
+    for (const r of p.restarts ?? [])
+      out.push({ kind: 'agent-restarted', message: `agent ${r.agentId} restarted during phase ${p.name} at +${((r.lostAtMs - p.startedAtMs) / 1000).toFixed(1)} s, back after ${((r.backAtMs - r.lostAtMs) / 1000).toFixed(1)} s${r.rejoined ? ', and rejoined it' : '; it could not rejoin (its share ended there)'}` });
   for (const p of phases)
     for (const a of p.agents) {
       if (a.cpuCores > b.agentCpuCores) out.push({ kind: 'agent-cpu-bound', message: `agent ${a.agentId} used ${a.cpuCores.toFixed(2)} CPU cores in phase ${p.name}: the load generator, not etcd, may have limited throughput` });
@@ -40,7 +45,7 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
 
   // The run's own notes: CPU and loss are recomputed above; what only the run knew (agent faults) is kept.
   for (const w of raw.runWarnings) {
-    if (/CPU cores in phase/.test(w) || /was lost during phase/.test(w)) continue;
+    if (/CPU cores in phase/.test(w) || /^agent \S+ (was lost|restarted)/.test(w)) continue;
     out.push({ kind: w.startsWith('results folder:') ? 'results-folder' : 'agent-fault', message: w });
   }
   return out;

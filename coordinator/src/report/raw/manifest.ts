@@ -41,6 +41,9 @@ export const intervalLineSchema = z.looseObject({
   lateStarts: num.default(0),
   droppedStarts: num.int().min(0).optional(),
   warmup: z.boolean().optional(),
+  writes: num.int().min(0).optional(),
+  instance: str.optional(),
+  checkpointAtMs: num.optional(),
   ops: z.array(z.looseObject({ op: str, count: num.int().min(0), errors: z.record(str, num).default({}) })),
 });
 
@@ -60,7 +63,18 @@ export function agentsOf(m: ManifestView): RawAgent[] {
 
 /** Phase timing and outcomes: the manifest's record (schema 2), else an old folder's summary.json. */
 export function phasesOf(m: ManifestView, s: SummaryView | undefined): RawPhase[] | undefined {
-  if (m.phases) return m.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, outcome: p.outcome, reasons: p.reasons, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
+  if (m.phases)
+    return m.phases.map((p) => ({
+      name: p.name,
+      startedAtMs: p.startedAtMs,
+      durationMs: p.durationMs,
+      outcome: p.outcome,
+      reasons: p.reasons,
+      agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })),
+      ...(p.absent ? { absent: p.absent } : {}),
+      ...(p.restarts ? { restarts: p.restarts.map((r) => ({ agentId: r.agentId, lostAtMs: r.lostAtMs, backAtMs: r.backAtMs, rejoined: r.rejoined })) } : {}),
+      ...(p.witness ? { witness: { fromRevision: p.witness.fromRevision, toRevision: p.witness.toRevision } } : {}),
+    }));
   return s?.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
 }
 

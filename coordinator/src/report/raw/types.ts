@@ -1,4 +1,4 @@
-import type { IntegrityMismatch } from '@etcdlab/common';
+import type { AgentRestart, IntegrityMismatch, RevisionWitness } from '@etcdlab/common';
 import type { MetricsSample } from '../../metrics/index.js';
 
 /**
@@ -31,6 +31,12 @@ export interface RawInterval {
   droppedStarts?: number;
   /** A warm-up interval: kept in the raw logs and shown on the timeline, left out of the phase's results. */
   warmup?: boolean;
+  /** Writes etcd acknowledged with a new revision (the witness). */
+  writes?: number;
+  /** The agent process that sent it (a restarted agent is a new instance). */
+  instance?: string;
+  /** Sent from a checkpoint of an agent process that died: its interval up to then. */
+  checkpointAtMs?: number;
   ops: RawOpInterval[];
 }
 
@@ -51,6 +57,9 @@ export interface RawPhase {
   outcome?: 'completed' | 'interrupted' | 'incomplete' | 'failed';
   reasons?: string[];
   agents: RawAgentPhase[];
+  absent?: string[];
+  restarts?: AgentRestart[];
+  witness?: RevisionWitness;
 }
 
 export interface RawAgent {

@@ -56,6 +56,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.bad { background: #fde2e1; color: #8e0000; font-weight: 600; }
 td.warn { background: #fff3d6; color: #7a4a00; }
 td.ok { color: #1b6e35; }
+p.witness.ok { color: #1b6e35; }
+p.witness.warn { color: #7a4a00; }
+p.witness.bad { color: #8e0000; font-weight: 600; }
 .verdict { border: 2px solid #999; border-radius: 6px; padding: 10px 16px; margin: 16px 0; }
 .verdict.PASS { border-color: #2e7d32; background: #f0f8f1; } .verdict.FAIL { border-color: #c62828; background: #fdf0ef; } .verdict.NONE { border-color: #888; background: #f7f7f7; }
 .verdict .status { font-size: 22px; font-weight: 700; } .verdict.PASS .status { color: #2e7d32; } .verdict.FAIL .status { color: #c62828; }

@@ -125,6 +125,8 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   if (p.clients !== undefined) facts.push(`${p.clients} client(s)`);
   if (p.rateOpsPerSec !== undefined) facts.push(`open loop at ${p.rateOpsPerSec} ops/s, ${int(p.lateStarts)} late start(s)`);
   const out = [`<section class="phase" id="${esc(id)}"><h2>Phase ${esc(p.name)}</h2><p class="meta">${esc(facts.join(' · '))}</p>`];
+  // The witness: etcd's own count of the phase's writes beside the agents'; a gap is flagged with its causes.
+  if (p.witness) out.push(`<p class="witness ${p.witness.status === 'equal' ? 'ok' : p.witness.status === 'unexplained' ? 'bad' : 'warn'}">Witness: ${esc(p.witness.statement)}${p.witness.causes.length ? `: ${esc(p.witness.causes.join('; '))}` : ''}</p>`);
   out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)));
   out.push(chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
   out.push(chart(`${id}-percentiles`, percentileChart(p)));

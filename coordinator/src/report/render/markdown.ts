@@ -31,6 +31,8 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('');
   out.push(mdTable(KEY_HEAD, keyTableRows(model), KEY_NUMERIC));
   out.push('');
+  for (const p of model.phases) if (p.witness) out.push(`Witness, ${p.name}: ${p.witness.statement}.`);
+  if (model.phases.some((p) => p.witness)) out.push('');
   const errors = model.phases.flatMap((p) => Object.entries(p.all.errorsByCode).map(([c, n]) => `${p.name} ${c} ${int(n)}`));
   if (errors.length) out.push(`Errors by gRPC code: ${errors.join(', ')}.`, '');
   if (model.etcd.run.length) {

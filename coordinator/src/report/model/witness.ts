@@ -1,0 +1,68 @@
+/**
+ * The witness (docs/resilience.md): etcd's own count of a phase's writes (its revision moved by one per
+ * acknowledged write) beside the writes the agents accounted for. Equal on a dedicated cluster with no
+ * fault; any difference is stated with its causes, and bounded where the cause bounds it. Pure.
+ */
+import type { PhaseWitness } from '@etcdlab/common';
+import type { RawPhase } from '../raw/types.js';
+
+/** How often an agent saves the interval in progress (agent/src/phase-execution.ts CHECKPOINT_MS). */
+export const CHECKPOINT_WINDOW_MS = 100;
+
+/** Ops that may make a revision even when the agent saw them fail (a deadline after etcd applied them). */
+const WRITE_OPS = new Set(['put', 'delete', 'delete-range', 'txn-put', 'cas', 'create', 'cas-delete', 'lease-revoke', 'put-lease']);
+
+export interface WitnessInput {
+  phase: RawPhase;
+  /** Writes the agents' reports of this phase accounted for (warm-up included). */
+  agentWrites: number;
+  /** Per agent, for the checkpoint window of a restart. */
+  agentWritesById: ReadonlyMap<string, number>;
+  /** Failed operations by op name (the measured part). */
+  errorsByOp: ReadonlyMap<string, number>;
+  /** The cluster was there before the run (--endpoints): others may write to it. */
+  shared: boolean;
+  /** The phase's mix has lease ops: a revoke or an expiry deletes keys in one revision the agent cannot see. */
+  leases: boolean;
+}
+
+export function witnessOf(w: WitnessInput): PhaseWitness | undefined {
+  const rev = w.phase.witness;
+  if (!rev) return undefined;
+  const etcdWrites = Math.max(0, rev.toRevision - rev.fromRevision);
+  const difference = w.agentWrites - etcdWrites;
+  const causes: string[] = [];
+  let allowance = 0;
+  let unbounded = false;
+  const seconds = Math.max(w.phase.durationMs, 1) / 1000;
+  for (const r of w.phase.restarts ?? []) {
+    const clients = w.phase.agents.find((a) => a.agentId === r.agentId)?.clients ?? 0;
+    // What it had measured since its last checkpoint, and the requests it had in flight, may be etcd's only.
+    const window = Math.ceil(((w.agentWritesById.get(r.agentId) ?? 0) / seconds) * (CHECKPOINT_WINDOW_MS / 1000)) + clients;
+    allowance += window;
+    causes.push(`agent ${r.agentId} restarted at +${((r.lostAtMs - w.phase.startedAtMs) / 1000).toFixed(1)} s: up to ${window} writes (its last ${CHECKPOINT_WINDOW_MS} ms and its requests in flight) may be etcd's only`);
+  }
+  for (const a of w.phase.agents)
+    if (a.endedBy === 'lost' && !(w.phase.restarts ?? []).some((r) => r.agentId === a.agentId)) {
+      unbounded = true;
+      causes.push(`agent ${a.agentId} was lost: what it measured after its last delivered report is not in the results`);
+    }
+  const failedWrites = [...w.errorsByOp].filter(([op]) => WRITE_OPS.has(op)).reduce((n, [, e]) => n + e, 0);
+  if (failedWrites > 0) {
+    allowance += failedWrites;
+    causes.push(`${failedWrites} write(s) failed as the agents saw them (e.g. a deadline): etcd may have applied them`);
+  }
+  if (w.leases) {
+    unbounded = true;
+    causes.push('the mix has lease ops: a revoke or an expiry deletes its keys in a revision no agent counts');
+  }
+  if (w.shared) {
+    unbounded = true;
+    causes.push('the cluster was given with --endpoints: other writers on a shared cluster add to etcd\'s count');
+  }
+  const status: PhaseWitness['status'] = difference === 0 ? 'equal' : difference < 0 && -difference <= allowance ? 'within-window' : difference < 0 && unbounded ? 'explained' : 'unexplained';
+  if (status === 'unexplained') causes.push(difference > 0 ? 'the agents accounted for more writes than etcd counted: a revision read or the agents\' counting is wrong' : 'no recorded fault explains the writes missing from the results');
+  const gap = difference === 0 ? '' : ` (${Math.abs(difference).toLocaleString('en-US')} ${difference < 0 ? 'fewer' : 'more'}, ${status === 'within-window' ? `within the ${allowance.toLocaleString('en-US')} the faults allow` : status})`;
+  const statement = `etcd counted ${etcdWrites.toLocaleString('en-US')} writes, agents accounted for ${w.agentWrites.toLocaleString('en-US')}${gap}`;
+  return { etcdWrites, agentWrites: w.agentWrites, difference, allowance, status, causes: status === 'equal' ? [] : causes, statement };
+}

@@ -1,0 +1,143 @@
+import type { AgentEnd, AgentRestart } from '@etcdlab/common';
+import type { Logger } from 'pino';
+import type { AgentServer, ConnectedAgent } from '../fleet/agent-server.js';
+
+const wallNowMs = (): number => performance.timeOrigin + performance.now();
+
+export interface PhaseAgentsOptions {
+  phase: string;
+  ids: readonly string[];
+  server: AgentServer;
+  logger: Logger;
+  /** How long an agent may be away, or connected and silent, before its share of the phase ends. */
+  lostAfterMs: number;
+  /** The instance each agent had when the phase was prepared; a new one is a restarted process. */
+  instanceOf: Map<string, string>;
+  /**
+   * A restarted agent came back while the phase runs: rejoin it (resolves true) or not (false: its share
+   * ends at the time it was lost). Throwing counts as not rejoined.
+   */
+  rejoin(agent: ConnectedAgent): Promise<boolean>;
+  warn(message: string): void;
+}
+
+/**
+ * Who a phase still waits for, and every limit on that wait: an agent that went away and did not come back
+ * within lostAfterMs, one that is connected but sends nothing for as long, one that came back as a new
+ * process (rejoined or closed at the time it was lost), one that is not heard from after an interrupt.
+ * Each ending is said with the agent's name; `done` resolves when nobody is pending.
+ */
+export class PhaseAgents {
+  readonly pending: Set<string>;
+  readonly ends = new Map<string, AgentEnd>();
+  readonly restarts: AgentRestart[] = [];
+  readonly done: Promise<void>;
+  private finish!: () => void;
+  private readonly lastHeard = new Map<string, number>();
+  private readonly awayAt = new Map<string, number>();
+  private readonly lostTimers = new Map<string, NodeJS.Timeout>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private abortTimer: NodeJS.Timeout | undefined;
+  private aborted = false;
+  private readonly onDisconnect = (a: ConnectedAgent) => this.disconnected(a);
+  private readonly onConnect = (a: ConnectedAgent) => this.connected(a);
+
+  constructor(private readonly o: PhaseAgentsOptions) {
+    this.pending = new Set(o.ids);
+    this.done = new Promise<void>((r) => (this.finish = r));
+    if (this.pending.size === 0) this.finish();
+    o.server.on('disconnected', this.onDisconnect);
+    o.server.on('connected', this.onConnect);
+  }
+
+  /** A report from the agent (any instance): it is alive and working. */
+  heard(id: string): void {
+    this.lastHeard.set(id, wallNowMs());
+  }
+
+  markDone(id: string, end: AgentEnd): void {
+    if (!this.pending.has(id)) return;
+    this.ends.set(id, end);
+    this.pending.delete(id);
+    clearTimeout(this.lostTimers.get(id));
+    if (this.pending.size === 0) this.finish();
+  }
+
+  giveUp(id: string, why: string, end: AgentEnd): void {
+    if (!this.pending.has(id)) return;
+    const warning = `agent ${id} ${why} during phase ${this.o.phase}; its results up to then are kept`;
+    this.o.logger.error({ agentId: id, phase: this.o.phase }, warning);
+    this.o.warn(warning);
+    this.markDone(id, end);
+  }
+
+  /** From the synchronized start on, a connected agent silent for lostAfterMs is given up on. */
+  watch(startAtMs: number, intervalMs: number): void {
+    const limit = this.o.lostAfterMs + intervalMs;
+    this.watchdog = setInterval(() => {
+      const now = wallNowMs();
+      for (const id of [...this.pending]) {
+        if (!this.o.server.get(id)) continue; // away: the lost timer decides
+        const since = Math.max(startAtMs, this.lastHeard.get(id) ?? -Infinity);
+        if (now - since > limit) this.giveUp(id, `is connected but sent no report for ${(limit / 1000).toFixed(0)} s`, 'lost');
+      }
+    }, 1000);
+  }
+
+  /** After an interrupt nobody waits long: the away now, the silent within 10 s. */
+  abort(): void {
+    this.aborted = true;
+    for (const id of [...this.pending]) if (!this.o.server.get(id)) this.giveUp(id, 'went away after the interrupt', 'interrupted');
+    this.abortTimer = setTimeout(() => {
+      for (const id of [...this.pending]) this.giveUp(id, 'sent no end report within 10 s of the interrupt', 'interrupted');
+    }, 10_000);
+  }
+
+  close(): void {
+    this.o.server.off('disconnected', this.onDisconnect);
+    this.o.server.off('connected', this.onConnect);
+    for (const t of this.lostTimers.values()) clearTimeout(t);
+    clearInterval(this.watchdog);
+    clearTimeout(this.abortTimer);
+  }
+
+  private disconnected(a: ConnectedAgent): void {
+    const id = a.hello.agentId;
+    // The old connection of an agent that is already back (a restart or a quick reconnect) is not a loss.
+    if (this.o.server.get(id)) return;
+    if (this.aborted) return this.giveUp(id, 'went away after the interrupt', 'interrupted');
+    if (!this.pending.has(id) || this.lostTimers.has(id)) return;
+    this.awayAt.set(id, wallNowMs());
+    this.lostTimers.set(
+      id,
+      setTimeout(() => {
+        this.lostTimers.delete(id);
+        if (!this.o.server.get(id)) this.giveUp(id, `was lost (away for more than ${(this.o.lostAfterMs / 1000).toFixed(0)} s)`, 'lost');
+      }, this.o.lostAfterMs),
+    );
+  }
+
+  private connected(a: ConnectedAgent): void {
+    const id = a.hello.agentId;
+    clearTimeout(this.lostTimers.get(id));
+    this.lostTimers.delete(id);
+    const known = this.o.instanceOf.get(id);
+    this.o.instanceOf.set(id, a.hello.instance);
+    if (!this.pending.has(id) || known === undefined || known === a.hello.instance) return;
+    // A new process: it knows nothing of the phase. Its predecessor's share ends when it was last heard of.
+    const backAtMs = wallNowMs();
+    const lostAtMs = Math.min(this.awayAt.get(id) ?? backAtMs, this.lastHeard.get(id) ?? backAtMs);
+    this.awayAt.delete(id);
+    this.heard(id);
+    void this.o
+      .rejoin(a)
+      .catch((err: unknown) => {
+        this.o.logger.error({ agentId: id, err: String(err) }, 'restarted agent could not rejoin');
+        return false;
+      })
+      .then((rejoined) => {
+        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined });
+        if (!rejoined) this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase`, 'lost');
+      });
+  }
+}
