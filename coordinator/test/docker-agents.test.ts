@@ -8,11 +8,11 @@ describe('agents in containers (pure parts)', () => {
     const spec = agentContainerSpec({ cluster: 'c1', image: 'etcdlab/agent:0.1.0-abc', network: 'c1-net', runId: '20261121-010203-ab12', agentId: 'agent-2', coordinatorUrl: 'http://198.18.7.1:40123', token: 's3cret' });
     expect(spec.name).toBe('c1-agent-2-20261121-010203-ab12');
     expect(spec.Image).toBe('etcdlab/agent:0.1.0-abc');
-    expect(spec.Cmd).toEqual(['--coordinator', 'http://198.18.7.1:40123', '--id', 'agent-2', '--exit-on-run-end', '--orphan-timeout', '30']);
+    expect(spec.Cmd).toEqual(['--coordinator', 'http://198.18.7.1:40123', '--id', 'agent-2', '--exit-on-run-end', '--orphan-timeout', '30', '--spool-dir', '/tmp/etcdlab-spool']);
     expect(spec.Cmd?.join(' ')).not.toContain('s3cret');
     expect(spec.Env).toEqual(['ETCDLAB_TOKEN=s3cret']);
     expect(spec.Labels).toEqual({ 'etcdlab.cluster': 'c1', 'etcdlab.role': 'agent', 'etcdlab.agent': 'agent-2', 'etcdlab.run': '20261121-010203-ab12' });
-    expect(spec.HostConfig).toMatchObject({ NetworkMode: 'c1-net', RestartPolicy: { Name: 'no' } });
+    expect(spec.HostConfig).toMatchObject({ NetworkMode: 'c1-net', RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } });
     expect(spec.HostConfig?.AutoRemove).toBeUndefined();
     expect(agentContainerName('c', 'agent-1', 'run:1/x')).toBe('c-agent-1-run-1-x');
   });

@@ -139,7 +139,7 @@ describe('ssh provider: agents and placement', () => {
     expect(spec.env).toEqual({ ETCDLAB_COORDINATOR: 'http://10.0.0.5:7380', ETCDLAB_TOKEN: 's3cr3t-token' });
     expect(spec.execStart.join(' ')).not.toContain('s3cr3t-token');
     expect(spec.execStart).toContain('${ETCDLAB_COORDINATOR}');
-    expect(spec.execStart.slice(-2)).toEqual(['--orphan-timeout', '0']);
+    expect(spec.execStart.slice(-4)).toEqual(['--orphan-timeout', '0', '--spool-dir', '/opt/etcdlab/agent/agent.spool']);
     expect(spec.envFile).toBe('/opt/etcdlab/agent/agent.env');
   });
 

@@ -71,15 +71,18 @@ export class PhaseAgents {
     this.markDone(id, end);
   }
 
-  /** From the synchronized start on, a connected agent silent for lostAfterMs is given up on. */
+  /**
+   * From the synchronized start on, an agent that sends nothing for lostAfterMs (plus an interval: it
+   * reports every interval, even an idle one) is given up on, connected or not: a hung or stopped process
+   * keeps its connection until the ping timeout, and an agent that is back but knows nothing would never end.
+   */
   watch(startAtMs: number, intervalMs: number): void {
     const limit = this.o.lostAfterMs + intervalMs;
     this.watchdog = setInterval(() => {
       const now = wallNowMs();
       for (const id of [...this.pending]) {
-        if (!this.o.server.get(id)) continue; // away: the lost timer decides
         const since = Math.max(startAtMs, this.lastHeard.get(id) ?? -Infinity);
-        if (now - since > limit) this.giveUp(id, `is connected but sent no report for ${(limit / 1000).toFixed(0)} s`, 'lost');
+        if (now - since > limit) this.giveUp(id, `was lost (no report for ${(limit / 1000).toFixed(0)} s, ${this.o.server.get(id) ? 'still connected' : 'disconnected'})`, 'lost');
       }
     }, 1000);
   }

@@ -35,13 +35,15 @@ export function agentContainerSpec(a: AgentContainerInput): Docker.ContainerCrea
     // The agent reports its host name; the agent id makes it readable in the roster.
     Hostname: `${a.cluster}-${a.agentId}`.replace(/[^a-zA-Z0-9.-]/g, '-').slice(0, 63),
     Image: a.image,
-    Cmd: ['--coordinator', a.coordinatorUrl, '--id', a.agentId, '--exit-on-run-end', '--orphan-timeout', '30'],
+    // The spool in the container's own file system survives a restart of the container (not a new one).
+    Cmd: ['--coordinator', a.coordinatorUrl, '--id', a.agentId, '--exit-on-run-end', '--orphan-timeout', '30', '--spool-dir', '/tmp/etcdlab-spool'],
     // The token in the environment, as for local agents: never on the command line.
     Env: [`ETCDLAB_TOKEN=${a.token}`],
     Labels: { [LABELS.cluster]: a.cluster, [AGENT_LABELS.role]: AGENT_ROLE, [AGENT_LABELS.agent]: a.agentId, [AGENT_LABELS.run]: a.runId },
     HostConfig: {
       NetworkMode: a.network,
-      RestartPolicy: { Name: 'no' },
+      // A crashed agent is started again, as systemd does for service agents: it rejoins the phase.
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
       // Not AutoRemove: the log is read after the agent exits.
       LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
     },

@@ -29,12 +29,15 @@ export const coordinatorUrl = (inv: Inventory): string | undefined => (inv.coord
 export const AGENT_NOFILE = 65536;
 
 export const agentLogFile = (layout: HostLayout, role: AgentRole): string => posix.join(layout.agentDir, `${role}.log`);
+/** The durable spool: reports not yet acknowledged, resent by the next agent process after a restart or reboot. */
+export const agentSpoolDir = (layout: HostLayout, role: AgentRole): string => posix.join(layout.agentDir, `${role}.spool`);
 export const agentEnvFile = (layout: HostLayout, role: AgentRole): string => posix.join(layout.agentDir, `${role}.env`);
 
 /**
  * The agent as a service. The coordinator's address and the token live in the env file (mode 0600);
  * the token never appears on a command line. --orphan-timeout 0: a service agent waits for a
- * coordinator forever and reconnects by itself whenever one listens.
+ * coordinator forever and reconnects by itself whenever one listens; systemd restarts it (RestartSec 2)
+ * and the new process resends its spool and rejoins the phase in progress (docs/resilience.md).
  */
 export function agentServiceSpec(
   inv: Inventory,
@@ -46,7 +49,7 @@ export function agentServiceSpec(
   return {
     name: agentServiceName(inv, a.role),
     description: `etcdlab ${a.role === 'agent' ? 'load agent' : 'monitor agent'} ${a.id} (cluster ${inv.cluster.name})`,
-    execStart: [o.node ?? layout.agentNode, layout.agentBundle, '--coordinator', '${ETCDLAB_COORDINATOR}', '--id', a.id, '--role', a.role, '--log-file', agentLogFile(layout, a.role), '--orphan-timeout', '0'],
+    execStart: [o.node ?? layout.agentNode, layout.agentBundle, '--coordinator', '${ETCDLAB_COORDINATOR}', '--id', a.id, '--role', a.role, '--log-file', agentLogFile(layout, a.role), '--orphan-timeout', '0', '--spool-dir', agentSpoolDir(layout, a.role)],
     workingDirectory: layout.agentDir,
     env: { ETCDLAB_COORDINATOR: url, ETCDLAB_TOKEN: o.token ?? '' },
     envFile: agentEnvFile(layout, a.role),

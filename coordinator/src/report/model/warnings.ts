@@ -33,7 +33,7 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
   for (const p of phases)
     for (const a of p.agents) {
       if (a.cpuCores > b.agentCpuCores) out.push({ kind: 'agent-cpu-bound', message: `agent ${a.agentId} used ${a.cpuCores.toFixed(2)} CPU cores in phase ${p.name}: the load generator, not etcd, may have limited throughput` });
-      if (a.endedBy === 'lost') out.push({ kind: 'agent-lost', message: `agent ${a.agentId} was lost during phase ${p.name}; its results up to then are kept` });
+      if (a.endedBy === 'lost') out.push({ kind: 'agent-lost', message: `agent ${a.agentId} was lost during phase ${p.name}${lastReport(raw, p, a.agentId)}; its results up to then are kept` });
       if (Math.abs(a.startSkewMs) > b.clockSkewMs) out.push({ kind: 'clock-skew', message: `agent ${a.agentId} started phase ${p.name} ${a.startSkewMs.toFixed(1)} ms off the synchronized start (bound ${b.clockSkewMs} ms)` });
     }
   for (const a of raw.agents)
@@ -49,4 +49,11 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
     out.push({ kind: w.startsWith('results folder:') ? 'results-folder' : 'agent-fault', message: w });
   }
   return out;
+}
+
+/** When a lost agent was last heard of: the end of its last interval in the phase, from the phase start. */
+function lastReport(raw: RawRun, p: ReportPhase, agentId: string): string {
+  let end = -Infinity;
+  for (const i of raw.intervals) if (i.agentId === agentId && i.phase === p.name) end = Math.max(end, i.checkpointAtMs ?? i.startMs + i.lengthMs);
+  return Number.isFinite(end) ? ` (last heard of at +${((end - p.startedAtMs) / 1000).toFixed(1)} s)` : ' (it reported nothing)';
 }
