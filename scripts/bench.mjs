@@ -47,6 +47,17 @@ if (which.includes('put')) {
     verdicts.push(['put throughput, agent path', `${fmt(best.putsPerSec)} puts/s`, '>= 25,000 puts/s', best.putsPerSec >= 25_000]);
     verdicts.push(['agent CPU per put', `${fmt(best.cpuPerPut, 1)} us`, '<= 30 us', best.cpuPerPut <= 30]);
   }
+  // Durability's cost: the same phase execution with the durable spool and 100 ms checkpoints, against a
+  // memory spool (medians of the runs, CPU per put).
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const mem = runs.filter((r) => r.variant === 'phase execution, memory spool, h2').map((r) => r.cpuPerPut);
+  const dur = runs.filter((r) => r.variant === 'phase execution, durable spool + checkpoints, h2').map((r) => r.cpuPerPut);
+  if (mem.length && dur.length) {
+    const cost = (median(dur) - median(mem)) / median(mem);
+    results.durabilityCost = cost;
+    console.log(`   durable spool + 100 ms checkpoints: ${fmt(median(dur), 2)} us CPU/put against ${fmt(median(mem), 2)} with a memory spool (${fmt(cost * 100, 1)}%)`);
+    verdicts.push(['durable spool + checkpoints, agent CPU', `${cost >= 0 ? '+' : ''}${fmt(cost * 100, 1)}%`, '< 5%', cost < 0.05]);
+  }
 }
 
 if (which.includes('record')) {

@@ -59,6 +59,27 @@ describe('EtcdClient against a real etcd member', () => {
     }
   });
 
+  it('counts exactly the writes etcd acknowledged with a new revision (the witness)', async () => {
+    const c = new EtcdClient({ endpoints: [member.clientUrl], connections: 1 });
+    try {
+      const before = (await c.range({ key: b('w/') }, DEADLINE)).header!.revision;
+      await c.put(b('w/1'), b('x'), DEADLINE);
+      await c.putRevision(b('w/2'), b('x'), 0n, DEADLINE);
+      expect(await c.deleteRange(b('w/1'), undefined, DEADLINE)).toBe(1);
+      expect(await c.deleteRange(b('w/missing'), undefined, DEADLINE)).toBe(0); // no revision
+      await c.txn({ compare: [], success: [{ put: { key: b('w/3'), value: b('y') } }] }, DEADLINE);
+      // A compare that fails, with a read-only failure branch: no revision.
+      const miss = await c.txn({ compare: [{ key: b('w/3'), target: 'mod', result: 'equal', against: 1 }], success: [{ put: { key: b('w/3'), value: b('z') } }], failure: [{ range: { key: b('w/3') } }] }, DEADLINE);
+      expect(miss.succeeded).toBe(false);
+      await c.get(b('w/2'), { serializable: false }, DEADLINE);
+      const after = (await c.range({ key: b('w/') }, DEADLINE)).header!.revision;
+      expect(after - before).toBe(4);
+      expect(c.writesAcknowledged).toBe(4);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('put then get returns the value; an absent key is undefined', async () => {
     await client.put(b('t/put'), b('hello'), DEADLINE);
     expect((await client.get(b('t/put'), { serializable: false }, DEADLINE))?.toString()).toBe('hello');

@@ -31,6 +31,28 @@ describe('the open loop', () => {
     expect(starts.sort((a, b) => a - b)[Math.floor(starts.length / 2)]).toBeLessThan(50);
   });
 
+  it('a rejoin starts from the first operation due after joining, on the same schedule', async () => {
+    const slots = new Slots(10);
+    const origin = performance.now() - 500; // joined 500 ms into the schedule
+    const started: number[] = [];
+    const end = await runOpenLoop({
+      originPerf: origin,
+      dueMs: (i) => i * 10, // 100/s
+      endPerf: origin + 800,
+      first: 50,
+      slots,
+      stopped: () => false,
+      onLateStart: () => undefined,
+      launch: (i) => {
+        started.push(i);
+        slots.release();
+      },
+    });
+    expect(started[0]).toBe(50);
+    expect(end).toBe(80);
+    expect(started).toEqual(Array.from({ length: 30 }, (_, k) => 50 + k));
+  });
+
   it('counts a late start when every client is busy, and starts nothing after the phase end', async () => {
     const slots = new Slots(2);
     const origin = performance.now() + 10;

@@ -95,3 +95,25 @@ describe('PhaseMerger', () => {
     expect(s.agents[0]).toMatchObject({ agentId: 'a', clients: 4, count: 3, errors: 3 });
   });
 });
+
+describe('PhaseMerger: a restarted agent (two instances of one agent id)', () => {
+  it('keeps both instances (same seqs), drops duplicates within one, checks the end report against its own instance', () => {
+    const m = new PhaseMerger({ phase: 'p', agentIds: ['a'], intervalMs: 1000, startAtMs: START });
+    const first = (seq: number, k: number, values: number[]) => ({ ...report('a', seq, k, [opInterval('put', values)]), instance: 'old' });
+    const second = (seq: number, k: number, values: number[]) => ({ ...report('a', seq, k, [opInterval('put', values)]), instance: 'new' });
+    expect(m.addInterval(first(0, 0, [100, 200]))).toBe(true);
+    expect(m.addInterval(first(1, 1, [300]))).toBe(true); // its checkpoint of interval 1, resent by the new process
+    expect(m.addInterval(first(1, 1, [300]))).toBe(false);
+    // The new process numbers from 0 again and joins in interval 1.
+    expect(m.addInterval(second(0, 1, [400]))).toBe(true);
+    expect(m.addInterval(second(1, 2, [500, 600]))).toBe(true);
+    const mismatches = m.addDone({ runId: 'r', agentId: 'a', instance: 'new', phase: 'p', finals: [opInterval('put', [400, 500, 600])], lastSeq: 1, startSkewMs: 0, joinedAtMs: 1200, elapsedMs: 1800, endedBy: 'duration' });
+    expect(mismatches).toEqual([]);
+    const s = m.summarize(new Map([['a', 2]]));
+    expect(s.all.count).toBe(6);
+    expect(s.agents[0]).toMatchObject({ agentId: 'a', count: 6, endedBy: 'duration' });
+    expect(s.intervals.map((i) => i.count)).toEqual([2, 2, 2]);
+    // Joined 1.2 s after the start and ran 1.8 s: the phase lasted 3 s.
+    expect(s.durationMs).toBe(3000);
+  });
+});

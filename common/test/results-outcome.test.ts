@@ -64,4 +64,10 @@ describe('phase record', () => {
     // An agent without clients that idled is not a loss.
     expect(phaseRecord({ name: 'w', startedAtMs: 0, durationMs: 1, interrupted: false, agents: [...agents(['duration']), { agentId: 'idle', clients: 0, startSkewMs: 0, elapsedMs: 0, endedBy: 'lost' }] }).outcome).toBe('completed');
   });
+  it('an absent agent makes the phase incomplete (or failed when nobody was there); a rejoined restart does not', () => {
+    const base = { name: 'w', startedAtMs: 0, durationMs: 9000, interrupted: false };
+    expect(phaseRecord({ ...base, agents: agents(['duration']), absent: ['a9'] })).toMatchObject({ outcome: 'incomplete', reasons: ['agent a9 was not connected when the phase started'] });
+    expect(phaseRecord({ ...base, agents: [], absent: ['a0', 'a1'] }).outcome).toBe('failed');
+    expect(phaseRecord({ ...base, agents: agents(['duration', 'duration']), restarts: [{ agentId: 'a1', lostAtMs: 2000, backAtMs: 4000, rejoined: true }] })).toMatchObject({ outcome: 'completed', reasons: [] });
+  });
 });

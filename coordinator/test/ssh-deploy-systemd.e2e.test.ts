@@ -2,12 +2,13 @@
  * End to end on real systemd hosts (scripts/testbed/systemd-hosts.sh: Debian containers with systemd as
  * PID 1 and sshd, no Node.js, no etcd): 3 etcd members and 1 load-agent host deployed as systemd services
  * over SSH, the installed units pass `systemd-analyze verify` on the hosts, a short run completes with
- * merged results, and `cluster clean` leaves no unit, process or data behind. sys-2 (a member) and sys-4
+ * merged results, a run survives its agent service being SIGKILLed and its host container restarted
+ * mid-phase, and `cluster clean` leaves no unit, process or data behind. sys-2 (a member) and sys-4
  * (the agent host) are reached as a non-root user with `sudo -n`, as sites without root logins do; the
  * others as root.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '@etcdlab/common';
@@ -139,6 +140,51 @@ describe('systemd hosts over SSH', () => {
     expect(manifest.agents.map((a) => `${a.agentId}@${a.host}`)).toEqual(['sys-4@sys-4']);
     expect(manifest.monitors.every((m) => m.connected)).toBe(true);
   });
+
+  it('run -i with faults: the agent service SIGKILLed, then its host container restarted, mid-phase: the run completes, both restarts are stated, the witness holds', async () => {
+    const results = path.join(scratch, 'results-fault');
+    const wl = path.join(scratch, 'fault.yaml');
+    writeFileSync(wl, 'name: fault\nphases:\n  - name: writes\n    ops: { put: 1 }\n    clients: 8\n    duration: 40s\n    keys: { prefix: fault, distribution: uniform, space: 1000 }\n  - name: after\n    ops: { put: 1 }\n    clients: 4\n    total: 400\n    keys: { prefix: fault-after, distribution: sequential, space: 400 }\n');
+    const child = spawn(process.execPath, ['coordinator/bin/etcdlab.js', 'run', '-i', inv, '-w', wl, '--json', '--results', results], { cwd: repoRoot, env: { ...process.env, ETCDLAB_STATE_DIR: path.join(scratch, 'state') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Bounded waits on what the coordinator wrote: the agent's first intervals of the phase, then its rejoin.
+    const intervals = () => {
+      const [runId] = existsSync(results) ? readdirSync(results) : [];
+      const f = runId ? path.join(results, runId, 'agents', 'sys-4.intervals.jsonl') : '';
+      return f && existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { phase: string; instance: string }) : [];
+    };
+    const until = async (what: string, ok: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect(ok(), `${what} within ${ms / 1000} s: ${stderr}`).toBe(true);
+    };
+    const instances = () => new Set(intervals().filter((l) => l.phase === 'writes').map((l) => l.instance)).size;
+    await until('sys-4 reports intervals of phase writes', () => intervals().filter((l) => l.phase === 'writes').length >= 3, 90_000);
+    await onHost(hosts[3]!.address, 'systemctl kill -s KILL etcdlab-e2e-agent');
+    await until('the restarted agent (a new instance) reports', () => instances() >= 2, 20_000);
+    // The host itself: its container restarted (same disk, same address), the agent started at boot.
+    const docker = await sh('bash', [path.join(repoRoot, 'scripts', 'testbed', 'dockerd.sh'), 'status'], process.env, 10_000);
+    const restarted = await sh('docker', ['restart', '-t', '5', 'etcdlab-e2e-4'], { ...process.env, DOCKER_HOST: `unix://${docker.stdout.trim()}` }, 60_000);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))]);
+    if (code === 'timeout') child.kill('SIGKILL');
+    expect(code, stderr).toBe(0);
+    const summary = JSON.parse(stdout) as RunSummary;
+    const writes = summary.phases.find((p) => p.name === 'writes')!;
+    // The figures of the fault run, for the notes (docs/resilience.md).
+    console.log(`[systemd fault run] writes: ${writes.witness?.statement}; ${summary.warnings.filter((w) => w.includes('restarted')).join('; ')}`);
+    expect(writes.outcome).toBe('completed');
+    expect(summary.warnings.filter((w) => /agent sys-4 restarted during phase writes .* and rejoined it/.test(w)), summary.warnings.join('\n')).toHaveLength(2);
+    expect(instances()).toBe(3);
+    expect(['equal', 'within-window']).toContain(writes.witness?.status);
+    expect(-writes.witness!.difference).toBeLessThanOrEqual(writes.witness!.allowance);
+    expect(summary.phases.find((p) => p.name === 'after')!.witness).toMatchObject({ etcdWrites: 400, agentWrites: 400, status: 'equal' });
+    expect(summary.integrity.ok).toBe(true);
+  }, 300_000);
 
   it('cluster clean leaves no unit, process or data on any host', async () => {
     const r = await cli(['cluster', 'clean', '-i', inv]);

@@ -1,6 +1,9 @@
 // One load run of the put benchmark, in its own process so that its CPU time is the agent's alone.
 // Prints one JSON line: puts, errors, seconds, CPU (user/system us), latency percentiles (us).
-//   node put-load.mjs <endpoint> <mode: agent|client> <transport: h2|node-http2> <total> <clients> <connections> <keySize> <valueSize> <maxSeconds>
+// Modes: client (the bare client loop), agent (PhaseRunner + recorder), exec-memory and exec-durable (the
+// whole PhaseExecution with its interval reports into the spool: in memory, or on disk with the 100 ms
+// checkpoints; their difference is what durability costs).
+//   node put-load.mjs <endpoint> <mode: agent|client|exec-memory|exec-durable> <transport: h2|node-http2> <total> <clients> <connections> <keySize> <valueSize> <maxSeconds>
 import { dist } from './lib.mjs';
 
 const [endpoint, mode, transport, totalArg, clientsArg, connsArg, keySizeArg, valueSizeArg, maxSecondsArg] = process.argv.slice(2);
@@ -72,7 +75,43 @@ async function agentRun(n) {
   return { puts: final?.count ?? 0, errors, hist: final ? common.decodeHistogram(final.histogram) : common.newAgentHistogram(), issued: outcome.issued };
 }
 
-const run = mode === 'agent' ? agentRun : (n) => clientLoop(n, true);
+/** PhaseExecution as the session runs it: reports numbered and pushed into the spool, acknowledged at once. */
+async function execRun(n, durable) {
+  const { PhaseExecution } = await dist('agent/dist/phase-execution.js');
+  const { ReportSpool } = await dist('agent/dist/spool.js');
+  const { SpoolStore } = await dist('agent/dist/spool-store.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const pino = (await import('pino')).default;
+  const logger = pino({ level: 'silent' });
+  const dir = durable ? mkdtempSync(join(tmpdir(), 'etcdlab-bench-spool-')) : undefined;
+  const spool = new ReportSpool(async () => ({ ok: true }), logger, dir ? new SpoolStore(dir, logger) : undefined);
+  const yaml = ['name: bench-put', 'phases:', '  - name: put', '    ops: { put: 1 }', `    clients: ${clients}`, `    connections: ${connections}`, `    total: ${n}`, `    keys: { prefix: b, distribution: uniform, space: ${KEY_SPACE}, size: ${keySize} }`, `    value: { size: ${valueSize} }`, `    deadline: ${DEADLINE_MS}ms`].join('\n');
+  const workload = common.parseWorkload(yaml, 'bench-put.yaml');
+  const [plan] = common.planPhase(workload.phases[0], 1, 'etcdlab/bench');
+  let seq = 0;
+  let done;
+  const sink = {
+    interval: (r) => spool.push({ event: 'interval', payload: { ...r, instance: 'bench', seq: seq++ } }),
+    done: (d) => {
+      done = d;
+      spool.push({ event: 'phase:done', payload: { ...d, instance: 'bench', lastSeq: seq - 1 } });
+    },
+    checkpoint: (reports) => void spool.checkpoint(reports?.map((r, k) => ({ ...r, instance: 'bench', seq: seq + k }))),
+  };
+  const exec = new PhaseExecution({ runId: 'bench', endpoints: [endpoint], clockOffsetMs: 0, intervalMs: 1000, plan }, 'bench', sink, logger);
+  const timer = setTimeout(() => exec.stop(), maxSeconds * 1000);
+  await exec.run(performance.timeOrigin + performance.now());
+  clearTimeout(timer);
+  await spool.drained();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  const final = done.finals.find((f) => f.op === 'put');
+  const errors = Object.values(final?.errors ?? {}).reduce((a, b) => a + b, 0);
+  return { puts: final?.count ?? 0, errors, hist: final ? common.decodeHistogram(final.histogram) : common.newAgentHistogram() };
+}
+
+const run = mode === 'agent' ? agentRun : mode === 'exec-memory' ? (n) => execRun(n, false) : mode === 'exec-durable' ? (n) => execRun(n, true) : (n) => clientLoop(n, true);
 await run(WARMUP); // connections up, JIT warm
 process.send?.('start');
 const cpu0 = process.cpuUsage();

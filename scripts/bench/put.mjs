@@ -10,6 +10,9 @@ export const PUT_DEFAULTS = { total: 80_000, clients: 100, connections: 10, keyS
 const VARIANTS = [
   { name: 'agent path (PhaseRunner + recorder), h2', mode: 'agent', transport: 'h2' },
   { name: 'bare client loop, h2', mode: 'client', transport: 'h2' },
+  // The whole phase execution with its reports: a memory spool, then the durable spool with 100 ms checkpoints.
+  { name: 'phase execution, memory spool, h2', mode: 'exec-memory', transport: 'h2' },
+  { name: 'phase execution, durable spool + checkpoints, h2', mode: 'exec-durable', transport: 'h2' },
   { name: 'agent path, node:http2', mode: 'agent', transport: 'node-http2' },
   { name: 'bare client loop, node:http2', mode: 'client', transport: 'node-http2' },
 ];

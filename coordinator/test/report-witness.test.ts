@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { RawPhase } from '../src/report/raw/types.js';
+import { witnessOf, type WitnessInput } from '../src/report/model/witness.js';
+
+const phase = (over: Partial<RawPhase> = {}): RawPhase => ({
+  name: 'writes',
+  startedAtMs: 10_000,
+  durationMs: 10_000,
+  agents: [
+    { agentId: 'a1', clients: 4, startSkewMs: 0, elapsedMs: 10_000, endedBy: 'duration' },
+    { agentId: 'a2', clients: 4, startSkewMs: 0, elapsedMs: 10_000, endedBy: 'duration' },
+  ],
+  witness: { fromRevision: 100, toRevision: 100 + 50_000 },
+  ...over,
+});
+const input = (over: Partial<WitnessInput> = {}): WitnessInput => ({
+  phase: phase(),
+  agentWrites: 50_000,
+  agentWritesById: new Map([['a1', 25_000], ['a2', 25_000]]),
+  errorsByOp: new Map(),
+  shared: false,
+  leases: false,
+  ...over,
+});
+
+describe('the witness: etcd counted N writes, agents accounted for M', () => {
+  it('equal on a dedicated cluster with no fault', () => {
+    expect(witnessOf(input())).toMatchObject({ etcdWrites: 50_000, agentWrites: 50_000, difference: 0, status: 'equal', causes: [], statement: 'etcd counted 50,000 writes, agents accounted for 50,000' });
+  });
+
+  it('a restart allows its checkpoint window (the agent\'s writes in 100 ms) and its requests in flight', () => {
+    const w = witnessOf(input({ agentWrites: 49_900, phase: phase({ restarts: [{ agentId: 'a1', lostAtMs: 14_000, backAtMs: 16_000, rejoined: true }] }) }))!;
+    // a1 wrote 2,500/s: 250 in 100 ms, plus its 4 clients' requests in flight.
+    expect(w.allowance).toBe(254);
+    expect(w.status).toBe('within-window');
+    expect(w.statement).toBe('etcd counted 50,000 writes, agents accounted for 49,900 (100 fewer, within the 254 the faults allow)');
+    expect(w.causes[0]).toContain('agent a1 restarted at +4.0 s');
+    expect(witnessOf(input({ agentWrites: 49_000, phase: phase({ restarts: [{ agentId: 'a1', lostAtMs: 14_000, backAtMs: 16_000, rejoined: true }] }) }))!.status).toBe('unexplained');
+  });
+
+  it('names a lost agent, failed writes, lease ops and a shared cluster as causes', () => {
+    const lost = phase({ agents: [{ agentId: 'a1', clients: 4, startSkewMs: 0, elapsedMs: 3000, endedBy: 'lost' }] });
+    expect(witnessOf(input({ phase: lost, agentWrites: 30_000 }))).toMatchObject({ status: 'explained', causes: [expect.stringContaining('agent a1 was lost')] });
+    expect(witnessOf(input({ agentWrites: 49_990, errorsByOp: new Map([['put', 12], ['get', 99]]) }))).toMatchObject({ status: 'within-window', allowance: 12 });
+    expect(witnessOf(input({ agentWrites: 40_000, leases: true }))!.causes.join()).toContain('lease');
+    expect(witnessOf(input({ agentWrites: 40_000, shared: true }))!.causes.join()).toContain('--endpoints');
+  });
+
+  it('more writes in the results than etcd counted is never explained away', () => {
+    expect(witnessOf(input({ agentWrites: 50_001, shared: true }))).toMatchObject({ status: 'unexplained', difference: 1 });
+  });
+
+  it('no revision read: no witness', () => {
+    const { witness: _w, ...noWitness } = phase();
+    expect(witnessOf(input({ phase: noWitness }))).toBeUndefined();
+  });
+});
