@@ -3,7 +3,7 @@
 // first when it is missing. Every load is bounded in count and time; etcd members are started on free
 // loopback ports with their data in /dev/shm (or --data-dir DIR) and removed afterwards.
 //
-//   node scripts/bench.mjs [put] [record] [memory] [coordinator] [--total N] [--repeat N] [--data-dir DIR]
+//   node scripts/bench.mjs [put] [record] [memory] [coordinator] [kill] [--total N] [--repeat N] [--data-dir DIR]
 //                          [--agents N] [--intervals N] [--quick] [--json FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const { values: opts, positionals } = parseArgs({
     json: { type: 'string' },
   },
 });
-const ALL = ['put', 'record', 'memory', 'coordinator'];
+const ALL = ['put', 'record', 'memory', 'coordinator', 'kill'];
 const which = positionals.length ? positionals : ALL;
 for (const w of which) if (!ALL.includes(w)) throw new Error(`unknown benchmark "${w}": choose from ${ALL.join(', ')}`);
 
@@ -86,6 +86,14 @@ if (which.includes('coordinator')) {
   const r = await coordinatorBench({ agents: Number(opts.agents), intervals: Number(opts.intervals ?? (quick ? 10 : 30)) });
   results.coordinator = r;
   verdicts.push([`coordinator merge, ${fmt(r.agents)} agents`, `${fmt(r.coordinatorCpuPerSec, 2)} CPU s per s, lag p99 ${fmt(r.lagMs.p99)} ms`, 'keeps up in real time', r.keepsUp]);
+}
+
+if (which.includes('kill')) {
+  const { agentKillBench } = await import('./bench/agent-kill.mjs');
+  const runs = await agentKillBench({ dataBase: opts['data-dir'], repeat: quick ? 1 : Number(opts.repeat) });
+  results.kill = runs;
+  const worst = Math.max(...runs.map((r) => r.lost));
+  verdicts.push(['writes lost to an agent SIGKILL at 10,000 puts/s', `${fmt(worst)} at worst (${fmt(worst / 10, 1)} ms of load)`, '<= 100 ms of load + in flight', runs.every((r) => r.status === 'equal' || r.status === 'within-window')]);
 }
 
 console.log('\n== summary');
