@@ -21,8 +21,9 @@ const opsPhase = fc.record({
   distribution: fc.constantFrom('sequential', 'uniform', 'zipf', 'hot'),
   txnOps: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
 });
+type OpsPhase = typeof opsPhase extends fc.Arbitrary<infer T> ? T : never;
 
-function build(x: fc.RecordValue<typeof opsPhase extends fc.Arbitrary<infer T> ? T : never>): PhaseSpec {
+function build(x: OpsPhase): PhaseSpec {
   return phase({
     name: 'p',
     ops: x.txnOps ? { put: 1, 'txn-put': { ops: x.txnOps } } : { put: 3, get: 1 },

@@ -10,14 +10,14 @@ const op = (ops: number, p50: number, p99: number): OpStats => ({ count: Math.ro
 const phase = (name: string, clients: number, ops: Record<string, OpStats>): ReportPhase => {
   const total = Object.values(ops).reduce((a, o) => a + o.throughputOpsPerSec, 0);
   const first = Object.values(ops)[0] as OpStats;
-  return { name, startedAtMs: 0, durationMs: 10_000, clients, lateStarts: 0, ops, all: op(total, first.latencyUs.p50, first.latencyUs.p99), timeline: {}, percentiles: {}, errorsOverTime: [], agents: [], etcd: [] };
+  return { name, startedAtMs: 0, durationMs: 10_000, clients, lateStarts: 0, droppedStarts: 0, outcome: 'completed', reasons: [], ops, all: op(total, first.latencyUs.p50, first.latencyUs.p99), timeline: {}, percentiles: {}, errorsOverTime: [], agents: [], etcd: [] };
 };
 const model = (runId: string, members: number, phases: ReportPhase[]): ReportModel => ({
   schema: 'etcdlab-report',
   schemaVersion: 1,
   run: { runId, workload: { name: 'suite', source: 'suite.yaml', quick: true }, cluster: { provider: 'local', members, endpoints: [] }, agents: 2, startedAt: '2027-01-01T00:00:00.000Z', status: 'completed', intervalMs: 1000 },
   phases,
-  verdict: { status: 'NONE', results: [], problems: [] },
+  verdict: { status: 'NONE', reason: 'no rules', results: [], problems: [] },
   warnings: [],
   integrity: { ok: true, mismatches: [] },
   etcd: { thresholds: { fsyncP99Ms: 10, commitP99Ms: 25 }, run: [], timeline: {} },

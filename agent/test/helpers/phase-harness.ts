@@ -12,7 +12,7 @@ import {
   parseWorkload,
   type PhaseDone,
   PhaseMerger,
-  type PhaseSummary,
+  type LivePhaseSummary,
   planPhase,
   warmupIntervals,
   type Workload,
@@ -21,13 +21,16 @@ import pino from 'pino';
 import { PhaseExecution, wallNowMs } from '../../src/phase-execution.js';
 
 export interface PhaseRun {
-  summary: PhaseSummary;
+  summary: LivePhaseSummary;
   mismatches: IntegrityMismatch[];
   reports: IntervalReport[];
   done: PhaseDone;
   /** Coordinator-clock ms of the synchronized start (warm-up included). */
   startAtMs: number;
 }
+
+/** The one agent process a harness run stands for. */
+const HARNESS_INSTANCE = 'harness-instance';
 
 export const newNamespace = (): string => `etcdlab/test-${randomBytes(4).toString('hex')}`;
 
@@ -50,8 +53,10 @@ export async function runPlan(plan: AgentPhasePlan, endpoints: string[], opts: {
     { runId: 'test', endpoints, clockOffsetMs: 0, intervalMs, plan },
     agentId,
     {
-      interval: (r) => reports.push({ ...r, seq: reports.length }),
-      done: (d) => (done = { ...d, lastSeq: reports.length - 1 }),
+      interval: (r) => reports.push({ ...r, seq: reports.length, instance: HARNESS_INSTANCE }),
+      done: (d) => (done = { ...d, lastSeq: reports.length - 1, instance: HARNESS_INSTANCE }),
+      // No spool here: the reports go straight to the merger, so there is nothing to checkpoint into.
+      checkpoint: () => undefined,
     },
     pino({ level: 'silent' }),
   );

@@ -118,7 +118,8 @@ export async function writeSyntheticRun(dir: string, run: SynthRun): Promise<voi
       integrity: { ok: true, mismatches: [] },
       warnings: run.warnings ?? [],
     };
-    writer.writeJson('summary.json', summary);
+    // An old (manifest schema 1) folder's summary.json: written as such folders had it, not by the writer.
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
   await writer.close();
   if (run.metrics?.length) {
