@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient, EtcdRequestError } from '@etcdlab/agent/etcd';
-import { EtcdMember, cleanEnv, findEtcdctlBinary } from './helpers/etcd-member.js';
+import { EtcdMember, cleanEnv, findEtcdctlBinary, freePort } from './helpers/etcd-member.js';
 
 const run = promisify(execFile);
 const b = (s: string): Buffer => Buffer.from(s);
@@ -141,6 +141,29 @@ describe('EtcdClient against a real etcd member', () => {
     const fields = (await etcdctl(member, 'endpoint', 'status')).trim().split(', ');
     expect(fields[1]).toBe(s.memberId);
     expect(fields[2]).toBe(s.version);
+  });
+
+  it('lists, adds and removes members as etcdctl sees them (the Cluster service)', async () => {
+    const members = await client.memberList(DEADLINE);
+    const listed = JSON.parse(await etcdctl(member, 'member', 'list', '-w', 'json')) as { members: { ID: number | string; name: string; peerURLs: string[] }[] };
+    expect(members).toHaveLength(1);
+    expect(members[0]?.name).toBe(listed.members[0]?.name);
+    expect(members[0]?.peerUrls).toEqual(listed.members[0]?.peerURLs);
+    expect(members[0]?.clientUrls).toEqual([member.clientUrl]);
+    // A learner does not count for quorum: a one-member cluster stays available with it added and not started.
+    const peer = `http://127.0.0.1:${await freePort()}`;
+    const { added, members: after } = await client.memberAdd([peer], DEADLINE, { learner: true });
+    expect(added.peerUrls).toEqual([peer]);
+    expect(added.isLearner).toBe(true);
+    expect(added.name).toBe('');
+    expect(after.map((m) => m.id).sort()).toEqual([members[0]?.id, added.id].sort());
+    expect(await etcdctl(member, 'member', 'list')).toContain(added.id.toString(16));
+    const left = await client.memberRemove(added.id, DEADLINE);
+    expect(left.map((m) => m.id)).toEqual([members[0]?.id]);
+    expect(await etcdctl(member, 'member', 'list')).not.toContain(added.id.toString(16));
+    // An id that is not a member is refused with etcd's own status.
+    const err = await failure(client.memberRemove(added.id, DEADLINE));
+    expect(err.codeName).toBe('NOT_FOUND');
   });
 
   it('a value over the request size limit fails with a gRPC code, and the client keeps working', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawPhase } from '../src/report/raw/types.js';
-import { witnessOf, type WitnessInput } from '../src/report/model/witness.js';
+import { integrityWithWitness, witnessOf, type WitnessInput } from '../src/report/model/witness.js';
+import { ExitStatus, exitStatusOf } from '@etcdlab/common';
 
 const phase = (over: Partial<RawPhase> = {}): RawPhase => ({
   name: 'writes',
@@ -44,6 +45,25 @@ describe('the witness: etcd counted N writes, agents accounted for M', () => {
     expect(witnessOf(input({ agentWrites: 49_990, errorsByOp: new Map([['put', 12], ['get', 99]]) }))).toMatchObject({ status: 'within-window', allowance: 12 });
     expect(witnessOf(input({ agentWrites: 40_000, leases: true }))!.causes.join()).toContain('lease');
     expect(witnessOf(input({ agentWrites: 40_000, shared: true }))!.causes.join()).toContain('--endpoints');
+  });
+
+  it('an agent that failed its phase or was given up on after an interrupt is a cause without a bound', () => {
+    for (const endedBy of ['failed', 'interrupted'] as const) {
+      const p = phase({ agents: [{ agentId: 'a2', clients: 4, startSkewMs: 0, elapsedMs: 3000, endedBy }] });
+      expect(witnessOf(input({ phase: p, agentWrites: 30_000 })), endedBy).toMatchObject({ status: 'explained', causes: [expect.stringMatching(/^agent a2 (failed its phase|was interrupted)/)] });
+    }
+  });
+
+  it('an unexplained witness fails the integrity (exit 3); explained or within the window does not', () => {
+    const ok = { ok: true, mismatches: [] };
+    const unexplained = witnessOf(input({ agentWrites: 49_000 }))!;
+    const integrity = integrityWithWitness(ok, [{ name: 'writes', witness: unexplained }, { name: 'reads' }]);
+    expect(integrity.ok).toBe(false);
+    expect(integrity.mismatches).toEqual([{ kind: 'witness', agentId: 'all agents', phase: 'writes', op: 'writes', detail: expect.stringContaining('witness: etcd counted 50,000 writes, agents accounted for 49,000 (1,000 fewer, unexplained)') }]);
+    const summary = { status: 'completed' as const, integrity, verdict: { status: 'PASS' as const, reason: '', results: [], problems: [] } };
+    expect(exitStatusOf(summary)).toBe(ExitStatus.resultsInvalid);
+    const lost = phase({ agents: [{ agentId: 'a1', clients: 4, startSkewMs: 0, elapsedMs: 3000, endedBy: 'lost' }] });
+    expect(integrityWithWitness(ok, [{ name: 'writes', witness: witnessOf(input({ phase: lost, agentWrites: 30_000 }))! }])).toBe(ok);
   });
 
   it('more writes in the results than etcd counted is never explained away', () => {

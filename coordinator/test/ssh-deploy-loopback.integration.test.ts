@@ -251,6 +251,56 @@ describe('cluster, agents and a run over SSH (fallback supervisor)', () => {
     expect(bad.stderr).toContain('one of: host-1, host-2, host-3');
   });
 
+  it('a member whose host lost everything: up refuses at once and names replace; replace rebuilds it, caught up; a run counts what etcd counts', async () => {
+    type Status = { name: string; healthy: boolean; status?: { memberId: string } };
+    const statusOf = async () => JSON.parse((await cli(['cluster', 'status', '--json', '-i', inv])).stdout) as Status[];
+    const before = await statusOf();
+    const oldId = before.find((m) => m.name === 'host-2')?.status?.memberId;
+    expect(oldId).toMatch(/^[0-9a-f]+$/);
+    // "Re-imaged": every process of host-2 killed (its supervisor first), its whole work directory gone.
+    const w = hosts[1]!.workDir;
+    for (const pid of pidsMentioning(`${w}/`)) process.kill(pid, 'SIGKILL');
+    expect(await eventually(() => pidsMentioning(`${w}/`).length === 0)).toBe(true);
+    rmSync(w, { recursive: true, force: true });
+
+    const up = await cli(['cluster', 'up', '-i', inv]);
+    expect(up.code, up.stderr).toBe(1);
+    expect(up.stderr).toContain('E_MEMBER_ALREADY_BOOTSTRAPPED');
+    expect(up.stderr).toContain(`fix: etcdlab cluster replace host-2 -i ${inv}`);
+    // Its service was stopped again: no etcd restart loop is left behind.
+    expect(await eventually(() => pidsMentioning(`${w}/etcd/`).length === 0)).toBe(true);
+
+    const t0 = Date.now();
+    const r = await cli(['cluster', 'replace', 'host-2', '-i', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    const said = /member host-2 replaced: new member id ([0-9a-f]+), healthy and caught up \(applied index [\d,]+\) ([\d.]+) s after it joined/.exec(r.stderr);
+    expect(said, r.stderr).not.toBeNull();
+    console.log(`[cluster replace, loopback + TLS] ${((Date.now() - t0) / 1000).toFixed(1)} s for the command, ${said![2]} s from joining to caught up`);
+    const after = await statusOf();
+    expect(after.map((m) => `${m.name}:${m.healthy}`)).toEqual(['host-1:true', 'host-2:true', 'host-3:true']);
+    expect(after.find((m) => m.name === 'host-2')?.status?.memberId).toBe(said![1]);
+    expect(said![1]).not.toBe(oldId);
+    // Its configuration is what up writes: up again changes nothing and restarts nobody.
+    const again = await cli(['cluster', 'up', '-i', inv]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/\[host-2\].*already running/);
+    expect(again.stderr).not.toMatch(/restart \(configuration changed\)/);
+    // Replacing an unknown member is bad input.
+    const bad = await cli(['cluster', 'replace', 'nope', '-i', inv]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('has no etcd member nope');
+
+    // host-2's monitor went with its disk: installed again, then a run whose counts match etcd's.
+    expect((await cli(['agents', 'install', '-i', inv])).code).toBe(0);
+    const wl = path.join(scratch, 'after-replace.yaml');
+    writeFileSync(wl, 'name: after-replace\nphases:\n  - { name: writes, ops: { put: 1 }, clients: 4, total: 600, value: { size: 64 } }\n');
+    const run = await cli(['run', '-i', inv, '-w', wl, '--json', '--results', path.join(scratch, 'replace-results')]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as RunSummary;
+    expect(summary.phases[0]?.all).toMatchObject({ count: 600, errors: 0 });
+    expect(summary.phases[0]?.witness).toMatchObject({ etcdWrites: 600, agentWrites: 600, status: 'equal' });
+  }, 300_000);
+
   it('clean removes every service, process and file; a second clean is a no-op', async () => {
     const r = await cli(['cluster', 'clean', '-i', inv]);
     expect(r.code, r.stderr).toBe(0);

@@ -3,7 +3,7 @@
  * PID 1 and sshd, no Node.js, no etcd): 3 etcd members and 1 load-agent host deployed as systemd services
  * over SSH, the installed units pass `systemd-analyze verify` on the hosts, a short run completes with
  * merged results, a run survives its agent service being SIGKILLed and its host container restarted
- * mid-phase, and `cluster clean` leaves no unit, process or data behind. sys-2 (a member) and sys-4
+ * mid-phase, a member host re-imaged is refused by `up` and rebuilt by `cluster replace`, and `cluster clean` leaves no unit, process or data behind. sys-2 (a member) and sys-4
  * (the agent host) are reached as a non-root user with `sudo -n`, as sites without root logins do; the
  * others as root.
  */
@@ -185,6 +185,48 @@ describe('systemd hosts over SSH', () => {
     expect(summary.phases.find((p) => p.name === 'after')!.witness).toMatchObject({ etcdWrites: 400, agentWrites: 400, status: 'equal' });
     expect(summary.integrity.ok).toBe(true);
   }, 300_000);
+
+  it('a member host re-imaged (everything of etcdlab gone, rebooted, same address): up refuses within seconds naming replace; replace makes it healthy and caught up; a run counts what etcd counts', async () => {
+    const sys3 = hosts[2]!;
+    const wiped = await onHost(sys3.address, 'systemctl disable --now --quiet etcdlab-e2e-etcd etcdlab-e2e-monitor; rm -f /etc/systemd/system/etcdlab-e2e-*; systemctl daemon-reload; rm -rf /var/lib/etcdlab; echo done');
+    expect(wiped.stdout.trim(), wiped.stderr).toBe('done');
+    const docker = await sh('bash', [path.join(repoRoot, 'scripts', 'testbed', 'dockerd.sh'), 'status'], process.env, 10_000);
+    const denv = { ...process.env, DOCKER_HOST: `unix://${docker.stdout.trim()}` };
+    expect((await sh('docker', ['restart', '-t', '5', 'etcdlab-e2e-3'], denv, 60_000)).code).toBe(0);
+    const addr = await sh('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'etcdlab-e2e-3'], denv, 10_000);
+    expect(addr.stdout.trim(), 'the re-imaged host keeps its address').toBe(sys3.address);
+    let sshUp = false;
+    for (let i = 0; i < 60 && !sshUp; i++) {
+      sshUp = (await onHost(sys3.address, 'systemctl is-active ssh')).stdout.trim() === 'active';
+      if (!sshUp) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(sshUp, 'sshd on the re-imaged host within 30 s').toBe(true);
+
+    const t0 = Date.now();
+    const up = await cli(['cluster', 'up', '-i', inv]);
+    const refusedAfter = (Date.now() - t0) / 1000;
+    expect(up.code, up.stderr).toBe(1);
+    expect(up.stderr).toContain('E_MEMBER_ALREADY_BOOTSTRAPPED');
+    expect(up.stderr).toContain(`fix: etcdlab cluster replace sys-3 -i ${inv}`);
+    expect((await onHost(sys3.address, 'systemctl is-active etcdlab-e2e-etcd')).stdout.trim()).not.toBe('active');
+
+    const t1 = Date.now();
+    const r = await cli(['cluster', 'replace', 'sys-3', '-i', inv]);
+    expect(r.code, r.stderr).toBe(0);
+    const said = /member sys-3 replaced: new member id ([0-9a-f]+), healthy and caught up \(applied index [\d,]+\) ([\d.]+) s after it joined/.exec(r.stderr);
+    expect(said, r.stderr).not.toBeNull();
+    console.log(`[systemd re-image] up refused after ${refusedAfter.toFixed(1)} s; replace took ${((Date.now() - t1) / 1000).toFixed(1)} s, ${said![2]} s from joining to caught up`);
+    const status = JSON.parse((await cli(['cluster', 'status', '-i', inv, '--json'])).stdout) as { name: string; healthy: boolean }[];
+    expect(status.map((x) => `${x.name}:${x.healthy}`)).toEqual(['sys-1:true', 'sys-2:true', 'sys-3:true']);
+    // Its monitor went with the disk.
+    expect((await cli(['agents', 'install', '-i', inv])).code).toBe(0);
+    const wl = path.join(scratch, 'after-replace.yaml');
+    writeFileSync(wl, 'name: after-replace\nphases:\n  - { name: writes, ops: { put: 1 }, clients: 4, total: 800, keys: { prefix: replaced, distribution: sequential, space: 800 } }\n');
+    const run = await cli(['run', '-i', inv, '-w', wl, '--json', '--results', path.join(scratch, 'results-replace')]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as RunSummary;
+    expect(summary.phases[0]?.witness).toMatchObject({ etcdWrites: 800, agentWrites: 800, status: 'equal' });
+  }, 400_000);
 
   it('cluster clean leaves no unit, process or data on any host', async () => {
     const r = await cli(['cluster', 'clean', '-i', inv]);

@@ -9,6 +9,7 @@ import { Connection } from './connection.js';
 import type { EtcdTransport } from './connection.js';
 import type { ResponseDecoder } from './connection.js';
 import { parseEndpoint } from './endpoint.js';
+import { ClusterRpc, decodeMembersResponse, type Member, MemberAddRequestEncoder, MemberListRequestEncoder, MemberRemoveRequestEncoder } from './proto-cluster.js';
 import { EtcdRequestError, GrpcStatus } from './grpc-status.js';
 import type { EtcdTlsOptions } from './endpoint.js';
 import {
@@ -214,6 +215,25 @@ export class EtcdClient {
 
   leaseRevoke(id: bigint, deadlineMs: number, conn?: number): Promise<void> {
     return this.call(Rpc.leaseRevoke, encodeFrame(LeaseIdRequestEncoder, { id }), deadlineMs, conn, ignoreResponse);
+  }
+
+  /** The cluster's members (control plane: `cluster replace`). */
+  memberList(deadlineMs: number): Promise<Member[]> {
+    return this.call(ClusterRpc.memberList, encodeFrame(MemberListRequestEncoder, {}), deadlineMs, undefined, (msg) => decodeMembersResponse(msg).members);
+  }
+
+  /** Adds a member (a learner: not counted for quorum) by its peer URLs; resolves with it (no name until it starts) and the members after. */
+  memberAdd(peerUrls: readonly string[], deadlineMs: number, o: { learner?: boolean } = {}): Promise<{ added: Member; members: Member[] }> {
+    return this.call(ClusterRpc.memberAdd, encodeFrame(MemberAddRequestEncoder, { peerUrls, isLearner: o.learner === true }), deadlineMs, undefined, (msg) => {
+      const r = decodeMembersResponse(msg, true);
+      if (!r.added) throw new EtcdRequestError(GrpcStatus.INTERNAL, 'MemberAdd answered without the member', { method: ClusterRpc.memberAdd.name });
+      return { added: r.added, members: r.members };
+    });
+  }
+
+  /** Removes a member by id; resolves with the members after. */
+  memberRemove(id: bigint, deadlineMs: number): Promise<Member[]> {
+    return this.call(ClusterRpc.memberRemove, encodeFrame(MemberRemoveRequestEncoder, { id }), deadlineMs, undefined, (msg) => decodeMembersResponse(msg).members);
   }
 
   /** Watch and LeaseKeepAlive streams, per pool connection (see stream-rpcs.ts). */

@@ -1,5 +1,6 @@
 /** etcd v3 gRPC client over etcdlab's own HTTP/2 transport (agent/src/h2) with hand-written protobuf: the public surface of @etcdlab/agent/etcd. */
 export { EtcdClient } from './client.js';
+export type { Member } from './proto-cluster.js';
 export type { EtcdClientOptions, EndpointStatus, RangePrefixOptions, RangeResult } from './client.js';
 export { Connection, MAX_DEADLINE_MS, MAX_RESPONSE_BYTES, grpcTimeout } from './connection.js';
 export type { EtcdTransport, ResponseDecoder } from './connection.js';

@@ -46,7 +46,7 @@ export const phaseRecordSchema = z.looseObject({
   witness: z.looseObject({ fromRevision: num.int().min(0), toRevision: num.int().min(0) }).optional(),
 });
 
-export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z.object({ agentId: str, phase: str, op: str, detail: str })) });
+export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z.object({ agentId: str, phase: str, op: str, detail: str, kind: z.enum(['histogram', 'witness']).optional() })) });
 
 export const runStatusSchema = z.enum(['completed', 'aborted', 'failed']);
 

@@ -116,8 +116,10 @@ export interface IntegrityMismatch {
   agentId: string;
   phase: string;
   op: string;
-  /** What did not match: the count or the histogram buckets. */
+  /** What did not match: the count or the histogram buckets; for the witness, etcd's count and the agents'. */
   detail: string;
+  /** histogram (absent in older folders): an agent's whole-phase histogram against its intervals; witness: etcd's write count against the agents' with no fault to explain it. */
+  kind?: 'histogram' | 'witness';
 }
 
 export interface RunSummary {

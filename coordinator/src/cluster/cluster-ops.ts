@@ -21,6 +21,15 @@ export interface ClusterInfo {
   tls?: { ca?: string; cert?: string; key?: string };
 }
 
+export interface MemberReplaced {
+  info: ClusterInfo;
+  /** The new member id, hex as etcdctl prints it. */
+  memberId: string;
+  /** From the membership change until healthy and caught up. */
+  joinMs: number;
+  appliedIndex: number;
+}
+
 export interface ProviderContext {
   inventory: Inventory;
   logger: Logger;
@@ -56,6 +65,8 @@ export interface ClusterOps {
   shell?(member: string): Promise<number>;
   /** Recreate with another size; data kept or wiped. */
   restart?(o: { members: number; wipe: boolean }): Promise<ClusterInfo>;
+  /** ssh: the member leaves the cluster, its data is wiped, it joins again as a new member (docs/ssh-deploy.md). */
+  replace?(member: string): Promise<MemberReplaced | undefined>;
   /** Write an equivalent docker-compose.yml. */
   generate?(o: { file: string; members?: number }): Promise<void>;
 }

@@ -26,8 +26,8 @@ async function opsFrom(o: CommonOpts): Promise<ClusterOps> {
   return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note, acceptNew: Boolean(o.acceptNew) });
 }
 
-function unsupported(ops: ClusterOps, what: string): never {
-  throw new InputError(ErrorCodes.optionInvalid, `\`cluster ${what}\` is not available with the ${ops.provider} provider`, [{ field: 'provider', message: ops.provider, fix: 'use provider: docker for this command' }]);
+function unsupported(ops: ClusterOps, what: string, provider = 'docker', instead?: string): never {
+  throw new InputError(ErrorCodes.optionInvalid, `\`cluster ${what}\` is not available with the ${ops.provider} provider`, [{ field: 'provider', message: ops.provider, fix: `use provider: ${provider} for this command${instead ? ` (${instead})` : ''}` }]);
 }
 
 /** A put/get/delete round trip through every member (the Docker cluster manager's `test`). */
@@ -128,6 +128,21 @@ export const registerCluster: Registrar = (program, setExit) => {
       if (!ops.restart) unsupported(ops, 'restart');
       const info = await ops.restart({ members, wipe: Boolean(o.wipe) });
       if (!o.dryRun) note(`cluster restarted: ${info.clientEndpoints.join(',')}`);
+      setExit(0);
+    });
+
+  cluster
+    .command('replace')
+    .description('rebuild a member whose data is lost (a re-imaged host): it leaves the cluster, is wiped and joins again as a new member (ssh)')
+    .argument('<member>', 'member name (its host name in the inventory), e.g. etcd-2')
+    .addOption(inv())
+    .addOption(dry())
+    .addOption(acceptNew())
+    .action(async (member: string, o: CommonOpts) => {
+      const ops = await opsFrom(o);
+      if (!ops.replace) unsupported(ops, 'replace', 'ssh', 'docker: cluster restart N --wipe rebuilds every member');
+      const r = await ops.replace(member);
+      if (r) note(`member ${member} replaced: new member id ${r.memberId}, healthy and caught up (applied index ${r.appliedIndex.toLocaleString('en-US')}) ${(r.joinMs / 1000).toFixed(1)} s after it joined`);
       setExit(0);
     });
 

@@ -131,18 +131,26 @@ export async function measureClock(remote: RemoteHost, rounds = 8): Promise<NonN
     }
   });
   void proc.done.then(() => waiters.splice(0).forEach((w) => w(undefined)));
-  const next = (): Promise<string | undefined> =>
+  // A waiter that timed out leaves the queue, so a late line is not handed to it and lost (which would
+  // shift every later answer by one).
+  const next = (timeoutMs = 5000): Promise<string | undefined> =>
     lines.length > 0
       ? Promise.resolve(lines.shift())
       : new Promise((resolve) => {
-          const t = setTimeout(() => resolve(undefined), 5000);
-          waiters.push((l) => {
+          const waiter = (l: string | undefined) => {
             clearTimeout(t);
             resolve(l);
-          });
+          };
+          const t = setTimeout(() => {
+            const k = waiters.indexOf(waiter);
+            if (k >= 0) waiters.splice(k, 1);
+            resolve(undefined);
+          }, timeoutMs);
+          waiters.push(waiter);
         });
   try {
-    const source = (await next())?.trim();
+    // The first line needs a shell started over SSH: on a busy host that can take seconds.
+    const source = (await next(15_000))?.trim();
     if (source !== 'EPOCHREALTIME' && source !== 'date') throw new Error(`clock probe did not start (${source ?? 'no output'})`);
     const samples: PingSample[] = [];
     for (let i = 0; i <= rounds; i++) {

@@ -16,8 +16,12 @@ export function reportOutcome(summary: RunSummary, error: Error | undefined, opt
   }
   for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
   if (!summary.integrity.ok) {
-    process.stderr.write(`\nERROR ${ErrorCodes.histogramMismatch}: merged results do not add up; they must not be trusted:\n`);
-    for (const m of summary.integrity.mismatches) process.stderr.write(`  agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}\n`);
+    const witness = summary.integrity.mismatches.filter((m) => m.kind === 'witness');
+    const histograms = summary.integrity.mismatches.filter((m) => m.kind !== 'witness');
+    if (histograms.length) process.stderr.write(`\nERROR ${ErrorCodes.histogramMismatch}: merged results do not add up; they must not be trusted:\n`);
+    for (const m of histograms) process.stderr.write(`  agent ${m.agentId}, phase ${m.phase}, op ${m.op}: ${m.detail}\n`);
+    if (witness.length) process.stderr.write(`\nERROR ${ErrorCodes.witnessMismatch}: etcd's count of the writes and the agents' disagree with no fault to explain it; the results must not be trusted:\n`);
+    for (const m of witness) process.stderr.write(`  phase ${m.phase}: ${m.detail}\n`);
   }
   if (error) process.stderr.write(`\n${error instanceof EtcdlabError ? error.describe() : `error: ${error.message}`}\n`);
   process.stderr.write(`\n${verdictLine(summary)}\n`);

@@ -15,6 +15,7 @@ import { putIfChanged, ServiceManager } from './services.js';
 import { HostSessions, withSessions } from './sessions.js';
 import { stateDir } from './state-dir.js';
 import { assertSshInventory } from './validate.js';
+import type { HostStepContext, RemoteHost } from '../../ssh/index.js';
 
 export const clusterInfoOf = (inv: Inventory, etcdVersion?: string, pki?: SshPki): ClusterInfo => {
   const members = sshMembers(inv);
@@ -30,7 +31,7 @@ export const clusterInfoOf = (inv: Inventory, etcdVersion?: string, pki?: SshPki
 export const tlsPathsOf = (layout: HostLayout): TlsPaths => ({ caFile: `${layout.etcdTls}/ca.crt`, certFile: `${layout.etcdTls}/server.crt`, keyFile: `${layout.etcdTls}/server.key` });
 
 /** Uploads a member's CA, certificate and key (0600); returns whether any changed. */
-async function placeTls(remote: import('../../ssh/index.js').RemoteHost, layout: HostLayout, pki: SshPki, member: string): Promise<boolean> {
+async function placeTls(remote: RemoteHost, layout: HostLayout, pki: SshPki, member: string): Promise<boolean> {
   const own = pki.members.get(member);
   if (!own) throw new Error(`no certificate for ${member}`);
   const p = tlsPathsOf(layout);
@@ -64,22 +65,7 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
     const pki = inv.cluster.tls ? await ensurePki(inv, members) : undefined;
     await s.each('cluster up', async (remote, task) => {
       const member = members.find((m) => m.name === remote.host.name) as SshMember;
-      const layout = hostLayout(remote.host);
-      const f = facts.get(remote.host.name) as HostFacts;
-      task.note(`${f.init.mode === 'systemd' ? 'systemd' : `no running systemd (${f.init.detail}): fallback supervisor`}, ${f.arch}`);
-      await task.step('prepare work directory', () => prepareWorkDir(remote, layout));
-      const { bin, version } = await task.step('install etcd', () => installEtcdBinary(remote, task, source, layout));
-      if (version) task.note(`etcd ${version}`);
-      const tlsChanged = pki ? await task.step('install certificates', () => placeTls(remote, layout, pki, member.name)) : false;
-      const configChanged =
-        (await task.step('write configuration', () => putIfChanged(remote, layout.etcdConfig, renderEtcdConfig(etcdConfig(inv, member, members, pki ? tlsPathsOf(layout) : undefined)), 0o644))) || tlsChanged;
-      const mgr = new ServiceManager(remote, f.init.mode, layout);
-      const spec = etcdServiceSpec(inv, member, layout, bin, f);
-      const unitChanged = await task.step('install service', () => mgr.install(spec));
-      const running = (await mgr.state(spec)).state === 'running';
-      await task.step(running && (configChanged || unitChanged) ? 'restart (configuration changed)' : running ? 'already running' : 'start', () =>
-        running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
-      );
+      await installMember(remote, task, { inv, member, members, source, facts: facts.get(remote.host.name) as HostFacts, ...(pki ? { pki } : {}) });
     });
     const info = clusterInfoOf(inv, undefined, pki);
     await waitHealthy(inv, members, s, facts, ctx, info.tls);
@@ -87,8 +73,39 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   });
 }
 
+export interface MemberInstall {
+  inv: Inventory;
+  member: SshMember;
+  members: readonly SshMember[];
+  source: PreparedSource;
+  facts: HostFacts;
+  pki?: SshPki;
+  /** Joining a running cluster (`cluster replace`): its initial-cluster, with initial-cluster-state existing. */
+  join?: { initialCluster: string };
+}
+
+/** One member's host, as `up` leaves it: work directory, binary, certificates, configuration, service, running. */
+export async function installMember(remote: RemoteHost, task: HostStepContext, o: MemberInstall): Promise<void> {
+  const { inv, member, facts: f, pki } = o;
+  const layout = hostLayout(remote.host);
+  task.note(`${f.init.mode === 'systemd' ? 'systemd' : `no running systemd (${f.init.detail}): fallback supervisor`}, ${f.arch}`);
+  await task.step('prepare work directory', () => prepareWorkDir(remote, layout));
+  const { bin, version } = await task.step('install etcd', () => installEtcdBinary(remote, task, o.source, layout));
+  if (version) task.note(`etcd ${version}`);
+  const tlsChanged = pki ? await task.step('install certificates', () => placeTls(remote, layout, pki, member.name)) : false;
+  const config = renderEtcdConfig(etcdConfig(inv, member, o.members, pki ? tlsPathsOf(layout) : undefined, o.join));
+  const configChanged = (await task.step('write configuration', () => putIfChanged(remote, layout.etcdConfig, config, 0o644))) || tlsChanged;
+  const mgr = new ServiceManager(remote, f.init.mode, layout);
+  const spec = etcdServiceSpec(inv, member, layout, bin, f);
+  const unitChanged = await task.step('install service', () => mgr.install(spec));
+  const running = (await mgr.state(spec)).state === 'running';
+  await task.step(running && (configChanged || unitChanged) ? 'restart (configuration changed)' : running ? 'already running' : 'start', () =>
+    running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
+  );
+}
+
 /** Probes every host read-only and refuses (naming each host) before anything is installed anywhere. */
-async function preflight(inv: Inventory, s: HostSessions, source: PreparedSource): Promise<Map<string, HostFacts>> {
+export async function preflight(inv: Inventory, s: HostSessions, source: PreparedSource): Promise<Map<string, HostFacts>> {
   const facts = new Map<string, HostFacts>();
   await s.each('preflight', async (remote, task) => {
     const f = await task.step('probe', () => probeFacts(remote));
@@ -107,11 +124,17 @@ async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions
   const deadline = Date.now() + UP_TIMEOUT_MS;
   ctx.note(`waiting until ${members.length} member(s) are healthy ...`);
   let last = new Map<string, string>();
-  while (Date.now() < deadline) {
+  const managerOf = (m: SshMember) => {
+    const f = facts.get(m.name) as HostFacts;
+    return { mgr: new ServiceManager(s.get(m.name), f.init.mode, hostLayout(m.host)), spec: etcdServiceSpec(inv, m, hostLayout(m.host), '', f) };
+  };
+  for (let round = 0; Date.now() < deadline; round++) {
     if (ctx.signal?.aborted) throw new ClusterError(ErrorCodes.runAborted, 'interrupted while waiting for the members');
     const results = await Promise.all(members.map(async (m) => [m, await memberHealth(m.clientUrl, tls, 1500)] as const));
     if (results.every(([, r]) => r.healthy)) return;
     last = new Map(results.filter(([, r]) => !r.healthy).map(([m, r]) => [m.name, r.detail]));
+    // A member whose data is gone while the cluster still lists it never starts: say so now, not after 90 s.
+    if (round % 4 === 3) await refuseBootstrapped(inv, members.filter((m) => last.has(m.name)), managerOf);
     await new Promise((r) => setTimeout(r, 500));
   }
   // Say why, member by member: the service's state and the last lines of its log.
@@ -119,13 +142,32 @@ async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions
     members
       .filter((m) => last.has(m.name))
       .map(async (m) => {
-        const remote = s.get(m.name);
-        const mgr = new ServiceManager(remote, (facts.get(m.name) as HostFacts).init.mode, hostLayout(m.host));
-        const spec = etcdServiceSpec(inv, m, hostLayout(m.host), '', facts.get(m.name) as HostFacts);
+        const { mgr, spec } = managerOf(m);
         const st = await mgr.state(spec).catch((e: Error) => ({ state: `unknown (${e.message})` }));
         const log = await mgr.logs(spec, 8).catch(() => '');
         return { field: m.name, message: `step "wait until healthy": ${m.clientUrl}/health: ${last.get(m.name)}; service ${st.state}\n      ${log.trim().split('\n').slice(-8).join('\n      ')}`, fix: `etcdlab cluster logs ${m.name} -i ${inv.source}; remove everything with etcdlab cluster clean -i ${inv.source}` };
       }),
   );
   throw new ClusterError(ErrorCodes.memberStartFailed, `${problems.length} member(s) did not become healthy within ${UP_TIMEOUT_MS / 1000} s`, { problems });
+}
+
+/** etcd's refusal to start a member as new that the running cluster already has (its data was lost). */
+export const ALREADY_BOOTSTRAPPED = /member [0-9a-f]+ has already been bootstrapped/;
+
+type ManagerOf = (m: SshMember) => { mgr: ServiceManager; spec: ReturnType<typeof etcdServiceSpec> };
+
+/** Stops (no restart loop) and names every member whose log shows the refusal, with `cluster replace` as the fix. */
+async function refuseBootstrapped(inv: Inventory, unhealthy: readonly SshMember[], managerOf: ManagerOf): Promise<void> {
+  const refused: SshMember[] = [];
+  for (const m of unhealthy) {
+    const { mgr, spec } = managerOf(m);
+    const log = await mgr.logs(spec, 40).catch(() => '');
+    if (!ALREADY_BOOTSTRAPPED.test(log)) continue;
+    refused.push(m);
+    await mgr.stop(spec).catch(() => undefined);
+  }
+  if (refused.length === 0) return;
+  throw new ClusterError(ErrorCodes.memberBootstrapped, `${refused.map((m) => m.name).join(', ')}: etcd refuses to start as a new member what the running cluster already has ("has already been bootstrapped"): its data is gone (a re-imaged host, an emptied disk); its service was stopped again`, {
+    problems: refused.map((m) => ({ file: inv.source, field: m.name, message: 'the cluster still lists this member, its data folder is empty', fix: `etcdlab cluster replace ${m.name} -i ${inv.source}` })),
+  });
 }

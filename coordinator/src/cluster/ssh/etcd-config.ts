@@ -18,10 +18,10 @@ export interface TlsPaths {
 /**
  * The member's configuration file (`etcd --config-file`): a YAML map whose keys are etcd's flag names.
  * A file rather than flags on the command line: values never pass through a shell or a unit file's
- * quoting rules, and extraFlags map one to one onto keys. initial-cluster-state is always `new`: a member
- * restarted with a data folder ignores the initial-cluster settings.
+ * quoting rules, and extraFlags map one to one onto keys. initial-cluster-state is `new` except while a
+ * replaced member joins (`join`): a member restarted with a data folder ignores the initial-cluster settings.
  */
-export function etcdConfig(inv: Inventory, member: SshMember, members: readonly SshMember[], tls?: TlsPaths): Record<string, unknown> {
+export function etcdConfig(inv: Inventory, member: SshMember, members: readonly SshMember[], tls?: TlsPaths, join?: { initialCluster: string }): Record<string, unknown> {
   const c = inv.cluster;
   const cfg: Record<string, unknown> = {
     name: member.name,
@@ -30,9 +30,9 @@ export function etcdConfig(inv: Inventory, member: SshMember, members: readonly 
     'advertise-client-urls': member.clientUrl,
     'listen-peer-urls': member.listenPeerUrl,
     'initial-advertise-peer-urls': member.peerUrl,
-    'initial-cluster': initialCluster(members),
+    'initial-cluster': join ? join.initialCluster : initialCluster(members),
     'initial-cluster-token': c.token ?? `etcdlab-${c.name}`,
-    'initial-cluster-state': 'new',
+    'initial-cluster-state': join ? 'existing' : 'new',
     'heartbeat-interval': c.heartbeat,
     'election-timeout': c.electionTimeout,
     logger: 'zap',

@@ -1,6 +1,7 @@
 /** The `ssh` provider: etcd members as systemd services (or supervised processes) on the inventory's hosts. */
 import type { ClusterOps, ClusterOpsFactory, ProviderContext } from '../cluster-ops.js';
 import { sshClusterUp } from './cluster-up.js';
+import { sshMemberReplace } from './member-replace.js';
 import { sshClusterClean, sshClusterDown, sshClusterInfo, sshClusterLogs, sshMemberStates } from './cluster-lifecycle.js';
 
 export const sshClusterOps: ClusterOpsFactory = (ctx: ProviderContext): ClusterOps => ({
@@ -11,6 +12,7 @@ export const sshClusterOps: ClusterOpsFactory = (ctx: ProviderContext): ClusterO
   down: () => sshClusterDown(ctx),
   clean: () => sshClusterClean(ctx),
   logs: (member, o) => sshClusterLogs(ctx, member, o),
+  replace: (member) => sshMemberReplace(ctx, member),
 });
 
 export { sshMembers, type SshMember } from './members.js';

@@ -6,6 +6,7 @@ import { hostHealth } from './hosts.js';
 import { buildPhase } from './phase.js';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type ReportModel, type ReportPhase } from './types.js';
 import { trustWarnings } from './warnings.js';
+import { integrityWithWitness } from './witness.js';
 
 /**
  * The whole report from a results folder's raw data (pure): phases from the interval histograms, etcd
@@ -39,7 +40,7 @@ export function buildReport(raw: RawRun): ReportModel {
     phases,
     verdict: evaluateRules(rules, phases, problems, { status: raw.status, quick: raw.workload.quick }),
     warnings: trustWarnings(raw, phases, etcd.run, hosts),
-    integrity: raw.integrity,
+    integrity: integrityWithWitness(raw.integrity, phases),
     etcd,
     hosts,
   };

@@ -59,7 +59,7 @@ export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
     finishedAt: model.run.finishedAt ?? model.run.startedAt,
     status: raw.status === 'unknown' ? 'completed' : raw.status,
     phases,
-    integrity: raw.integrity,
+    integrity: model.integrity,
     verdict: model.verdict,
     warnings: model.warnings.map((w) => w.message),
     ...(raw.error ? { error: raw.error } : {}),

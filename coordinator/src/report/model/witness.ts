@@ -3,7 +3,7 @@
  * acknowledged write) beside the writes the agents accounted for. Equal on a dedicated cluster with no
  * fault; any difference is stated with its causes, and bounded where the cause bounds it. Pure.
  */
-import type { PhaseWitness } from '@etcdlab/common';
+import type { IntegrityMismatch, PhaseWitness } from '@etcdlab/common';
 import type { RawPhase } from '../raw/types.js';
 
 /** How often an agent saves the interval in progress (agent/src/phase-execution.ts CHECKPOINT_MS). */
@@ -42,11 +42,17 @@ export function witnessOf(w: WitnessInput): PhaseWitness | undefined {
     allowance += window;
     causes.push(`agent ${r.agentId} restarted at +${((r.lostAtMs - w.phase.startedAtMs) / 1000).toFixed(1)} s: up to ${window} writes (its last ${CHECKPOINT_WINDOW_MS} ms and its requests in flight) may be etcd's only`);
   }
-  for (const a of w.phase.agents)
+  for (const a of w.phase.agents) {
     if (a.endedBy === 'lost' && !(w.phase.restarts ?? []).some((r) => r.agentId === a.agentId)) {
       unbounded = true;
       causes.push(`agent ${a.agentId} was lost: what it measured after its last delivered report is not in the results`);
     }
+    // An agent that failed its phase, or was given up on after an interrupt, sent no end of its share.
+    if (a.endedBy === 'failed' || a.endedBy === 'interrupted') {
+      unbounded = true;
+      causes.push(`agent ${a.agentId} ${a.endedBy === 'failed' ? 'failed its phase' : 'was interrupted'}: what it measured after its last delivered report is not in the results`);
+    }
+  }
   const failedWrites = [...w.errorsByOp].filter(([op]) => WRITE_OPS.has(op)).reduce((n, [, e]) => n + e, 0);
   if (failedWrites > 0) {
     allowance += failedWrites;
@@ -65,4 +71,19 @@ export function witnessOf(w: WitnessInput): PhaseWitness | undefined {
   const gap = difference === 0 ? '' : ` (${Math.abs(difference).toLocaleString('en-US')} ${difference < 0 ? 'fewer' : 'more'}, ${status === 'within-window' ? `within the ${allowance.toLocaleString('en-US')} the faults allow` : status})`;
   const statement = `etcd counted ${etcdWrites.toLocaleString('en-US')} writes, agents accounted for ${w.agentWrites.toLocaleString('en-US')}${gap}`;
   return { etcdWrites, agentWrites: w.agentWrites, difference, allowance, status, causes: status === 'equal' ? [] : causes, statement };
+}
+
+/**
+ * The run's integrity: the histogram check's mismatches, and every phase whose witness is unexplained (the
+ * agents' count and etcd's disagree with no recorded fault to account for it): either way the figures
+ * must not be trusted, and the exit status says so (3).
+ */
+export function integrityWithWitness<T extends { ok: boolean; mismatches: IntegrityMismatch[] }>(
+  integrity: T,
+  phases: readonly { name: string; witness?: PhaseWitness }[],
+): T {
+  const unexplained = phases.filter((p) => p.witness?.status === 'unexplained');
+  if (unexplained.length === 0) return integrity;
+  const witness = unexplained.map((p) => ({ kind: 'witness' as const, agentId: 'all agents', phase: p.name, op: 'writes', detail: `witness: ${p.witness?.statement}: ${p.witness?.causes.join('; ')}` }));
+  return { ...integrity, ok: false, mismatches: [...integrity.mismatches, ...witness] };
 }
