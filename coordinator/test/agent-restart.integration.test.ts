@@ -106,6 +106,35 @@ describe('agent restarts and losses mid-phase', () => {
     expect(await pidsMatching(run.runDir)).toEqual([]);
   }, 90_000);
 
+  it('SIGKILL of the coordinator mid-phase: the folder keeps the phase that ended; report says the run did not finish, its last phase partial, exit 1', async () => {
+    const results = join(work, 'coordinator');
+    const wl = join(work, 'coordinator.yaml');
+    writeFileSync(wl, 'name: coordinator-kill\nphases:\n  - { name: first, ops: { put: 1 }, clients: 4, total: 300, keys: { prefix: ck-first, distribution: sequential, space: 300 } }\n  - { name: writes, ops: { put: 1 }, clients: 4, duration: 30s, keys: { prefix: ck, distribution: uniform, space: 1000 } }\n');
+    const run = await startRun(wl, results);
+    const agentLog = join(run.runDir, 'agents', 'agent-1.log');
+    const deadline = Date.now() + 30_000;
+    while ((readFileSync(agentLog, 'utf8').match(/"phase started"/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 2500));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    // The agents are orphans now: they stop on their own after --orphan-timeout; not waited for here.
+    for (const pid of await pidsMatching(run.runDir)) process.kill(pid, 'SIGKILL');
+    const manifest = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as { status: string; phases: { name: string; outcome: string; witness?: unknown }[] };
+    expect(manifest.status).toBe('running');
+    expect(manifest.phases.map((p) => [p.name, p.outcome])).toEqual([['first', 'completed']]);
+    const report = spawn(process.execPath, ['coordinator/bin/etcdlab.js', 'report', run.runDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    report.stdout!.on('data', (d: Buffer) => (out += d));
+    const code = await new Promise<number | null>((resolve) => report.on('close', resolve));
+    expect(code, out).toBe(1);
+    expect(out).toContain('verdict INCOMPLETE: the run failed; phase writes incomplete (the coordinator stopped during this phase');
+    expect(out).toContain('the run did not finish: its coordinator stopped (killed or crashed) after 1 recorded phase(s); writes from the intervals that arrived, partial');
+    const model = JSON.parse(readFileSync(join(run.runDir, 'report', 'report.json'), 'utf8')) as { run: { status: string }; phases: { name: string; witness?: unknown; all: { count: number } }[] };
+    expect(model.run.status).toBe('failed');
+    expect(model.phases.find((p) => p.name === 'first')?.witness).toMatchObject({ etcdWrites: 300, agentWrites: 300, status: 'equal' });
+    expect(model.phases.find((p) => p.name === 'writes')?.all.count).toBeGreaterThan(0);
+  }, 90_000);
+
   it('an agent that stops answering (SIGSTOP) is lost after the limit: the run completes INCOMPLETE and says who and when', async () => {
     const results = join(work, 'stop');
     const run = await startRun(workload('stop', 22), results);

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeHistogram, encodeHistogram, type EtcdlabError, newMergeHistogram, recordUs } from '@etcdlab/common';
+import { decodeHistogram, encodeHistogram, type EtcdlabError, ExitStatus, exitStatusOf, newMergeHistogram, recordUs } from '@etcdlab/common';
+import { toRunSummary } from '../src/report/model/summary.js';
 import * as hdr from 'hdr-histogram-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, readRun } from '../src/report/index.js';
@@ -160,6 +161,27 @@ describe('the report model, recomputed from a results folder', () => {
     ]);
     expect(raw.runWarnings.some((w) => /agent-2\.intervals\.jsonl line 4: not JSON; line ignored/.test(w))).toBe(true);
     expect(buildReport(raw).phases[0]?.ops.put?.count).toBe(1340);
+    // Its coordinator died before recording any phase: the run failed, every phase is partial, and it says so.
+    expect(raw.status).toBe('failed');
+    expect(raw.phases.map((p) => p.outcome)).toEqual(['incomplete', 'incomplete']);
+    expect(raw.runWarnings).toContain('results folder: the run did not finish: its coordinator stopped (killed or crashed) after 0 recorded phase(s); writes, mixed from the intervals that arrived, partial');
+    const summary = toRunSummary(raw, buildReport(raw));
+    expect(summary.status).toBe('failed');
+    expect(summary.verdict.status).toBe('INCOMPLETE');
+    expect(exitStatusOf(summary)).toBe(ExitStatus.toolFailure);
+  });
+
+  it('reads a run whose coordinator died after its first phase: that phase as recorded, the next one partial', async () => {
+    const dir = tmp();
+    await writeSyntheticRun(dir, { ...run, runId: 'synthetic-killed', noSummary: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const first = { name: 'writes', startedAtMs: base + 2000, durationMs: 3000, outcome: 'completed', reasons: [], agents: [{ agentId: 'agent-1', clients: 1, startSkewMs: 0.5, elapsedMs: 3000, endedBy: 'total' }, { agentId: 'agent-2', clients: 1, startSkewMs: 0.5, elapsedMs: 3000, endedBy: 'total' }] };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, schemaVersion: 2, status: 'running', phases: [first] }));
+    const raw = readRun(dir);
+    expect(raw.status).toBe('failed');
+    expect(raw.phases.map((p) => [p.name, p.outcome])).toEqual([['writes', 'completed'], ['mixed', 'incomplete']]);
+    expect(raw.runWarnings.some((w) => w.includes('after 1 recorded phase(s); mixed from the intervals that arrived, partial'))).toBe(true);
+    expect(toRunSummary(raw, buildReport(raw)).verdict.reason).toContain('phase mixed incomplete (the coordinator stopped during this phase');
   });
 
   it('refuses what is not a results folder, naming the file and the fix', async () => {

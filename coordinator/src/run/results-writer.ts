@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type IntervalMaxima, type IntervalReport, SparseDecoder, sparseMaxValue } from '@etcdlab/common';
 import { formatHlogEntry, hlogHeader, hlogTag } from '../report/raw/hlog.js';
@@ -52,8 +52,11 @@ export class ResultsWriter {
     j.write(JSON.stringify({ ...rest, ops: ops.map(({ histogram: _h, serviceHistogram: _s, ...o }) => o) }) + '\n');
   }
 
+  /** Replaced whole (a temporary file renamed over it): a process killed while writing never leaves half a manifest. */
   writeJson(name: 'manifest.json', value: unknown): void {
-    writeFileSync(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
+    const file = join(this.dir, name);
+    writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n');
+    renameSync(`${file}.tmp`, file);
   }
 
   async close(): Promise<void> {

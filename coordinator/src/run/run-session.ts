@@ -103,6 +103,8 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       onPhaseDone: (p, record) => {
         phases.push(p);
         records.push(record);
+        // The record so far, in case this process does not live to write the last one (docs/resilience.md).
+        writer.writeJson('manifest.json', manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, status: 'running', phases: records }));
         progress.phaseDone(p.name, p.all.count, p.all.errors, p.durationMs / 1000, record);
       },
     });

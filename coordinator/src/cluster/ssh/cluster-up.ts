@@ -63,10 +63,13 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   return withSessions(inv, hostsWithRole(inv, 'etcd'), { logger: ctx.logger, note: ctx.note, acceptNew: Boolean(ctx.acceptNew) }, async (s) => {
     const facts = await preflight(inv, s, source);
     const pki = inv.cluster.tls ? await ensurePki(inv, members) : undefined;
+    const refused: SshMember[] = [];
     await s.each('cluster up', async (remote, task) => {
       const member = members.find((m) => m.name === remote.host.name) as SshMember;
-      await installMember(remote, task, { inv, member, members, source, facts: facts.get(remote.host.name) as HostFacts, ...(pki ? { pki } : {}) });
+      const r = await installMember(remote, task, { inv, member, members, source, facts: facts.get(remote.host.name) as HostFacts, ...(pki ? { pki } : {}) });
+      if (r.refused) refused.push(member);
     });
+    if (refused.length) throw bootstrappedError(inv, refused);
     const info = clusterInfoOf(inv, undefined, pki);
     await waitHealthy(inv, members, s, facts, ctx, info.tls);
     return clusterInfoOf(inv, await memberVersion(members[0]?.clientUrl ?? '', info.tls), pki);
@@ -84,8 +87,12 @@ export interface MemberInstall {
   join?: { initialCluster: string };
 }
 
-/** One member's host, as `up` leaves it: work directory, binary, certificates, configuration, service, running. */
-export async function installMember(remote: RemoteHost, task: HostStepContext, o: MemberInstall): Promise<void> {
+/**
+ * One member's host, as `up` leaves it: work directory, binary, certificates, configuration, service,
+ * running. `refused`: etcd would not start it as new because the cluster already has it (its service is
+ * stopped again); a start that fails otherwise throws.
+ */
+export async function installMember(remote: RemoteHost, task: HostStepContext, o: MemberInstall): Promise<{ refused: boolean }> {
   const { inv, member, facts: f, pki } = o;
   const layout = hostLayout(remote.host);
   task.note(`${f.init.mode === 'systemd' ? 'systemd' : `no running systemd (${f.init.detail}): fallback supervisor`}, ${f.arch}`);
@@ -99,9 +106,17 @@ export async function installMember(remote: RemoteHost, task: HostStepContext, o
   const spec = etcdServiceSpec(inv, member, layout, bin, f);
   const unitChanged = await task.step('install service', () => mgr.install(spec));
   const running = (await mgr.state(spec)).state === 'running';
-  await task.step(running && (configChanged || unitChanged) ? 'restart (configuration changed)' : running ? 'already running' : 'start', () =>
-    running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
-  );
+  try {
+    await task.step(running && (configChanged || unitChanged) ? 'restart (configuration changed)' : running ? 'already running' : 'start', () =>
+      running && !(configChanged || unitChanged) ? Promise.resolve() : mgr.start(spec, { restart: running }),
+    );
+  } catch (err) {
+    // The fallback supervisor's start fails when etcd exits at once: say why when the reason is known.
+    if (!ALREADY_BOOTSTRAPPED.test(await mgr.logs(spec, 40).catch(() => ''))) throw err;
+    await mgr.stop(spec).catch(() => undefined);
+    return { refused: true };
+  }
+  return { refused: false };
 }
 
 /** Probes every host read-only and refuses (naming each host) before anything is installed anywhere. */
@@ -166,8 +181,10 @@ async function refuseBootstrapped(inv: Inventory, unhealthy: readonly SshMember[
     refused.push(m);
     await mgr.stop(spec).catch(() => undefined);
   }
-  if (refused.length === 0) return;
-  throw new ClusterError(ErrorCodes.memberBootstrapped, `${refused.map((m) => m.name).join(', ')}: etcd refuses to start as a new member what the running cluster already has ("has already been bootstrapped"): its data is gone (a re-imaged host, an emptied disk); its service was stopped again`, {
+  if (refused.length > 0) throw bootstrappedError(inv, refused);
+}
+
+const bootstrappedError = (inv: Inventory, refused: readonly SshMember[]): ClusterError =>
+  new ClusterError(ErrorCodes.memberBootstrapped, `${refused.map((m) => m.name).join(', ')}: etcd refuses to start as a new member what the running cluster already has ("has already been bootstrapped"): its data is gone (a re-imaged host, an emptied disk); its service was stopped again`, {
     problems: refused.map((m) => ({ file: inv.source, field: m.name, message: 'the cluster still lists this member, its data folder is empty', fix: `etcdlab cluster replace ${m.name} -i ${inv.source}` })),
   });
-}

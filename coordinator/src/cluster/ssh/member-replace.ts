@@ -85,7 +85,8 @@ export async function sshMemberReplace(ctx: ProviderContext, name: string): Prom
         leaderIndex = await leaderRaftIndex(client, alive);
         joinedAt = performance.now();
         const initialCluster = joiningInitialCluster(after, member, inv.source);
-        await installMember(remote, task, { inv, member, members, source, facts: f, ...(pki ? { pki } : {}), join: { initialCluster } });
+        const { refused } = await installMember(remote, task, { inv, member, members, source, facts: f, ...(pki ? { pki } : {}), join: { initialCluster } });
+        if (refused) throw new ClusterError(ErrorCodes.memberReplaceFailed, `${name} was refused as already bootstrapped although it joined as a new member`, { problems: [{ file: inv.source, field: name, message: 'etcd refused the join', fix: `etcdlab cluster logs ${name} -i ${inv.source}` }] });
       });
       ctx.note(`waiting until ${name} is healthy and has applied index ${leaderIndex} (the leader's when it joined) ...`);
       const appliedIndex = await waitCaughtUp(client, member, leaderIndex, tls, ctx);

@@ -117,15 +117,24 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
   return out;
 }
 
-/** Phases the summary does not have (a run cut short before writing it): timing from the intervals. */
-function inferPhases(known: RawPhase[], intervals: RawInterval[]): RawPhase[] {
+/**
+ * Phases the record does not have (a run cut short before writing it): timing from the intervals; in an
+ * unfinished run they are incomplete (the coordinator stopped during them).
+ */
+function inferPhases(known: RawPhase[], intervals: RawInterval[], unfinished: boolean): RawPhase[] {
   const out = [...known];
   const byPhase = new Map<string, RawInterval[]>();
   for (const i of intervals) if (!known.some((p) => p.name === i.phase)) byPhase.set(i.phase, [...(byPhase.get(i.phase) ?? []), i]);
   for (const [name, list] of byPhase) {
     const start = Math.min(...list.map((i) => i.startMs));
     const end = Math.max(...list.map((i) => i.startMs + i.lengthMs));
-    out.push({ name, startedAtMs: start, durationMs: end - start, agents: [...new Set(list.map((i) => i.agentId))].sort().map((agentId) => ({ agentId, clients: 0, startSkewMs: 0, elapsedMs: 0, endedBy: 'unknown' })) });
+    out.push({
+      name,
+      startedAtMs: start,
+      durationMs: end - start,
+      agents: [...new Set(list.map((i) => i.agentId))].sort().map((agentId) => ({ agentId, clients: 0, startSkewMs: 0, elapsedMs: 0, endedBy: 'unknown' })),
+      ...(unfinished ? { outcome: 'incomplete' as const, reasons: ['the coordinator stopped during this phase: what the agents measured after it is not here'] } : {}),
+    });
   }
   return out.sort((a, b) => a.startedAtMs - b.startedAtMs);
 }
@@ -156,7 +165,14 @@ export function readRun(dirArg: string): RawRun {
 
   const metrics = listFiles(join(dir, 'metrics'), '.jsonl').flatMap((f) => readJsonl<MetricsSample>(join(dir, 'metrics', f), metricsLine, notes));
   const hostSamples: HostSample[] = listFiles(join(dir, 'hosts'), '.jsonl').flatMap((f) => readJsonl(join(dir, 'hosts', f), zodLine(hostSampleSchema), notes).map(toHostSample));
-  const phases = inferPhases(phasesOf(manifest, summary) ?? [], intervals);
+  // A run whose coordinator died: the manifest says running (or, from before its first phase ended, nothing).
+  const unfinished = manifest.status === 'running' || (!manifest.phases && !summary && manifest.status === undefined);
+  const recorded = phasesOf(manifest, summary) ?? [];
+  const phases = inferPhases(recorded, intervals, unfinished);
+  if (unfinished)
+    notes.push(
+      `the run did not finish: its coordinator stopped (killed or crashed) after ${recorded.length} recorded phase(s)${phases.length > recorded.length ? `; ${phases.slice(recorded.length).map((p) => p.name).join(', ')} from the intervals that arrived, partial` : ''}`,
+    );
   const order = new Map(phases.map((p, i) => [p.name, i]));
   intervals.sort((a, b) => (order.get(a.phase) ?? 0) - (order.get(b.phase) ?? 0) || a.startMs - b.startMs || a.agentId.localeCompare(b.agentId) || a.seq - b.seq);
   metrics.sort((a, b) => a.member.localeCompare(b.member) || a.t - b.t);
@@ -168,7 +184,7 @@ export function readRun(dirArg: string): RawRun {
     runId: manifest.runId,
     baseTimeMs,
     ...((summary?.finishedAt ?? manifest.finishedAt) ? { finishedAt: (summary?.finishedAt ?? manifest.finishedAt) as string } : {}),
-    status: status === 'completed' || status === 'aborted' || status === 'failed' ? status : 'unknown',
+    status: unfinished ? 'failed' : status === 'completed' || status === 'aborted' || status === 'failed' ? status : 'unknown',
     intervalMs: manifest.intervalMs,
     cluster: { ...manifest.cluster },
     workload: { name: manifest.workload.name, source: manifest.workload.source, quick: manifest.workload.quick, phases: manifest.workload.phases, ...(manifest.workload.rules !== undefined ? { rules: manifest.workload.rules } : {}) },
