@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
 import { scrapeTargets } from '../metrics/index.js';
-import { type ClusterSource, type ClusterTarget, clusterRecord, type TlsMaterial } from './target.js';
+import { type ClusterSource, type ClusterTarget, clusterRecord, etcdClientTls, type TlsMaterial } from './target.js';
 
 /** `host:port` or a URL; TLS options switch bare endpoints to https. */
 export function normalizeEndpoints(list: string, tls: boolean): string[] {
@@ -53,7 +53,7 @@ export function readTlsFiles(o: TlsFiles): TlsMaterial | undefined {
 
 /** Checks every endpoint answers; returns the cluster's version. */
 export async function probeEndpoints(endpoints: string[], tls: TlsMaterial | undefined): Promise<string | undefined> {
-  const pem = tls ? { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } : undefined;
+  const pem = etcdClientTls(tls);
   const client = new EtcdClient({ endpoints, connections: endpoints.length, ...(pem ? { tls: pem } : {}) });
   try {
     let version: string | undefined;

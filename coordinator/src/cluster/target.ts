@@ -7,6 +7,10 @@ import type { TlsMaterial } from '../metrics/http-get.js';
 
 export type { TlsMaterial };
 
+/** The PEM material as the etcd client takes it (Buffers); undefined without TLS. */
+export const etcdClientTls = (tls: TlsMaterial | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined =>
+  tls ? { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } : undefined;
+
 export type ProviderName = 'local' | 'docker' | 'ssh' | 'external';
 
 export interface TargetMember {

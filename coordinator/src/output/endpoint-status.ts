@@ -1,6 +1,7 @@
 import { EtcdClient, type EndpointStatus } from '@etcdlab/agent/etcd';
 import Table from 'cli-table3';
 import type { ClusterInfo, MemberState } from '../cluster/cluster-ops.js';
+import { etcdClientTls } from '../cluster/target.js';
 
 export interface MemberReport {
   name: string;
@@ -12,11 +13,9 @@ export interface MemberReport {
   error?: string;
 }
 
-const tlsBuffers = (tls: ClusterInfo['tls']) =>
-  tls ? { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } : undefined;
 
 export function clientFor(info: ClusterInfo, connections = 1): EtcdClient {
-  const tls = tlsBuffers(info.tls);
+  const tls = etcdClientTls(info.tls);
   return new EtcdClient({ endpoints: info.clientEndpoints, connections: Math.max(connections, 1), ...(tls ? { tls } : {}) });
 }
 

@@ -1,6 +1,6 @@
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import type { Logger } from 'pino';
-import type { TlsMaterial } from '../cluster/target.js';
+import { etcdClientTls, type TlsMaterial } from '../cluster/target.js';
 
 export interface RevisionProbe {
   /** The cluster's current revision (a linearizable read's header), or undefined when no member answers. */
@@ -16,7 +16,7 @@ const PROBE_KEY = Buffer.from('etcdlab/witness');
  * Each endpoint is tried once, 3 s each; a cluster that does not answer leaves the witness unstated.
  */
 export function revisionProbe(endpoints: readonly string[], tls: TlsMaterial | undefined, logger: Logger): RevisionProbe {
-  const buffers = tls ? { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } : undefined;
+  const buffers = etcdClientTls(tls);
   const client = new EtcdClient({ endpoints: [...endpoints], connections: 1, ...(buffers ? { tls: buffers } : {}) });
   return {
     async read() {

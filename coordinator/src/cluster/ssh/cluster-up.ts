@@ -112,9 +112,8 @@ export async function installMember(remote: RemoteHost, task: HostStepContext, o
     );
   } catch (err) {
     // The fallback supervisor's start fails when etcd exits at once: say why when the reason is known.
-    if (!ALREADY_BOOTSTRAPPED.test(await mgr.logs(spec, 40).catch(() => ''))) throw err;
-    await mgr.stop(spec).catch(() => undefined);
-    return { refused: true };
+    if (await stoppedIfBootstrapped(mgr, spec)) return { refused: true };
+    throw err;
   }
   return { refused: false };
 }
@@ -169,6 +168,13 @@ async function waitHealthy(inv: Inventory, members: SshMember[], s: HostSessions
 /** etcd's refusal to start a member as new that the running cluster already has (its data was lost). */
 export const ALREADY_BOOTSTRAPPED = /member [0-9a-f]+ has already been bootstrapped/;
 
+/** When the member's log shows that refusal, its service is stopped (no restart loop): true. */
+async function stoppedIfBootstrapped(mgr: ServiceManager, spec: ReturnType<typeof etcdServiceSpec>): Promise<boolean> {
+  if (!ALREADY_BOOTSTRAPPED.test(await mgr.logs(spec, 40).catch(() => ''))) return false;
+  await mgr.stop(spec).catch(() => undefined);
+  return true;
+}
+
 type ManagerOf = (m: SshMember) => { mgr: ServiceManager; spec: ReturnType<typeof etcdServiceSpec> };
 
 /** Stops (no restart loop) and names every member whose log shows the refusal, with `cluster replace` as the fix. */
@@ -176,10 +182,7 @@ async function refuseBootstrapped(inv: Inventory, unhealthy: readonly SshMember[
   const refused: SshMember[] = [];
   for (const m of unhealthy) {
     const { mgr, spec } = managerOf(m);
-    const log = await mgr.logs(spec, 40).catch(() => '');
-    if (!ALREADY_BOOTSTRAPPED.test(log)) continue;
-    refused.push(m);
-    await mgr.stop(spec).catch(() => undefined);
+    if (await stoppedIfBootstrapped(mgr, spec)) refused.push(m);
   }
   if (refused.length > 0) throw bootstrappedError(inv, refused);
 }

@@ -8,6 +8,7 @@
 import { EtcdClient, type Member } from '@etcdlab/agent/etcd';
 import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
 import type { ClusterInfo, MemberReplaced, ProviderContext } from '../cluster-ops.js';
+import { etcdClientTls } from '../target.js';
 import { clusterInfoOf, installMember, preflight, tlsPathsOf } from './cluster-up.js';
 import { etcdConfig, renderEtcdConfig } from './etcd-config.js';
 import { etcdServiceSpec } from './etcd-service.js';
@@ -50,7 +51,7 @@ export async function sshMemberReplace(ctx: ProviderContext, name: string): Prom
     throw new ClusterError(ErrorCodes.memberReplaceFailed, `no other member of ${inv.cluster.name} is healthy: a member can only be replaced through the rest of its cluster`, {
       problems: [{ file: inv.source, field: name, message: `${others.map((m) => m.clientUrl).join(', ') || 'no other members'}: not healthy`, fix: `with every member lost, start again: etcdlab cluster clean -i ${inv.source}, then cluster up` }],
     });
-  const client = new EtcdClient({ endpoints: alive.map((m) => m.clientUrl), connections: 1, ...(tls ? { tls: { ...(tls.ca ? { ca: Buffer.from(tls.ca) } : {}), ...(tls.cert ? { cert: Buffer.from(tls.cert) } : {}), ...(tls.key ? { key: Buffer.from(tls.key) } : {}) } } : {}) });
+  const client = new EtcdClient({ endpoints: alive.map((m) => m.clientUrl), connections: 1, ...(tls ? { tls: etcdClientTls(tls) } : {}) });
   const control = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
