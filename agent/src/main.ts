@@ -58,11 +58,15 @@ async function main(): Promise<void> {
     orphanLoadStopMs: loadStopSec * 1000,
     ...(values['spool-dir'] ? { spoolDir: values['spool-dir'] } : {}),
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {
-    logger.warn({ signal: sig }, 'signal received; exiting');
-    logger.flush();
-    process.exit(0);
-  });
+  // A stop signal ends the phase in progress with its end report written to the spool (bounded: 5 s).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      logger.warn({ signal: sig }, 'signal received; writing what was measured to the spool, then exiting');
+      void session.shutdown().finally(() => {
+        logger.flush();
+        process.exit(0);
+      });
+    });
   const end = await session.ended;
   logger.info(end, 'session ended');
   logger.flush();

@@ -56,6 +56,8 @@ export class AgentSession {
   private readonly sampler: HostSampler;
   private readonly prepared = new Map<string, PhaseExecution>();
   private current: PhaseExecution | undefined;
+  /** The current phase's run: resolves once its end report is in the spool. */
+  private running: Promise<void> | undefined;
   private seq = 0;
   private orphanTimer: NodeJS.Timeout | undefined;
   private loadTimer: NodeJS.Timeout | undefined;
@@ -66,6 +68,8 @@ export class AgentSession {
 
   constructor(private readonly opts: AgentSessionOptions) {
     this.ended = new Promise((r) => (this.resolveEnd = r));
+    const store = opts.spoolDir ? new SpoolStore(opts.spoolDir, opts.logger) : undefined;
+    const recovered = store?.recover() ?? [];
     const hello: Hello = {
       protocolVersion: PROTOCOL_VERSION,
       token: opts.token,
@@ -76,13 +80,13 @@ export class AgentSession {
       pid: process.pid,
       agentVersion: AGENT_VERSION,
       nodeVersion: process.version,
+      ...(recovered.length ? { recovered: recovered.length } : {}),
     };
     this.socket = io(opts.coordinatorUrl, { auth: hello, transports: ['websocket'], reconnectionDelayMax: 2000 });
     const ackTimeout = opts.ackTimeoutMs ?? 10_000;
-    const store = opts.spoolDir ? new SpoolStore(opts.spoolDir, opts.logger) : undefined;
     this.spool = new ReportSpool((item) => this.socket.timeout(ackTimeout).emitWithAck(item.event as 'interval', item.payload as never), opts.logger, store);
     // What an earlier process on this host measured and could not deliver goes first.
-    if (store) this.spool.restore(store.recover());
+    if (recovered.length) this.spool.restore(recovered);
     this.sampler = new HostSampler(opts.agentId, (sample) => this.socket.emit('host:sample', sample), opts.logger);
     this.wire();
     this.armOrphanTimer();
@@ -127,7 +131,7 @@ export class AgentSession {
       this.prepared.delete(parsed.data.phase);
       this.current = exec;
       ack({ ok: true });
-      exec.run(parsed.data.startAtMs, parsed.data.rejoin === true).catch((err: unknown) => {
+      this.running = exec.run(parsed.data.startAtMs, parsed.data.rejoin === true).catch((err: unknown) => {
         logger.error({ err: String(err), phase: exec.phase }, 'phase failed');
         this.socket.emit('agent:fault', { agentId: this.opts.agentId, phase: exec.phase, code: ErrorCodes.agentPhaseFailed, message: String(err) });
       });
@@ -179,9 +183,26 @@ export class AgentSession {
     if (this.orphanTimer) clearTimeout(this.orphanTimer);
     this.orphanTimer = setTimeout(() => {
       this.opts.logger.error({ afterMs: this.opts.orphanTimeoutMs }, 'no coordinator; giving up');
-      this.end({ reason: 'orphaned' });
+      void this.shutdown().then(() => this.end({ reason: 'orphaned' }));
     }, this.opts.orphanTimeoutMs);
     this.orphanTimer.unref();
+  }
+
+  /**
+   * A graceful stop (SIGTERM, giving up on the coordinator): the phase in progress is stopped, its end
+   * report and every report before it are written to the spool (not sent), so the next process of this
+   * agent, or a resumed coordinator, gets all of what was measured. Bounded: a stuck disk does not hold it.
+   */
+  async shutdown(limitMs = 5000): Promise<void> {
+    const running = this.running;
+    this.current?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => (timer = setTimeout(r, limitMs)));
+    await Promise.race([(async () => {
+      await running;
+      await this.spool.persisted();
+    })(), limit]);
+    clearTimeout(timer);
   }
 
   private end(end: SessionEnd): void {

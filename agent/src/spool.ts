@@ -73,6 +73,11 @@ export class ReportSpool {
     return this.writes;
   }
 
+  /** Resolves when every report pushed so far is on disk (or was found not to fit there). */
+  persisted(): Promise<void> {
+    return this.writes;
+  }
+
   /** Resolves when every report pushed so far has been acknowledged. */
   drained(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();

@@ -97,5 +97,6 @@ export const ErrorCodes = {
   agentBundleFailed: 'E_AGENT_BUNDLE_FAILED',
   tlsSetupFailed: 'E_TLS_SETUP_FAILED',
   resultsInvalid: 'E_RESULTS_INVALID',
+  resumeRefused: 'E_RESUME_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await member?.destroy();
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.ETCDLAB_KEEP_TEST_DIR) rmSync(work, { recursive: true, force: true });
 });
 
 function workload(name: string, seconds: number): string {
@@ -68,6 +68,19 @@ async function startRun(wl: string, results: string): Promise<{ child: ChildProc
   return { child, runDir, exited, stdout: () => out, stderr: () => err };
 }
 
+/** The CLI, bounded; stdout and stderr apart. */
+async function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['coordinator/bin/etcdlab.js', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return { code, out, err };
+}
+
 const agentPid = async (runDir: string): Promise<number> => {
   const [pid] = await pidsMatching(join(runDir, 'agents', 'agent-1.log'));
   expect(pid, 'agent-1 process not found').toBeDefined();
@@ -106,10 +119,10 @@ describe('agent restarts and losses mid-phase', () => {
     expect(await pidsMatching(run.runDir)).toEqual([]);
   }, 90_000);
 
-  it('SIGKILL of the coordinator mid-phase: the folder keeps the phase that ended; report says the run did not finish, its last phase partial, exit 1', async () => {
+  it('SIGKILL of the coordinator mid-phase: the folder says unfinished (report exits 1); run --resume takes over and completes with etcd\'s writes accounted for', async () => {
     const results = join(work, 'coordinator');
     const wl = join(work, 'coordinator.yaml');
-    writeFileSync(wl, 'name: coordinator-kill\nphases:\n  - { name: first, ops: { put: 1 }, clients: 4, total: 300, keys: { prefix: ck-first, distribution: sequential, space: 300 } }\n  - { name: writes, ops: { put: 1 }, clients: 4, duration: 30s, keys: { prefix: ck, distribution: uniform, space: 1000 } }\n');
+    writeFileSync(wl, 'name: coordinator-kill\nphases:\n  - { name: first, ops: { put: 1 }, clients: 4, total: 300, keys: { prefix: ck-first, distribution: sequential, space: 300 } }\n  - { name: writes, ops: { put: 1 }, clients: 4, duration: 25s, keys: { prefix: ck, distribution: uniform, space: 1000 } }\n  - { name: after, ops: { put: 1 }, clients: 2, total: 200, keys: { prefix: ck-after, distribution: sequential, space: 200 } }\n');
     const run = await startRun(wl, results);
     const agentLog = join(run.runDir, 'agents', 'agent-1.log');
     const deadline = Date.now() + 30_000;
@@ -117,23 +130,43 @@ describe('agent restarts and losses mid-phase', () => {
     await new Promise((r) => setTimeout(r, 2500));
     run.child.kill('SIGKILL');
     await run.exited;
-    // The agents are orphans now: they stop on their own after --orphan-timeout; not waited for here.
-    for (const pid of await pidsMatching(run.runDir)) process.kill(pid, 'SIGKILL');
-    const manifest = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as { status: string; phases: { name: string; outcome: string; witness?: unknown }[] };
+    // The agents go on without a coordinator (orphans, for up to 30 s), spooling what they measure.
+    const manifest = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as { status: string; phases: { name: string; outcome: string }[]; inProgress?: { name: string } };
     expect(manifest.status).toBe('running');
     expect(manifest.phases.map((p) => [p.name, p.outcome])).toEqual([['first', 'completed']]);
-    const report = spawn(process.execPath, ['coordinator/bin/etcdlab.js', 'report', run.runDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    report.stdout!.on('data', (d: Buffer) => (out += d));
-    const code = await new Promise<number | null>((resolve) => report.on('close', resolve));
-    expect(code, out).toBe(1);
-    expect(out).toContain('verdict INCOMPLETE: the run failed; phase writes incomplete (the coordinator stopped during this phase');
-    expect(out).toContain('the run did not finish: its coordinator stopped (killed or crashed) after 1 recorded phase(s); writes from the intervals that arrived, partial');
-    const model = JSON.parse(readFileSync(join(run.runDir, 'report', 'report.json'), 'utf8')) as { run: { status: string }; phases: { name: string; witness?: unknown; all: { count: number } }[] };
-    expect(model.run.status).toBe('failed');
-    expect(model.phases.find((p) => p.name === 'first')?.witness).toMatchObject({ etcdWrites: 300, agentWrites: 300, status: 'equal' });
-    expect(model.phases.find((p) => p.name === 'writes')?.all.count).toBeGreaterThan(0);
-  }, 90_000);
+    expect(manifest.inProgress?.name).toBe('writes');
+    const report = await cli(['report', run.runDir]);
+    expect(report.code, report.out).toBe(1);
+    expect(report.out).toContain('verdict INCOMPLETE: the run failed; phase writes incomplete (the coordinator stopped during this phase');
+    expect(report.out).toContain('the run did not finish: its coordinator stopped (killed or crashed) after 1 recorded phase(s); writes from the intervals that arrived, partial');
+
+    // Options beside --resume are refused: they come from the folder.
+    const twice = await cli(['run', '--resume', run.runDir, '-w', wl]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toContain('E_RESUME_REFUSED');
+
+    const resumed = await cli(['run', '--resume', run.runDir, '--json'], 120_000);
+    expect(resumed.code, resumed.err).toBe(0);
+    const s = JSON.parse(resumed.out) as RunSummary;
+    expect(s.phases.map((p) => [p.name, p.outcome])).toEqual([['first', 'completed'], ['writes', 'completed'], ['after', 'completed']]);
+    expect(s.warnings.some((w) => /the coordinator was away for \d+\.\d s \(last seen at \+\d+\.\d s, resumed at \+\d+\.\d s, during phase writes\) and the run was resumed; \d+ interval report\(s\) of that time came from the agents' spools/.test(w)), s.warnings.join('\n')).toBe(true);
+    // Every write etcd counted in the phase taken over is in the results (the orphans stopped gracefully).
+    const w = s.phases.find((p) => p.name === 'writes')!.witness!;
+    expect(w.etcdWrites).toBeGreaterThan(1000);
+    expect(w.agentWrites / w.etcdWrites).toBeGreaterThanOrEqual(0.999);
+    expect(s.phases.find((p) => p.name === 'after')!.witness).toMatchObject({ etcdWrites: 200, agentWrites: 200, status: 'equal' });
+    expect(s.integrity.ok, JSON.stringify(s.integrity)).toBe(true);
+    const final = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as { status: string; resumes: unknown[] };
+    expect(final.status).toBe('completed');
+    expect(final.resumes).toHaveLength(1);
+    // The folder reads back to the same figures, and a finished run is not resumed again.
+    const again = await cli(['report', run.runDir, '--json']);
+    expect((JSON.parse(again.out) as RunSummary).phases.find((p) => p.name === 'writes')!.all.count).toBe(s.phases.find((p) => p.name === 'writes')!.all.count);
+    const done = await cli(['run', '--resume', run.runDir]);
+    expect(done.code).toBe(2);
+    expect(done.err).toMatch(/E_RESUME_REFUSED.*not unfinished \(status completed\)/);
+    expect(await pidsMatching(run.runDir)).toEqual([]);
+  }, 180_000);
 
   it('an agent that stops answering (SIGSTOP) is lost after the limit: the run completes INCOMPLETE and says who and when', async () => {
     const results = join(work, 'stop');

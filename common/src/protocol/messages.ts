@@ -21,6 +21,8 @@ export const helloSchema = z.strictObject({
   pid: z.number().int(),
   agentVersion: z.string(),
   nodeVersion: z.string(),
+  /** Reports an earlier process of this agent left in its spool, sent first: a restart waits for them. */
+  recovered: z.number().int().min(0).optional(),
 });
 export type Hello = z.infer<typeof helloSchema>;
 

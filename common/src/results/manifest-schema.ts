@@ -50,6 +50,26 @@ export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z
 
 export const runStatusSchema = z.enum(['completed', 'aborted', 'failed']);
 
+/**
+ * The phase running when the manifest was last written (status running): what `run --resume` needs to
+ * take it over from agents that went on without a coordinator. Written before the synchronized start.
+ */
+export const inProgressSchema = z.looseObject({
+  name: str,
+  /** Coordinator clock (ms): the synchronized start, and the start of the measured part (after the warm-up). */
+  startAtMs: num,
+  measuredAtMs: num,
+  /** The agents the phase was planned over, with their instance at the start. */
+  instances: z.record(str, str),
+  absent: z.array(str).optional(),
+  fromRevision: num.int().min(0).optional(),
+});
+export type InProgressPhase = z.infer<typeof inProgressSchema>;
+
+/** One coordinator restart: when the earlier coordinator was last seen alive, when this one took over. */
+export const resumeRecordSchema = z.looseObject({ lastSeenAtMs: num, resumedAtMs: num, phase: str.optional(), deliveredLate: num.int().min(0).optional() });
+export type ResumeRecord = z.infer<typeof resumeRecordSchema>;
+
 export const manifestSchema = z.looseObject({
   schemaVersion: num.int().min(1).default(1),
   runId: str,
@@ -66,6 +86,8 @@ export const manifestSchema = z.looseObject({
   integrity: integritySchema.optional(),
   error: z.looseObject({ code: str, message: str }).optional(),
   mergedFrom: z.array(z.object({ runId: str, dir: str, mode: z.enum(['parallel', 'sequential']) })).optional(),
+  inProgress: inProgressSchema.optional(),
+  resumes: z.array(resumeRecordSchema).optional(),
 });
 export type ManifestView = z.infer<typeof manifestSchema>;
 

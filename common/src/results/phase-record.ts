@@ -58,10 +58,13 @@ export function phaseRecord(p: PhaseRecordInput): PhaseRecord {
   const { interrupted, ...rest } = p;
   const working = p.agents.filter((a) => a.clients > 0);
   const bad = working.filter((a) => a.endedBy === 'lost' || a.endedBy === 'failed');
+  // Stopped without an interrupt: the agent ended its load early (no coordinator for too long, a graceful stop).
+  const stopped = interrupted ? [] : working.filter((a) => a.endedBy === 'stopped');
   const absent = p.absent ?? [];
   const reasons = [
     ...absent.map((id) => `agent ${id} was not connected when the phase started`),
     ...bad.map((a) => `agent ${a.agentId} ${a.endedBy === 'lost' ? 'was lost' : 'failed its phase'}`),
+    ...stopped.map((a) => `agent ${a.agentId} stopped its load before its schedule ended`),
   ];
   let outcome: PhaseOutcome = 'completed';
   if (interrupted) {
@@ -69,6 +72,6 @@ export function phaseRecord(p: PhaseRecordInput): PhaseRecord {
     reasons.unshift(`interrupted after ${(p.durationMs / 1000).toFixed(1)} s`);
   } else if (working.length === 0 && absent.length > 0) outcome = 'failed';
   else if (working.length > 0 && bad.length === working.length) outcome = 'failed';
-  else if (bad.length > 0 || absent.length > 0) outcome = 'incomplete';
+  else if (bad.length > 0 || absent.length > 0 || stopped.length > 0) outcome = 'incomplete';
   return { ...rest, outcome, reasons };
 }

@@ -59,11 +59,20 @@ function refusal(code: string, message: string): Error {
  * role, instance) in the handshake; a wrong version or token, or an id already connected from another
  * host, is refused before the connection exists, with a coded reason the agent prints. Every inbound payload is validated before it reaches the run engine.
  */
+/** Reports held while no phase listens (about a minute of 100 agents' reports). */
+const MAX_HELD_REPORTS = 10_000;
+
+const reply = (ack: unknown, a: Ack): void => {
+  if (typeof ack === 'function') (ack as (a: Ack) => void)(a);
+};
+
 export class AgentServer extends EventEmitter<ServerEvents> {
   private readonly http: HttpServer;
   private readonly io: Server<AgentToCoordinatorEvents, CoordinatorToAgentEvents, Record<string, never>, { hello: Hello }>;
   private readonly agents = new Map<string, ConnectedAgent>();
   private handler: ReportHandler | undefined;
+  /** Reports that came while no phase listened (a resumed run taking over): answered once one does. */
+  private readonly held: { deliver(h: ReportHandler): Ack; ack: unknown }[] = [];
 
   constructor(
     private readonly token: string,
@@ -116,13 +125,15 @@ export class AgentServer extends EventEmitter<ServerEvents> {
     });
     socket.on('interval', (msg, ack) => {
       const parsed = intervalReportSchema.safeParse(msg);
-      const reply = !parsed.success ? this.invalid('interval', hello.agentId, parsed.error.message) : parsed.data.agentId !== hello.agentId ? this.invalid('interval', hello.agentId, 'agentId does not match the handshake') : (this.handler?.interval(parsed.data) ?? { ok: true as const });
-      if (typeof ack === 'function') ack(reply);
+      if (!parsed.success) return reply(ack, this.invalid('interval', hello.agentId, parsed.error.message));
+      if (parsed.data.agentId !== hello.agentId) return reply(ack, this.invalid('interval', hello.agentId, 'agentId does not match the handshake'));
+      this.deliver((h) => h.interval(parsed.data), ack);
     });
     socket.on('phase:done', (msg, ack) => {
       const parsed = phaseDoneSchema.safeParse(msg);
-      const reply = !parsed.success ? this.invalid('phase:done', hello.agentId, parsed.error.message) : parsed.data.agentId !== hello.agentId ? this.invalid('phase:done', hello.agentId, 'agentId does not match the handshake') : (this.handler?.done(parsed.data) ?? { ok: true as const });
-      if (typeof ack === 'function') ack(reply);
+      if (!parsed.success) return reply(ack, this.invalid('phase:done', hello.agentId, parsed.error.message));
+      if (parsed.data.agentId !== hello.agentId) return reply(ack, this.invalid('phase:done', hello.agentId, 'agentId does not match the handshake'));
+      this.deliver((h) => h.done(parsed.data), ack);
     });
     socket.on('host:sample', (msg) => {
       const parsed = hostSampleSchema.safeParse(msg);
@@ -140,8 +151,19 @@ export class AgentServer extends EventEmitter<ServerEvents> {
     return { ok: false, code: ErrorCodes.payloadInvalid, message };
   }
 
+  /**
+   * To the phase listening now; else held, unanswered, until one listens: an acknowledgement is the
+   * agent's leave to delete the report from its spool. Beyond the bound a report is not answered at all
+   * (the agent sends it again later).
+   */
+  private deliver(fn: (h: ReportHandler) => Ack, ack: unknown): void {
+    if (this.handler) return reply(ack, fn(this.handler));
+    if (this.held.length < MAX_HELD_REPORTS) this.held.push({ deliver: fn, ack });
+  }
+
   setHandler(handler: ReportHandler | undefined): void {
     this.handler = handler;
+    if (handler) for (const h of this.held.splice(0)) reply(h.ack, h.deliver(handler));
   }
 
   connected(): ConnectedAgent[] {

@@ -11,6 +11,7 @@ import {
   type PhaseSpec,
   type PhaseStart,
   type ClockEstimate,
+  type InProgressPhase,
   type LivePhaseSummary,
   planPhase,
   RateSchedule,
@@ -46,6 +47,17 @@ export interface EngineOptions {
   lostAfterMs?: number;
   /** The cluster's current revision (the witness), read before each phase starts and after it ends. */
   revision?(): Promise<number | undefined>;
+  /** Each phase's synchronized start, just before it is sent (the manifest records it for a resume). */
+  onPhaseStart?(phase: InProgressPhase): void;
+  /** A resumed run (run --resume): phases already recorded are skipped; the one in progress is taken over. */
+  resume?: EngineResume;
+}
+
+export interface EngineResume {
+  /** How many of the workload's phases the earlier coordinator recorded. */
+  recorded: number;
+  /** The phase the earlier coordinator had started, with the reports of it already in the folder. */
+  adopt?: { phase: InProgressPhase; seed: IntervalReport[]; resumedAtMs: number };
 }
 
 export interface EngineResult {
@@ -57,6 +69,8 @@ export interface EngineResult {
   /** failed: some phase measured nothing (every agent with clients failed it or was lost). */
   status: 'completed' | 'aborted' | 'failed';
   namespace: string;
+  /** A resume: reports of the phase taken over that were measured while no coordinator was there. */
+  deliveredLate?: number;
 }
 
 const wallNowMs = (): number => performance.timeOrigin + performance.now();
@@ -73,12 +87,14 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
   const namespace = `etcdlab/${opts.runId}`;
   const result: EngineResult = { phases: [], records: [], mismatches: [], warnings: [], status: 'completed', namespace };
   const agents: AgentClocks = new Map(opts.roster.map((a) => [a.agentId, { instance: a.instance, clock: a.clock }]));
-  for (const phase of opts.workload.phases) {
+  for (const [index, phase] of opts.workload.phases.entries()) {
+    if (index < (opts.resume?.recorded ?? 0)) continue;
     if (opts.signal?.aborted) {
       result.status = 'aborted';
       break;
     }
-    const { summary, record } = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace, lostAfterMs: opts.lostAfterMs ?? 15_000, agents }, result);
+    const adopt = opts.resume?.adopt?.phase.name === phase.name ? opts.resume.adopt : undefined;
+    const { summary, record } = await runPhase(phase, { ...opts, intervalMs, leadMs, namespace, lostAfterMs: opts.lostAfterMs ?? 15_000, agents, ...(adopt ? { adopt } : {}) }, result);
     result.phases.push(summary);
     result.records.push(record);
     opts.onPhaseDone?.(summary, record);
@@ -88,7 +104,7 @@ export async function runWorkload(opts: EngineOptions): Promise<EngineResult> {
   return result;
 }
 
-type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string; lostAfterMs: number; agents: AgentClocks };
+type PhaseOpts = EngineOptions & { intervalMs: number; leadMs: number; namespace: string; lostAfterMs: number; agents: AgentClocks; adopt?: NonNullable<EngineResume['adopt']> };
 
 /** What the engine knows of each agent process across phases: its instance and clock offset. */
 type AgentClocks = Map<string, { instance: string; clock: ClockEstimate }>;
@@ -97,24 +113,28 @@ type AgentClocks = Map<string, { instance: string; clock: ClockEstimate }>;
 const REJOIN_MIN_LEFT_INTERVALS = 2;
 
 async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult): Promise<{ summary: LivePhaseSummary; record: PhaseRecord }> {
-  const { server, roster, logger, runId } = opts;
+  const { server, roster, logger, runId, adopt } = opts;
   // An agent away between phases is waited for (bounded), then the phase runs over those present.
-  const present = await agentsPresent(server, roster.map((a) => a.agentId), opts.lostAfterMs, opts.signal);
-  const absent = roster.map((a) => a.agentId).filter((id) => !present.includes(id));
-  for (const id of absent) result.warnings.push(`agent ${id} was not connected within ${(opts.lostAfterMs / 1000).toFixed(0)} s of phase ${phase.name}'s start; the phase ran without its share`);
-  await resyncRestarted(present, opts);
+  // A phase taken over by a resumed coordinator keeps the agents and the start it was given.
+  const present = adopt ? Object.keys(adopt.phase.instances) : await agentsPresent(server, roster.map((a) => a.agentId), opts.lostAfterMs, opts.signal);
+  const absent = adopt ? (adopt.phase.absent ?? []) : roster.map((a) => a.agentId).filter((id) => !present.includes(id));
+  if (!adopt) for (const id of absent) result.warnings.push(`agent ${id} was not connected within ${(opts.lostAfterMs / 1000).toFixed(0)} s of phase ${phase.name}'s start; the phase ran without its share`);
+  if (!adopt) await resyncRestarted(present, opts);
   const plans = planPhase(phase, Math.max(1, present.length), opts.namespace);
   const planOf = new Map<string, AgentPhasePlan>(present.map((id, i) => [id, plans[i] as AgentPhasePlan]));
-  logger.info({ phase: phase.name, plans: Object.fromEntries(planOf), absent }, 'phase planned');
+  logger.info({ phase: phase.name, plans: Object.fromEntries(planOf), absent, adopted: Boolean(adopt) }, adopt ? 'phase taken over from the earlier coordinator' : 'phase planned');
   const prepareMsg = (id: string): PhasePrepare => ({ runId, endpoints: opts.endpoints, ...(opts.tls ? { tls: opts.tls } : {}), clockOffsetMs: opts.agents.get(id)?.clock.offsetMs ?? 0, intervalMs: opts.intervalMs, plan: planOf.get(id) as AgentPhasePlan });
-  await Promise.all(present.map(async (id) => expectOk(id, 'phase:prepare', await emitWithAck(server, id, 'phase:prepare', prepareMsg(id)))));
+  if (!adopt) await Promise.all(present.map(async (id) => expectOk(id, 'phase:prepare', await emitWithAck(server, id, 'phase:prepare', prepareMsg(id)))));
 
-  const fromRevision = await opts.revision?.();
-  const startAtMs = wallNowMs() + opts.leadMs;
+  const fromRevision = adopt ? adopt.phase.fromRevision : await opts.revision?.();
+  const startAtMs = adopt ? adopt.phase.startAtMs : wallNowMs() + opts.leadMs;
   // The measured part starts after the warm-up (whole intervals); warm-up reports are in the raw logs only.
-  const measuredAtMs = startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
+  const measuredAtMs = adopt ? adopt.phase.measuredAtMs : startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
   const merger = new PhaseMerger({ phase: phase.name, agentIds: present, intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
-  const instanceOf = new Map([...opts.agents].map(([id, a]) => [id, a.instance]));
+  // What the earlier coordinator received of it is already in the folder: merged, not written again.
+  for (const r of adopt?.seed ?? []) merger.addInterval(r);
+  const instanceOf = new Map(adopt ? Object.entries(adopt.phase.instances) : [...opts.agents].map(([id, a]) => [id, a.instance]));
+  if (!adopt) opts.onPhaseStart?.({ name: phase.name, startAtMs, measuredAtMs, instances: Object.fromEntries(present.map((id) => [id, instanceOf.get(id) ?? ''])), ...(absent.length ? { absent } : {}), ...(fromRevision !== undefined ? { fromRevision } : {}) });
   const agents = new PhaseAgents({
     phase: phase.name,
     ids: present,
@@ -140,6 +160,7 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     },
   });
 
+  if (adopt) agents.takeOver();
   server.setHandler({
     interval: (report): Ack => {
       if (report.runId !== runId) return { ok: false, code: ErrorCodes.payloadInvalid, message: `report for run ${report.runId}, not ${runId}` };
@@ -147,18 +168,24 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
         logger.warn({ agentId: report.agentId, phase: report.phase, seq: report.seq }, 'interval report for another phase ignored');
         return { ok: true };
       }
-      agents.heard(report.agentId);
-      if (merger.addInterval(report)) opts.onInterval(report, merger.lastMaxima());
+      if (instanceOf.get(report.agentId) === report.instance) agents.heard(report.agentId);
+      else agents.heardEarlier(report.agentId);
+      if (merger.addInterval(report)) {
+        opts.onInterval(report, merger.lastMaxima());
+        if (adopt && report.intervalStartMs + report.intervalMs <= adopt.resumedAtMs) result.deliveredLate = (result.deliveredLate ?? 0) + 1;
+      }
       return { ok: true };
     },
     done: (msg: PhaseDone): Ack => {
       if (msg.runId !== runId || msg.phase !== phase.name || !agents.pending.has(msg.agentId)) return { ok: true };
-      // An end report of an earlier instance (resent from its spool) does not end the phase of a rejoined one.
-      if (instanceOf.get(msg.agentId) !== msg.instance) return { ok: true };
+      const current = instanceOf.get(msg.agentId) === msg.instance;
       const mismatches = merger.addDone(msg);
       for (const m of mismatches) logger.error(m, 'HISTOGRAM MISMATCH: final histogram is not the sum of its intervals');
       result.mismatches.push(...mismatches);
-      agents.markDone(msg.agentId, msg.endedBy);
+      // An end report of an earlier instance (resent from its spool) is kept; whether it ends the agent's
+      // share is for PhaseAgents to say once the restarted process's resend is in (finished, or rejoin).
+      if (current) agents.markDone(msg.agentId, msg.endedBy);
+      else agents.heardEarlier(msg.agentId, msg.endedBy);
       return { ok: true };
     },
     fault: (f) => {
@@ -185,9 +212,12 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
 
   let toRevision: number | undefined;
   try {
-    await Promise.all(present.map(async (id) => expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs }))));
-    logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
-    agents.watch(startAtMs, opts.intervalMs);
+    if (!adopt) {
+      await Promise.all(present.map(async (id) => expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs }))));
+      logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
+    }
+    // Taken over: every agent gets the lost limit from now to be heard of again.
+    agents.watch(adopt ? Math.max(startAtMs, adopt.resumedAtMs) : startAtMs, opts.intervalMs);
     await agents.done;
     toRevision = await opts.revision?.();
   } finally {

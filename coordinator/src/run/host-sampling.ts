@@ -36,7 +36,7 @@ export function startHostSampling(opts: { server: AgentServer; runId: string; ru
     const who = samplers.get(sample.agentId);
     if (!who || sample.runId !== opts.runId) return;
     let out = streams.get(sample.host);
-    if (!out) streams.set(sample.host, (out = createWriteStream(join(opts.runDir, 'hosts', fileName(sample.host)))));
+    if (!out) streams.set(sample.host, (out = createWriteStream(join(opts.runDir, 'hosts', fileName(sample.host)), { flags: 'a' })));
     const { runId: _r, t, ...rest } = sample;
     out.write(JSON.stringify({ t: Math.round(t - who.offsetMs), ...rest }) + '\n');
   };

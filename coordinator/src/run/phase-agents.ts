@@ -4,6 +4,9 @@ import type { AgentServer, ConnectedAgent } from '../fleet/agent-server.js';
 
 const wallNowMs = (): number => performance.timeOrigin + performance.now();
 
+/** How long a restarted agent's resend of its predecessor's spool is waited for before deciding on a rejoin. */
+const RECOVERED_WAIT_MS = 10_000;
+
 export interface PhaseAgentsOptions {
   phase: string;
   ids: readonly string[];
@@ -36,6 +39,11 @@ export class PhaseAgents {
   private readonly lastHeard = new Map<string, number>();
   private readonly awayAt = new Map<string, number>();
   private readonly lostTimers = new Map<string, NodeJS.Timeout>();
+  /** How an earlier instance of the agent ended its share (its end report, resent from a spool). */
+  private readonly earlierEnds = new Map<string, AgentEnd>();
+  /** Reports of earlier instances received since the agent's current connection, and who waits for them. */
+  private readonly earlierHeard = new Map<string, number>();
+  private readonly earlierWaiters = new Map<string, () => void>();
   private watchdog: NodeJS.Timeout | undefined;
   private abortTimer: NodeJS.Timeout | undefined;
   private aborted = false;
@@ -50,9 +58,28 @@ export class PhaseAgents {
     o.server.on('connected', this.onConnect);
   }
 
+  /**
+   * Agents already connected when the phase is taken over (a resumed coordinator) are looked at as if
+   * they had just connected: a new process is a restart (wait for its resend, then rejoin or not).
+   */
+  takeOver(): void {
+    for (const id of this.o.ids) {
+      const a = this.o.server.get(id);
+      if (a) this.connected(a);
+    }
+  }
+
   /** A report from the agent (any instance): it is alive and working. */
   heard(id: string): void {
     this.lastHeard.set(id, wallNowMs());
+  }
+
+  /** A report of an earlier instance of the agent arrived (from the spool a restarted process resends). */
+  heardEarlier(id: string, end?: AgentEnd): void {
+    this.heard(id);
+    if (end) this.earlierEnds.set(id, end);
+    this.earlierHeard.set(id, (this.earlierHeard.get(id) ?? 0) + 1);
+    this.earlierWaiters.get(id)?.();
   }
 
   markDone(id: string, end: AgentEnd): void {
@@ -72,16 +99,16 @@ export class PhaseAgents {
   }
 
   /**
-   * From the synchronized start on, an agent that sends nothing for lostAfterMs (plus an interval: it
+   * From `sinceMs` on (the synchronized start; a resumed coordinator: the time it took over), an agent that sends nothing for lostAfterMs (plus an interval: it
    * reports every interval, even an idle one) is given up on, connected or not: a hung or stopped process
    * keeps its connection until the ping timeout, and an agent that is back but knows nothing would never end.
    */
-  watch(startAtMs: number, intervalMs: number): void {
+  watch(sinceMs: number, intervalMs: number): void {
     const limit = this.o.lostAfterMs + intervalMs;
     this.watchdog = setInterval(() => {
       const now = wallNowMs();
       for (const id of [...this.pending]) {
-        const since = Math.max(startAtMs, this.lastHeard.get(id) ?? -Infinity);
+        const since = Math.max(sinceMs, this.lastHeard.get(id) ?? -Infinity);
         if (now - since > limit) this.giveUp(id, `was lost (no report for ${(limit / 1000).toFixed(0)} s, ${this.o.server.get(id) ? 'still connected' : 'disconnected'})`, 'lost');
       }
     }, 1000);
@@ -102,6 +129,30 @@ export class PhaseAgents {
     for (const t of this.lostTimers.values()) clearTimeout(t);
     clearInterval(this.watchdog);
     clearTimeout(this.abortTimer);
+    for (const wake of this.earlierWaiters.values()) wake();
+  }
+
+  /**
+   * A restarted process first resends what its predecessor spooled (hello.recovered reports): the decision
+   * to rejoin waits for them (bounded: 10 s), so a predecessor that finished its share is not run twice.
+   */
+  private recoveredFrom(a: ConnectedAgent): Promise<void> {
+    const id = a.hello.agentId;
+    const want = a.hello.recovered ?? 0;
+    this.earlierHeard.set(id, 0);
+    if (want === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, RECOVERED_WAIT_MS);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.earlierWaiters.set(id, () => {
+        if ((this.earlierHeard.get(id) ?? 0) < want && this.pending.has(id)) return;
+        this.earlierWaiters.delete(id);
+        finish();
+      });
+    });
   }
 
   private disconnected(a: ConnectedAgent): void {
@@ -132,15 +183,23 @@ export class PhaseAgents {
     const lostAtMs = Math.min(this.awayAt.get(id) ?? backAtMs, this.lastHeard.get(id) ?? backAtMs);
     this.awayAt.delete(id);
     this.heard(id);
-    void this.o
-      .rejoin(a)
+    void this.recoveredFrom(a)
+      .then(async () => {
+        const earlier = this.earlierEnds.get(id);
+        // The predecessor ran its whole share (its end report came from the spool): nothing to rejoin.
+        if (earlier !== undefined && earlier !== 'stopped') return 'finished' as const;
+        return this.pending.has(id) && !this.aborted ? this.o.rejoin(a) : false;
+      })
       .catch((err: unknown) => {
         this.o.logger.error({ agentId: id, err: String(err) }, 'restarted agent could not rejoin');
         return false;
       })
       .then((rejoined) => {
-        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined });
-        if (!rejoined) this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase`, 'lost');
+        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined: rejoined === true });
+        const earlier = this.earlierEnds.get(id);
+        if (rejoined === 'finished' && earlier) this.markDone(id, earlier);
+        else if (rejoined === false && earlier === 'stopped') this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase; its earlier process had stopped its load`, 'stopped');
+        else if (rejoined === false) this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase`, 'lost');
       });
   }
 }

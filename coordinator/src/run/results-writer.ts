@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, renameSync, type WriteStream, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type IntervalMaxima, type IntervalReport, SparseDecoder, sparseMaxValue } from '@etcdlab/common';
 import { formatHlogEntry, hlogHeader, hlogTag } from '../report/raw/hlog.js';
@@ -25,8 +25,10 @@ export class ResultsWriter {
   private hlogFor(agentId: string): WriteStream {
     let s = this.hlogs.get(agentId);
     if (!s) {
-      s = createWriteStream(join(this.dir, 'agents', `${agentId}.hlog`));
-      s.write(hlogHeader(this.baseTimeMs, agentId));
+      const file = join(this.dir, 'agents', `${agentId}.hlog`);
+      const fresh = !existsSync(file) || statSync(file).size === 0;
+      s = appendTo(file);
+      if (fresh) s.write(hlogHeader(this.baseTimeMs, agentId));
       this.hlogs.set(agentId, s);
     }
     return s;
@@ -47,7 +49,7 @@ export class ResultsWriter {
     });
     this.hlogFor(r.agentId).write(lines); // one write per report: 1,000 agents x 10 ops add up
     let j = this.jsonl.get(r.agentId);
-    if (!j) this.jsonl.set(r.agentId, (j = createWriteStream(join(this.dir, 'agents', `${r.agentId}.intervals.jsonl`))));
+    if (!j) this.jsonl.set(r.agentId, (j = appendTo(join(this.dir, 'agents', `${r.agentId}.intervals.jsonl`))));
     const { ops, ...rest } = r;
     j.write(JSON.stringify({ ...rest, ops: ops.map(({ histogram: _h, serviceHistogram: _s, ...o }) => o) }) + '\n');
   }
@@ -63,4 +65,21 @@ export class ResultsWriter {
     const streams = [...this.hlogs.values(), ...this.jsonl.values()];
     await Promise.all(streams.map((s) => new Promise<void>((r) => s.end(() => r()))));
   }
+}
+
+/**
+ * Appended, not replaced: a resumed run (run --resume) goes on in the files its earlier coordinator
+ * wrote. A line that coordinator was killed in the middle of is ended first, so it stays one bad line
+ * (skipped and noted by the reader) instead of swallowing the next good one.
+ */
+function appendTo(file: string): WriteStream {
+  const s = createWriteStream(file, { flags: 'a' });
+  if (existsSync(file) && statSync(file).size > 0) {
+    const fd = openSync(file, 'r');
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, statSync(file).size - 1);
+    closeSync(fd);
+    if (last[0] !== 0x0a) s.write('\n');
+  }
+  return s;
 }

@@ -12,6 +12,7 @@ import { Progress } from '../output/progress.js';
 import { interruptSignal } from './interrupt.js';
 import { createRunDir, createRunLogger } from './run-folder.js';
 import { executeRun } from './run-session.js';
+import { type ResumeState, stopOrphanAgents } from './resume.js';
 
 export interface RunSpec {
   /** The command as the user typed it (recorded in the manifest). */
@@ -26,6 +27,8 @@ export interface RunSpec {
   keep?: boolean;
   /** Checks before the source's own (the fleet's: agents installed). */
   precheck?: () => Promise<void>;
+  /** run --resume: continue the run of this folder instead of starting one. */
+  resume?: ResumeState;
 }
 
 export interface RunResult {
@@ -39,9 +42,9 @@ export interface RunResult {
  * interrupted. Never throws for a failed run: the error comes back beside the summary.
  */
 export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSignal): Promise<RunResult> {
-  const { runId, runDir } = createRunDir(spec.resultsRoot);
+  const { runId, runDir } = spec.resume ?? createRunDir(spec.resultsRoot);
   const logger = createRunLogger(runDir);
-  logger.info({ invocation: spec.invocation, provider: spec.source.provider }, 'run');
+  logger.info({ invocation: spec.invocation, provider: spec.source.provider, resume: Boolean(spec.resume) }, spec.resume ? 'run resumed' : 'run');
   let target: ClusterTarget | undefined;
   try {
     progress.note(`etcdlab ${spec.invocation.command} ${runId}: ${spec.source.label}`);
@@ -49,14 +52,18 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
     try {
       target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}) });
       progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
+      if (spec.resume) {
+        const stopped = await stopOrphanAgents(spec.resume, logger);
+        if (stopped) progress.note(`stopped ${stopped} agent process(es) the earlier coordinator left; new ones resend their spools`);
+      }
       fleet = await spec.fleet({ target, runId, runDir, logger, note: (l) => progress.note(l) });
     } catch (err) {
       // Nothing was measured: bad input (a port in use, agents never installed) leaves no folder behind.
-      if (err instanceof InputError) rmSync(runDir, { recursive: true, force: true });
+      if (err instanceof InputError && !spec.resume) rmSync(runDir, { recursive: true, force: true });
       logger.error({ err: String(err) }, 'run not started');
       return { error: err as Error };
     }
-    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation });
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}) });
   } catch (err) {
     return { error: err as Error };
   } finally {

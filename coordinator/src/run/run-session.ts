@@ -9,8 +9,9 @@ import type { Progress } from '../output/progress.js';
 import { AgentServer } from '../fleet/agent-server.js';
 import { listenForAgents } from './listen.js';
 import { type MonitorEntry, syncMonitors } from './monitors.js';
-import { type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
-import { runWorkload } from './engine.js';
+import { agentsPresent, type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
+import { type EngineResume, runWorkload } from './engine.js';
+import { type ResumeState, resumeWarning } from './resume.js';
 import { revisionProbe } from './revision-probe.js';
 import type { PhaseRecord } from '@etcdlab/common';
 import { ResultsWriter } from './results-writer.js';
@@ -29,6 +30,8 @@ export interface RunRequest {
   signal: AbortSignal;
   /** Recorded as given in the manifest (command line options, etc.). */
   invocation: Record<string, unknown>;
+  /** run --resume: the folder's run so far, taken over from the coordinator that left it. */
+  resume?: ResumeState;
 }
 
 /**
@@ -37,15 +40,19 @@ export interface RunRequest {
  * run fails or is interrupted; the error (if any) is returned beside the summary, not thrown.
  */
 export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary; error?: EtcdlabError | Error }> {
-  const { logger, progress } = req;
-  const startedAt = new Date();
+  const { logger, progress, resume } = req;
+  const resumedAtMs = Date.now();
+  // A resumed run keeps its time base: the folder's files all count from the first start.
+  const startedAt = resume ? new Date(resume.manifest.createdAt) : new Date();
   const writer = new ResultsWriter(req.runDir, startedAt.getTime());
   const { target, fleet } = req;
   const server = new AgentServer(fleet.token, logger);
   const phases: LivePhaseSummary[] = [];
-  const records: PhaseRecord[] = [];
-  const warnings: string[] = [];
-  const mismatches: RunSummary['integrity']['mismatches'] = [];
+  const records: PhaseRecord[] = [...(resume?.records ?? [])];
+  const warnings: string[] = [...(resume?.warnings ?? [])];
+  const mismatches: RunSummary['integrity']['mismatches'] = [...(resume?.mismatches ?? [])];
+  const resumes = [...(resume?.resumes ?? []), ...(resume ? [{ lastSeenAtMs: resume.lastSeenAtMs, resumedAtMs, ...(resume.inProgress ? { phase: resume.inProgress.phase.name } : {}) }] : [])];
+  const earlierSkews = new Map((resume?.manifest.agents ?? []).map((a) => [a.agentId, (a['startSkewMsByPhase'] ?? {}) as Record<string, number | undefined>]));
   let roster: RosterEntry[] = [];
   let monitors: MonitorEntry[] = [];
   let sampling: { stop(): Promise<void> } | undefined;
@@ -60,11 +67,15 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     fleet: fleet.record,
     workload: req.workload,
     intervalMs: 1000,
-    agents: roster.map((a) => ({ ...a, startSkewMsByPhase: Object.fromEntries(phases.map((p) => [p.name, p.agents.find((x) => x.agentId === a.agentId)?.startSkewMs])) })),
+    agents: roster.map((a) => ({ ...a, startSkewMsByPhase: { ...earlierSkews.get(a.agentId), ...Object.fromEntries(phases.map((p) => [p.name, p.agents.find((x) => x.agentId === a.agentId)?.startSkewMs])) } })),
     ...(fleet.monitors.length ? { monitors } : {}),
     ...target.manifestExtra,
+    ...(resumes.length ? { resumes } : {}),
     ...extra,
   });
+  // While the run goes on: what a resume needs if this process does not live to write the end (docs/resilience.md).
+  const running = (extra: Record<string, unknown> = {}) =>
+    manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, status: 'running', phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...extra });
 
   const address = await listenForAgents(server, fleet.listen, logger);
   logger.info({ url: address.url }, 'coordinator listening for agents');
@@ -75,11 +86,19 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   try {
     await fleet.start(address.url);
     progress.note(`waiting for ${fleet.ids.length} agent(s) at ${address.url} ...`);
-    const connected = await waitForAgents(server, fleet.ids, 30_000, { signal: req.signal, hint: fleet.missingHint });
-    roster = await syncRoster(connected, logger);
+    if (resume) {
+      // Agents that do not come back within the limit are the phase's losses, stated there; not a failure here.
+      const back = await agentsPresent(server, fleet.ids, 30_000, req.signal);
+      const fresh = await syncRoster(back.map((id) => server.get(id)).filter((a) => a !== undefined), logger);
+      roster = fleet.ids.map((id) => fresh.find((a) => a.agentId === id) ?? (resume.manifest.agents.find((a) => a.agentId === id) as unknown as RosterEntry)).filter((a) => a !== undefined);
+      progress.note(resumeNote(resume, resumedAtMs, back.length, fleet.ids.length));
+    } else {
+      const connected = await waitForAgents(server, fleet.ids, 30_000, { signal: req.signal, hint: fleet.missingHint });
+      roster = await syncRoster(connected, logger);
+    }
     for (const a of roster) progress.note(`  agent ${a.agentId} (${fleet.kind === 'processes' ? '' : `${a.host}, `}pid ${a.pid}) online, clock offset ${a.clock.offsetMs.toFixed(2)} ms ± ${(a.clock.rttMs / 2).toFixed(2)} ms`);
     if (fleet.monitors.length) monitors = await syncMonitors(server, fleet.monitors, logger);
-    writer.writeJson('manifest.json', manifest());
+    writer.writeJson('manifest.json', running());
     sampling = startHostSampling({
       server,
       runId: req.runId,
@@ -88,7 +107,9 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       ownMarkers: [req.runDir, ...target.ownMarkers],
       logger,
     });
+    const engineResume: EngineResume | undefined = resume && { recorded: resume.records.length, ...(resume.inProgress ? { adopt: { ...resume.inProgress, resumedAtMs } } : {}) };
     const result = await runWorkload({
+      ...(engineResume ? { resume: engineResume } : {}),
       runId: req.runId,
       workload: req.workload,
       endpoints: fleet.agentEndpoints ?? target.endpoints,
@@ -100,14 +121,17 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       revision: () => probe.read(),
       onInterval: (r, maxima) => writer.appendInterval(r, maxima),
       onLive: (m, online, asked) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length, asked),
+      onPhaseStart: (inProgress) => writer.writeJson('manifest.json', running({ inProgress })),
       onPhaseDone: (p, record) => {
         phases.push(p);
         records.push(record);
         // The record so far, in case this process does not live to write the last one (docs/resilience.md).
-        writer.writeJson('manifest.json', manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, status: 'running', phases: records }));
+        writer.writeJson('manifest.json', running());
         progress.phaseDone(p.name, p.all.count, p.all.errors, p.durationMs / 1000, record);
       },
     });
+    const last = resumes.at(-1);
+    if (last && result.deliveredLate) last.deliveredLate = result.deliveredLate;
     warnings.push(...result.warnings);
     mismatches.push(...result.mismatches);
     status = result.status;
@@ -126,6 +150,8 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     progress.done();
   }
 
+  // Every coordinator restart of the run is stated (an earlier resume that was killed too is among them).
+  warnings.unshift(...resumes.map((r) => resumeWarning(r, startedAt.getTime())));
   const finishedAt = new Date().toISOString();
   const failure = error ? { code: (error as EtcdlabError).code ?? 'E_INTERNAL', message: error.message } : undefined;
   const final = manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, finishedAt, status, phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...(failure ? { error: failure } : {}) });
@@ -135,6 +161,12 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   writer.writeJson('manifest.json', final);
   const summary = finishRun(req.runDir, progress, logger);
   return error ? { summary, error } : { summary };
+}
+
+function resumeNote(r: ResumeState, resumedAtMs: number, back: number, of: number): string {
+  const away = ((resumedAtMs - r.lastSeenAtMs) / 1000).toFixed(1);
+  const where = r.inProgress ? `taking over phase ${r.inProgress.phase.name} (${r.inProgress.seed.length} interval report(s) of it already here)` : `${r.records.length} phase(s) recorded`;
+  return `resuming run ${r.runId}: its coordinator was last seen ${away} s ago; ${where}; ${back}/${of} agent(s) back`;
 }
 
 /**
