@@ -101,6 +101,7 @@ export class AgentSession {
     });
     this.socket.on('disconnect', (reason) => {
       logger.warn({ reason }, 'disconnected from coordinator');
+      if (reason === 'io client disconnect') return; // its own graceful stop
       this.armOrphanTimer();
       this.armLoadTimer();
     });
@@ -189,19 +190,25 @@ export class AgentSession {
   }
 
   /**
-   * A graceful stop (SIGTERM, giving up on the coordinator): the phase in progress is stopped, its end
-   * report and every report before it are written to the spool (not sent), so the next process of this
-   * agent, or a resumed coordinator, gets all of what was measured. Bounded: a stuck disk does not hold it.
+   * A graceful stop (SIGTERM, giving up on the coordinator): the agent leaves the coordinator first, then
+   * stops the phase in progress and writes its end report, and every report before it, to the spool
+   * (not sent). To the coordinator this is a process that went away: the next process of this agent
+   * resends the spool and rejoins (or a resumed coordinator takes it in). Bounded: a stuck disk does not hold it.
    */
   async shutdown(limitMs = 5000): Promise<void> {
     const running = this.running;
+    this.spool.close();
+    this.socket.disconnect();
     this.current?.stop();
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((r) => (timer = setTimeout(r, limitMs)));
-    await Promise.race([(async () => {
-      await running;
-      await this.spool.persisted();
-    })(), limit]);
+    await Promise.race([
+      (async () => {
+        await running;
+        await this.spool.persisted();
+      })(),
+      limit,
+    ]);
     clearTimeout(timer);
   }
 

@@ -70,4 +70,9 @@ describe('phase record', () => {
     expect(phaseRecord({ ...base, agents: [], absent: ['a0', 'a1'] }).outcome).toBe('failed');
     expect(phaseRecord({ ...base, agents: agents(['duration', 'duration']), restarts: [{ agentId: 'a1', lostAtMs: 2000, backAtMs: 4000, rejoined: true }] })).toMatchObject({ outcome: 'completed', reasons: [] });
   });
+  it('an agent that stopped its load early without an interrupt (no coordinator for too long) makes the phase incomplete', () => {
+    const base = { name: 'w', startedAtMs: 0, durationMs: 9000, interrupted: false };
+    expect(phaseRecord({ ...base, agents: agents(['duration', 'stopped']) })).toMatchObject({ outcome: 'incomplete', reasons: ['agent a1 stopped its load before its schedule ended'] });
+    expect(phaseRecord({ ...base, interrupted: true, agents: agents(['stopped']) }).reasons).toEqual(['interrupted after 9.0 s']);
+  });
 });

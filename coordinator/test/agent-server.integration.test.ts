@@ -85,4 +85,27 @@ describe('agent server handshake (real socket.io)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('holds reports that arrive while no phase listens, unanswered, and answers them once one does (a resumed coordinator taking over)', async () => {
+    const s2 = io(url, { auth: hello({ agentId: 'held', instance: 'i9' }), transports: ['websocket'], reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s2.on('connect', () => resolve());
+        s2.on('connect_error', reject);
+      });
+      const report = { runId: 'r', agentId: 'held', instance: 'i9', seq: 0, phase: 'p', intervalStartMs: 0, intervalMs: 1000, ops: [], cpuUs: 0, lateStarts: 0 };
+      let answered: unknown;
+      const ack = s2.timeout(10_000).emitWithAck('interval' as never, report as never).then((a: unknown) => (answered = a));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(answered, 'a report must not be acknowledged before a phase listens').toBeUndefined();
+      const seen: number[] = [];
+      server.setHandler({ interval: (r) => (seen.push(r.seq), { ok: true }), done: () => ({ ok: true }), fault: () => undefined });
+      await ack;
+      expect(answered).toEqual({ ok: true });
+      expect(seen).toEqual([0]);
+    } finally {
+      server.setHandler(undefined);
+      s2.close();
+    }
+  });
 });

@@ -73,7 +73,7 @@ const listFiles = (dir: string, suffix: string): string[] => (existsSync(dir) ? 
  * puts one hlog line per op of each report; lines with other tags (e.g. an open-loop service-time series)
  * are kept aside and noted, never mistaken for latencies.
  */
-function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: string[], problems: Problem[]): RawInterval[] {
+function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: string[], problems: Problem[], unfinished: boolean): RawInterval[] {
   const jsonlFile = join(dir, 'agents', `${agentId}.intervals.jsonl`);
   const hlogFile = join(dir, 'agents', `${agentId}.hlog`);
   const lines = readJsonl(jsonlFile, zodLine(intervalLineSchema), notes);
@@ -98,10 +98,17 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
   const out: RawInterval[] = [];
   for (const l of lines) {
     const ops: RawInterval['ops'] = [];
+    let cut = false;
     for (const op of l.ops) {
       // The results writer tags warm-up intervals phase/warmup/op.
       const tag = `${l.phase}/${l.warmup ? 'warmup/' : ''}${op.op}`;
       const e = take(tag, l.intervalStartMs);
+      if (!e && op.count > 0 && unfinished) {
+        // A killed coordinator's two files are flushed apart: the last lines may lack their histograms.
+        notes.push(`${jsonlFile} seq ${l.seq} of phase ${l.phase}: its histogram is not in ${agentId}.hlog (the coordinator was killed while writing); the interval is left out`);
+        cut = true;
+        break;
+      }
       if (!e && op.count > 0) {
         problems.push({ file: hlogFile, field: `Tag=${tag}`, message: `no histogram at ${((l.intervalStartMs - base) / 1000).toFixed(3)} s for seq ${l.seq} of ${agentId}.intervals.jsonl (${op.count} operations)`, fix: 'the .hlog and .intervals.jsonl of an agent must come from the same run; do not edit them' });
         continue;
@@ -110,6 +117,7 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
       const service = take(`${tag}${SERVICE_TAG_SUFFIX}`, l.intervalStartMs);
       ops.push({ op: op.op, count: op.count, errors: op.errors, histogram: e?.histogram ?? '', ...(service ? { serviceHistogram: service.histogram } : {}) });
     }
+    if (cut) continue;
     out.push({ agentId: l.agentId, seq: l.seq, phase: l.phase, startMs: l.intervalStartMs, lengthMs: l.intervalMs, cpuUs: l.cpuUs, lateStarts: l.lateStarts, ...(l.droppedStarts ? { droppedStarts: l.droppedStarts } : {}), ...(l.warmup ? { warmup: true } : {}), ...(l.writes !== undefined ? { writes: l.writes } : {}), ...(l.instance ? { instance: l.instance } : {}), ...(l.checkpointAtMs !== undefined ? { checkpointAtMs: l.checkpointAtMs } : {}), ops });
   }
   const left = [...queue.values()].flat();
@@ -159,14 +167,14 @@ export function readRun(dirArg: string): RawRun {
   if (!manifest.phases && !summary) notes.push('the manifest has no phase record and summary.json is missing: phase timing is taken from the intervals');
 
   const baseTimeMs = Date.parse(manifest.createdAt);
+  // A run whose coordinator died: the manifest says running (or, from before its first phase ended, nothing).
+  const unfinished = manifest.status === 'running' || (!manifest.phases && !summary && manifest.status === undefined);
   const agentIds = listFiles(join(dir, 'agents'), '.intervals.jsonl').map((f) => f.slice(0, -'.intervals.jsonl'.length));
-  const intervals = agentIds.flatMap((id) => joinAgent(dir, id, baseTimeMs, notes, problems));
+  const intervals = agentIds.flatMap((id) => joinAgent(dir, id, baseTimeMs, notes, problems, unfinished));
   if (problems.length) throw invalid(dir, problems);
 
   const metrics = listFiles(join(dir, 'metrics'), '.jsonl').flatMap((f) => readJsonl<MetricsSample>(join(dir, 'metrics', f), metricsLine, notes));
   const hostSamples: HostSample[] = listFiles(join(dir, 'hosts'), '.jsonl').flatMap((f) => readJsonl(join(dir, 'hosts', f), zodLine(hostSampleSchema), notes).map(toHostSample));
-  // A run whose coordinator died: the manifest says running (or, from before its first phase ended, nothing).
-  const unfinished = manifest.status === 'running' || (!manifest.phases && !summary && manifest.status === undefined);
   const recorded = phasesOf(manifest, summary) ?? [];
   const phases = inferPhases(recorded, intervals, unfinished);
   if (unfinished)
