@@ -2,8 +2,9 @@
  * run --resume reads an unfinished run's folder back; every folder it cannot continue is refused with
  * E_RESUME_REFUSED before anything starts, naming the file and field. The gap it states is worded once.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, InputError, parseWorkload } from '@etcdlab/common';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,20 @@ describe('run --resume: what an unfinished folder gives back, and what is refuse
     expect(s.inProgress?.phase).toMatchObject({ name: 'writes', fromRevision: 5 });
     expect(s.inProgress?.seed).toEqual([]);
     expect(s.lastSeenAtMs).toBeGreaterThan(Date.now() - 60_000);
+    // The dead coordinator's heartbeat says when it was last alive (not the agents' later log lines).
+    writeFileSync(join(dir, 'coordinator.json'), JSON.stringify({ pid: 999_999_999, host: hostname(), aliveAtMs: 12_345 }));
+    expect(loadResumeState(dir, load).lastSeenAtMs).toBe(12_345);
+  });
+  it('refuses a folder whose coordinator is still alive on this machine', async () => {
+    const dir = folder('alive', {});
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)', 'etcdlab'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'coordinator.json'), JSON.stringify({ pid: live.pid, host: hostname(), aliveAtMs: Date.now() }));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(refusal(dir).message).toContain(`still running: its coordinator (pid ${live.pid}) is alive`);
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
   it('refuses a finished run, a run of another command, agent containers, a changed workload, a folder without a manifest', () => {
     expect(refusal(folder('done', { status: 'completed' })).message).toContain('not unfinished (status completed)');

@@ -195,10 +195,11 @@ export class PhaseAgents {
         return false;
       })
       .then((rejoined) => {
-        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined: rejoined === true });
         const earlier = this.earlierEnds.get(id);
-        if (rejoined === 'finished' && earlier) this.markDone(id, earlier);
-        else if (rejoined === false && earlier === 'stopped') this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase; its earlier process had stopped its load`, 'stopped');
+        // Not a loss: the earlier process ran its share to the end; the new one only delivered it.
+        if (rejoined === 'finished' && earlier) return this.markDone(id, earlier);
+        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined: rejoined === true });
+        if (rejoined === false && earlier === 'stopped') this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase; its earlier process had stopped its load`, 'stopped');
         else if (rejoined === false) this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase`, 'lost');
       });
   }

@@ -20,8 +20,10 @@ import {
   type ResumeRecord,
   type Workload,
 } from '@etcdlab/common';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { readRun } from '../report/raw/read-run.js';
+import { COORDINATOR_FILE } from './run-folder.js';
 
 export interface ResumeState {
   runId: string;
@@ -63,6 +65,11 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
     throw refuse(`run ${parsed.runId} is not unfinished (status ${parsed.status ?? 'none'}): there is nothing to resume`, [
       { file: manifestFile, field: 'status', message: String(parsed.status ?? 'none'), fix: `etcdlab report ${runDir} shows what it measured; resume only a run whose coordinator was killed` },
     ]);
+  const alive = coordinatorAlive(runDir);
+  if (alive !== undefined)
+    throw refuse(`run ${parsed.runId} is still running: its coordinator (pid ${alive}) is alive on this machine`, [
+      { file: join(runDir, COORDINATOR_FILE), field: 'pid', message: String(alive), fix: 'resume only a run whose coordinator is gone; stop it with Ctrl-C (it keeps what was measured) or wait for it to end' },
+    ]);
   const inv = parsed['invocation'] as Record<string, unknown> | undefined;
   if (!inv || inv['command'] !== 'run')
     throw refuse(`run ${parsed.runId} was started by \`etcdlab ${String(inv?.['command'] ?? '?')}\`: only \`etcdlab run\` can be resumed`, [
@@ -101,9 +108,25 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
     warnings: parsed.runWarnings ?? [],
     mismatches: parsed.integrity?.mismatches ?? [],
     ...(current ? { inProgress: { phase: current, seed } } : {}),
-    lastSeenAtMs: lastWriteMs(runDir),
+    lastSeenAtMs: lastAliveMs(runDir),
     resumes: parsed.resumes ?? [],
   };
+}
+
+/** The pid of the folder's coordinator when it is still running here (another machine's cannot be told). */
+function coordinatorAlive(runDir: string): number | undefined {
+  let claim: { pid?: unknown; host?: unknown };
+  try {
+    claim = JSON.parse(readFileSync(join(runDir, COORDINATOR_FILE), 'utf8')) as typeof claim;
+  } catch {
+    return undefined;
+  }
+  if (typeof claim.pid !== 'number' || claim.host !== hostname() || claim.pid === process.pid) return undefined;
+  try {
+    return readFileSync(`/proc/${claim.pid}/cmdline`, 'utf8').includes('etcdlab') ? claim.pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const EMPTY = encodeHistogram(newMergeHistogram());
@@ -130,19 +153,20 @@ function seedReports(runDir: string, runId: string, phase: string): IntervalRepo
     }));
 }
 
-/** The latest change to the folder (its log, metrics, host samples, interval logs): the earlier coordinator's last sign of life. */
-function lastWriteMs(runDir: string): number {
-  let latest = 0;
-  const visit = (dir: string, depth: number) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (depth > 0 && e.name !== 'spool' && e.name !== 'report') visit(p, depth - 1);
-      } else latest = Math.max(latest, statSync(p).mtimeMs);
-    }
-  };
-  visit(runDir, 1);
-  return latest;
+/**
+ * When the earlier coordinator was last alive: its heartbeat (coordinator.json, every second); for a
+ * folder without one, the latest change to the files only a coordinator writes (manifest, metrics).
+ */
+function lastAliveMs(runDir: string): number {
+  try {
+    const claim = JSON.parse(readFileSync(join(runDir, COORDINATOR_FILE), 'utf8')) as { aliveAtMs?: unknown };
+    if (typeof claim.aliveAtMs === 'number') return claim.aliveAtMs;
+  } catch {
+    /* an older folder: from the files */
+  }
+  const metrics = join(runDir, 'metrics');
+  const files = [join(runDir, 'manifest.json'), ...(existsSync(metrics) ? readdirSync(metrics).map((f) => join(metrics, f)) : [])];
+  return Math.max(...files.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
 }
 
 /** What a resumed run says about the time it had no coordinator (summary, report, manifest). Pure. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -26,3 +27,31 @@ export function createRunLogger(runDir: string): Logger {
   return pino({ base: { component: 'coordinator' }, redact: ['token', '*.token', 'tls.key'] }, pino.destination({ dest: join(runDir, 'etcdlab.log'), sync: true }));
 }
 
+
+/** The file naming the coordinator process that runs the folder's run, and when it was last alive. */
+export const COORDINATOR_FILE = 'coordinator.json';
+
+/** How often the coordinator says it is alive: a resume states the time without one to about this. */
+const HEARTBEAT_MS = 1000;
+
+/**
+ * This process, on this machine, runs the folder's run now: rewritten every second (a resume reads when
+ * the dead coordinator was last alive, and refuses a folder whose coordinator still is); removed at the end.
+ */
+export function claimRunDir(runDir: string): { release(): void } {
+  const file = join(runDir, COORDINATOR_FILE);
+  const since = new Date().toISOString();
+  const write = () => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, host: hostname(), since, aliveAtMs: Date.now() }) + '\n');
+    renameSync(`${file}.tmp`, file);
+  };
+  write();
+  const timer = setInterval(write, HEARTBEAT_MS);
+  timer.unref();
+  return {
+    release() {
+      clearInterval(timer);
+      rmSync(file, { force: true });
+    },
+  };
+}

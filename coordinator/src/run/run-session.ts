@@ -8,6 +8,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { Progress } from '../output/progress.js';
 import { AgentServer } from '../fleet/agent-server.js';
 import { listenForAgents } from './listen.js';
+import { claimRunDir } from './run-folder.js';
 import { type MonitorEntry, syncMonitors } from './monitors.js';
 import { agentsPresent, type RosterEntry, syncRoster, waitForAgents } from './agent-roster.js';
 import { type EngineResume, runWorkload } from './engine.js';
@@ -77,6 +78,8 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const running = (extra: Record<string, unknown> = {}) =>
     manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, status: 'running', phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...extra });
 
+  // Only a coordinator that got this far claims the folder (a resume that failed to start leaves the claim as it was).
+  const claim = claimRunDir(req.runDir);
   const address = await listenForAgents(server, fleet.listen, logger);
   logger.info({ url: address.url }, 'coordinator listening for agents');
   // etcd's own metrics, scraped from this machine on the run's clock for the whole run (docs/reports.md).
@@ -147,6 +150,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     await server.close();
     await scraper?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'metrics scraper did not stop cleanly'));
     await writer.close();
+    claim.release();
     progress.done();
   }
 
