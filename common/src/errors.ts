@@ -24,15 +24,26 @@ export class EtcdlabError extends Error {
     this.problems = opts.problems ?? [];
   }
 
-  /** Multi-line text for a terminal: the headline, then one line per problem. */
+  /** Multi-line text for a terminal: the headline, then one line per problem; what came from input is made harmless. */
   describe(): string {
-    const lines = [`error ${this.code}: ${this.message}`];
+    // Our own texts may hold line breaks (a log tail); names from input (file, field) may hold nothing.
+    const t = (x: string) => terminalSafe(x, { keepLines: true });
+    const lines = [`error ${this.code}: ${t(this.message)}`];
     for (const p of this.problems) {
-      const where = [p.file, p.field].filter(Boolean).join(': ');
-      lines.push(`  - ${where ? where + ': ' : ''}${p.message}${p.fix ? `\n    fix: ${p.fix}` : ''}`);
+      const where = [p.file, p.field].filter(Boolean).map((x) => terminalSafe(String(x))).join(': ');
+      lines.push(`  - ${where ? where + ': ' : ''}${t(p.message)}${p.fix ? `\n    fix: ${t(p.fix)}` : ''}`);
     }
     return lines.join('\n');
   }
+}
+
+/**
+ * Text for a terminal from values that came from input: control characters (an escape sequence that
+ * would clear the screen, a newline that would forge a line) are shown as \\xNN instead of acting.
+ */
+export function terminalSafe(text: string, o: { keepLines?: boolean } = {}): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (o.keepLines && (c === '\n' || c === '\t') ? c : `\\x${(c.codePointAt(0) as number).toString(16).padStart(2, '0')}`));
 }
 
 /** Bad input from the user (files, flags): nothing was started. Exit status 2. */
@@ -98,5 +109,7 @@ export const ErrorCodes = {
   tlsSetupFailed: 'E_TLS_SETUP_FAILED',
   resultsInvalid: 'E_RESULTS_INVALID',
   resumeRefused: 'E_RESUME_REFUSED',
+  usage: 'E_USAGE',
+  internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EtcdlabError } from '@etcdlab/common';
+import { ErrorCodes, EtcdlabError, terminalSafe } from '@etcdlab/common';
 import { registerAgents } from './commands/agents.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerCompare } from './commands/compare.js';
@@ -21,26 +21,63 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('Deploy etcd clusters and load-test them with synchronized agents and merged HDR histograms')
     .version(TOOL_VERSION)
     .exitOverride()
-    .showHelpAfterError();
+    // Usage errors are printed by main() with a code and the usage of the command at fault.
+    .configureOutput({ outputError: () => undefined });
 
   for (const register of registrars) register(program, setExit);
   return program;
 }
 
-/** Runs the CLI; returns the exit status. Usage errors exit 2 like other bad input. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI; returns the exit status. Usage errors are E_USAGE, exit 2 like other bad input, with the
+ * usage of the command at fault; an unexpected error is E_INTERNAL in one line (the stack trace with
+ * --debug or ETCDLAB_DEBUG=1).
+ */
+export async function main(argvIn: string[]): Promise<number> {
+  const debug = argvIn.includes('--debug') || process.env.ETCDLAB_DEBUG === '1';
+  const argv = argvIn.filter((a) => a !== '--debug');
   let code = 0;
   const program = buildProgram((c) => (code = c));
+  for (const c of allCommands(program)) c.exitOverride().configureOutput({ outputError: () => undefined });
   try {
     await program.parseAsync(argv);
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      const at = commandAt(program, argv.slice(2));
+      const path = commandPath(at);
+      process.stderr.write(`error ${ErrorCodes.usage}: ${terminalSafe(err.message.replace(/^error: /, ''), { keepLines: true })}\nusage: ${path} ${at.usage()}\n(${path} --help lists every option)\n`);
+      return 2;
+    }
     if (err instanceof EtcdlabError) {
       process.stderr.write(err.describe() + '\n');
       return err.exitCode;
     }
-    process.stderr.write(`etcdlab: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    const e = err as Error;
+    process.stderr.write(`error ${ErrorCodes.internal}: unexpected error: ${terminalSafe(e?.message ?? String(err))}\n${debug ? `${e?.stack ?? ''}\n` : '(run again with --debug for the stack trace; please report it)\n'}`);
     return 1;
   }
+}
+
+function allCommands(c: Command): Command[] {
+  return [c, ...c.commands.flatMap(allCommands)];
+}
+
+/** The deepest command the words name (`cluster up` in `cluster up -i x --bad`). */
+function commandAt(program: Command, words: string[]): Command {
+  let at = program;
+  for (const w of words) {
+    if (w.startsWith('-')) continue;
+    const next = at.commands.find((c) => c.name() === w || c.aliases().includes(w));
+    if (!next) break;
+    at = next;
+  }
+  return at;
+}
+
+function commandPath(c: Command): string {
+  const names: string[] = [];
+  for (let x: Command | null = c; x; x = x.parent) names.unshift(x.name());
+  return names.join(' ');
 }

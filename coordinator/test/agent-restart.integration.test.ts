@@ -91,7 +91,9 @@ describe('agent restarts and losses mid-phase', () => {
   it('SIGKILL of an agent: restarted, rejoined, the run completes and the witness matches within the window', async () => {
     const results = join(work, 'kill');
     const run = await startRun(workload('kill', 10), results);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Killed in the middle of an interval (3.5 s after its start): the interval in progress is in the checkpoint.
+    const started = readFileSync(join(run.runDir, 'agents', 'agent-1.log'), 'utf8').split('\n').map((l) => (l.includes('"phase started"') ? (JSON.parse(l) as { time: number }).time : undefined)).find((t) => t !== undefined)!;
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 3500 - Date.now())));
     const pid = await agentPid(run.runDir);
     process.kill(pid, 'SIGKILL');
     const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);

@@ -159,7 +159,7 @@ describe('the report model, recomputed from a results folder', () => {
       ['writes', 2000, 3000],
       ['mixed', 6000, 2000],
     ]);
-    expect(raw.runWarnings.some((w) => /agent-2\.intervals\.jsonl line 4: not JSON; line ignored/.test(w))).toBe(true);
+    expect(raw.runWarnings.some((w) => /agent-2\.intervals\.jsonl: 1 line\(s\) skipped, not part of the results \(line 4: not JSON\)/.test(w))).toBe(true);
     expect(buildReport(raw).phases[0]?.ops.put?.count).toBe(1340);
     // Its coordinator died before recording any phase: the run failed, every phase is partial, and it says so.
     expect(raw.status).toBe('failed');

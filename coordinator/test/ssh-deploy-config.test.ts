@@ -11,6 +11,7 @@ import { hostLayout } from '../src/cluster/ssh/layout.js';
 import { initialCluster, sshMembers } from '../src/cluster/ssh/members.js';
 import { memberSans } from '../src/cluster/ssh/pki.js';
 import { upPlan } from '../src/cluster/ssh/plan.js';
+import type { InputError } from '@etcdlab/common';
 import { sshInventoryProblems } from '../src/cluster/ssh/validate.js';
 
 const inventory = (extra = '', hosts?: string): Inventory =>
@@ -81,10 +82,18 @@ describe('ssh provider: members and etcd configuration', () => {
   });
 
   it('refuses extraFlags that would override what etcdlab manages, and unsafe work directories', () => {
-    const inv = inventory('  extraFlags: { listen-client-urls: "http://0.0.0.0:1" }\n  tls: true', `  - { name: e1, address: 10.0.0.11, roles: [etcd], workDir: /var/lib }\n  - { name: e2, address: 10.0.0.12, roles: [etcd], workDir: /srv/x }\n  - { name: e3, address: 10.0.0.13, roles: [etcd], workDir: "/" }`);
+    const inv = inventory('  extraFlags: { listen-client-urls: "http://0.0.0.0:1" }\n  tls: true');
     const problems = sshInventoryProblems(inv);
-    expect(problems.map((p) => p.field)).toEqual(['hosts[0].workDir', 'hosts[2].workDir', 'cluster.extraFlags.listen-client-urls']);
+    expect(problems.map((p) => p.field)).toEqual(['cluster.extraFlags.listen-client-urls']);
     expect(problems.every((p) => p.file === 'lab.yaml' && p.fix)).toBe(true);
+    // System folders are refused when the inventory is read, by every command (inventory/grammar.ts).
+    let refused: InputError | undefined;
+    try {
+      inventory('', `  - { name: e1, address: 10.0.0.11, roles: [etcd], workDir: /var/lib }\n  - { name: e2, address: 10.0.0.12, roles: [etcd], workDir: /srv/x }\n  - { name: e3, address: 10.0.0.13, roles: [etcd], workDir: "/" }`);
+    } catch (err) {
+      refused = err as InputError;
+    }
+    expect(refused?.problems.map((p) => p.field)).toEqual(['hosts[0].workDir', 'hosts[2].workDir']);
     expect(sshInventoryProblems(inventory())).toEqual([]);
   });
 

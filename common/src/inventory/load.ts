@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseYamlInput } from '../yaml-input.js';
 import { ErrorCodes, InputError, type Problem } from '../errors.js';
 import { zodProblems } from '../validation.js';
 import { placementProblems } from './rules.js';
@@ -22,15 +22,7 @@ export const DEFAULT_WORK_DIR = '/var/lib/etcdlab';
  * with file, path and fix.
  */
 export function parseInventory(text: string, file: string): Inventory {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      ErrorCodes.inventoryInvalid,
-      `${file} is not valid YAML`,
-      doc.errors.map((e) => ({ file, field: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message, fix: 'correct the YAML syntax' })),
-    );
-  }
-  const result = inventorySchema.safeParse(doc.toJS());
+  const result = inventorySchema.safeParse(parseYamlInput(text, file, ErrorCodes.inventoryInvalid));
   if (!result.success) {
     throw new InputError(ErrorCodes.inventoryInvalid, `${file} has ${result.error.issues.length} problem(s)`, zodProblems(result.error, inventorySchema, file));
   }

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseYamlInput } from '../yaml-input.js';
 import { ErrorCodes, InputError, type Problem } from '../errors.js';
 import { zodProblems } from '../validation.js';
 import { resolveRules } from './rules.js';
@@ -11,15 +11,7 @@ export type { PhaseSpec, Workload } from './spec.js';
 
 /** Parses and validates a workload document. Every problem is reported at once; nothing is guessed. */
 export function parseWorkload(text: string, file: string, opts: { quick?: boolean } = {}): Workload {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      ErrorCodes.workloadInvalid,
-      `${file} is not valid YAML`,
-      doc.errors.map((e) => ({ file, field: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message, fix: 'correct the YAML syntax' })),
-    );
-  }
-  const js: unknown = doc.toJS();
+  const js = parseYamlInput(text, file, ErrorCodes.workloadInvalid);
   const kebabBlocks = kebabPatternBlocks(js);
   const raw = normaliseDriverFlags(js);
   const result = workloadSchema.safeParse(raw);

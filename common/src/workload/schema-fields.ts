@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../duration.js';
 import { closestName } from '../validation.js';
+import { WORKLOAD_BOUNDS as B } from './bounds.js';
 
 /** A duration in ms from `500ms`, `10s`, `2m`, `1h` or a bare number of seconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -15,11 +16,22 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
 /** A duration that must be longer than nothing (a phase's length, a request deadline). */
 export const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0', params: { fix: 'write e.g. 500ms, 10s or 2m' } });
 
+const human = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} day(s)` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+/** A duration with an upper bound (docs/workloads.md#bounds). */
+export const durationAtMost = (base: typeof duration, maxMs: number) =>
+  base.refine((ms) => ms <= maxMs, { message: `longer than the bound of ${human(maxMs)}`, params: { fix: `use at most ${human(maxMs)}` } });
+
 export const positiveInt = z.number().int().min(1);
+/** A count with an upper bound (docs/workloads.md#bounds). */
+export const countAtMost = (max: number) => z.number().int().min(1).max(max);
 
 /** A fixed size, or a range picked uniformly per key / per value. */
-const sizeRange = z.strictObject({ min: z.number().int().min(0), max: z.number().int().min(0) }).refine((r) => r.min <= r.max, { message: 'min must not be above max' });
-export const sizeSchema = z.union([z.number().int().min(0), sizeRange]);
+const sizeOf = (max: number) => {
+  const n = z.number().int().min(0).max(max);
+  return z.union([n, z.strictObject({ min: n, max: n }).refine((r) => r.min <= r.max, { message: 'min must not be above max' })]);
+};
+export const sizeSchema = sizeOf(B.valueBytes);
+export const keySizeSchema = sizeOf(B.keyBytes);
 
 export const KEY_DISTRIBUTIONS = ['sequential', 'uniform', 'zipf', 'hot'] as const;
 export type KeyDistribution = (typeof KEY_DISTRIBUTIONS)[number];
@@ -35,18 +47,18 @@ const keyFields = {
   /** Key prefix under the run's namespace (a leading `/` means outside it); phases that share a prefix share keys. */
   prefix: z.string().regex(/^[A-Za-z0-9._\-/]+$/, 'letters, digits and . _ - / only').optional(),
   /** Number of distinct keys. */
-  space: positiveInt.optional(),
+  space: countAtMost(B.keySpace).optional(),
   /** zipf: the exponent s (> 0; 0.99 is YCSB's). */
   zipf: z.number().gt(0).max(10).optional(),
   hot: hotSchema.optional(),
   /** Length of the key's last segment (the zero-padded index, padded further to this size). */
-  size: sizeSchema.optional(),
+  size: keySizeSchema.optional(),
 };
 
 export const keysSchema = z.strictObject({
   ...keyFields,
   distribution: z.enum(KEY_DISTRIBUTIONS).default('sequential'),
-  space: positiveInt.default(100_000),
+  space: countAtMost(B.keySpace).default(100_000),
 });
 
 /** Quick overrides carry no defaults of their own: an absent field keeps the phase's value. */
@@ -55,27 +67,27 @@ export const quickKeysSchema = z.strictObject({ ...keyFields, distribution: z.en
 export const valueSchema = z.strictObject({ size: sizeSchema.default(256) });
 
 /** One step of an open-loop ramp: the rate moves linearly to `target` over `duration`. */
-const rampStage = z.strictObject({ target: z.number().min(0), duration });
+const rampStage = z.strictObject({ target: z.number().min(0).max(B.ratePerSec), duration: durationAtMost(duration, B.durationMs) });
 
 /** Open-loop rate: ops/s, or a ramp `{ start, stages: [{ target, duration }] }` (k6's ramping arrival rate). */
 export const rateSchema = z.union([
-  z.number().positive(),
-  z.strictObject({ start: z.number().min(0).default(0), stages: z.array(rampStage).min(1) }),
+  z.number().positive().max(B.ratePerSec),
+  z.strictObject({ start: z.number().min(0).max(B.ratePerSec).default(0), stages: z.array(rampStage).min(1).max(B.rampStages) }),
 ]);
 export type RateInput = z.output<typeof rateSchema>;
 
 export const watchSchema = z.strictObject({
   /** Watch streams in all (split over agents like clients). */
-  streams: positiveInt.default(1),
-  watchersPerStream: positiveInt.default(1),
+  streams: countAtMost(B.watchStreams).default(1),
+  watchersPerStream: countAtMost(B.watchersPerStream).default(1),
   /** prefix: every watcher watches the phase's whole key prefix; key: watcher i watches key i of the space. */
   on: z.enum(['prefix', 'key']).default('prefix'),
 });
 
 export const leaseSchema = z.strictObject({
-  ttl: duration.default(60_000),
+  ttl: durationAtMost(duration, B.leaseTtlMs).default(60_000),
   /** Leases each agent keeps for put-lease / keep-alive / revoke. */
-  pool: positiveInt.default(100),
+  pool: countAtMost(B.leasePool).default(100),
 });
 
 // ---- the operation mix ------------------------------------------------------------------------------------
@@ -112,7 +124,7 @@ export const OP_OPTIONS: Record<string, readonly OpName[]> = {
   physical: ['compact'],
 };
 
-const weight = z.number().min(0);
+const weight = z.number().min(0).max(1_000_000);
 const entryOptions = z.strictObject({
   /** The operation, when the entry's name is a label of your own (e.g. `list: { op: range }`). */
   op: z.enum(OP_NAMES).optional(),
@@ -121,15 +133,15 @@ const entryOptions = z.strictObject({
   /** `last`: read at the newest revision this agent has seen (Kubernetes' GetRev, informer reads). */
   revision: z.literal('last').optional(),
   /** range: at most this many keys. */
-  limit: z.number().int().min(0).optional(),
+  limit: z.number().int().min(0).max(B.rangeKeys).optional(),
   keysOnly: z.boolean().optional(),
   countOnly: z.boolean().optional(),
   /** range / delete-range: `span` keys from the picked key (range default: the whole prefix; delete-range: 10). */
-  span: positiveInt.optional(),
+  span: countAtMost(B.rangeKeys).optional(),
   /** txn-put: puts per transaction. */
   ops: z.number().int().min(1).max(128).optional(),
   /** compact: revisions kept below the newest one seen (default 1000). */
-  retain: z.number().int().min(0).optional(),
+  retain: z.number().int().min(0).max(B.compactRetain).optional(),
   physical: z.boolean().optional(),
 });
 

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { workloadChecks } from './checks.js';
 import { ruleSchema } from './rules.js';
+import { WORKLOAD_BOUNDS as B } from './bounds.js';
 import {
+  countAtMost,
   duration,
+  durationAtMost,
   positiveDuration,
   keysSchema,
   leaseSchema,
@@ -24,21 +27,21 @@ const phaseFields = {
   /** Instead of `ops`: load shaped like the microservice team's etcd-driver (see docs/patterns.md). */
   pattern: patternLoadSchema.optional(),
   /** Concurrent clients in all (closed loop), or the in-flight limit (open loop). */
-  clients: positiveInt.default(1),
+  clients: countAtMost(B.clients).default(1),
   /** HTTP/2 connections the clients share; defaults to min(clients, 10). */
-  connections: positiveInt.optional(),
+  connections: countAtMost(B.connections).optional(),
   /** Stop after this many operations in all... */
-  total: positiveInt.optional(),
+  total: countAtMost(B.total).optional(),
   /** ...or after this long. */
-  duration: positiveDuration.optional(),
+  duration: durationAtMost(positiveDuration, B.durationMs).optional(),
   /** Open loop: target ops/s in all, or a ramp. Latency then counts from the intended start. */
   rate: rateSchema.optional(),
   /** Load run before the measured part and left out of the results (whole seconds). */
-  warmup: duration.optional(),
+  warmup: durationAtMost(duration, B.warmupMs).optional(),
   keys: keysSchema.default({ distribution: 'sequential', space: 100_000 }),
   value: valueSchema.default({ size: 256 }),
   /** Per-request deadline. */
-  deadline: positiveDuration.default(5000),
+  deadline: durationAtMost(positiveDuration, B.deadlineMs).default(5000),
   consistency: z.enum(['linearizable', 'serializable']).default('linearizable'),
   /** Standing watchers; the latency from a put to its event is measured. */
   watch: watchSchema.optional(),
@@ -49,22 +52,22 @@ const phaseFields = {
 // Quick overrides carry no defaults of their own: an absent field keeps the phase's value.
 const quickSchema = z
   .strictObject({
-    clients: positiveInt.optional(),
-    connections: positiveInt.optional(),
-    total: positiveInt.optional(),
-    duration: positiveDuration.optional(),
+    clients: countAtMost(B.clients).optional(),
+    connections: countAtMost(B.connections).optional(),
+    total: countAtMost(B.total).optional(),
+    duration: durationAtMost(positiveDuration, B.durationMs).optional(),
     rate: rateSchema.optional(),
-    warmup: duration.optional(),
+    warmup: durationAtMost(duration, B.warmupMs).optional(),
     keys: quickKeysSchema.optional(),
-    watch: z.strictObject({ streams: positiveInt.optional(), watchersPerStream: positiveInt.optional() }).optional(),
+    watch: z.strictObject({ streams: countAtMost(B.watchStreams).optional(), watchersPerStream: countAtMost(B.watchersPerStream).optional() }).optional(),
     pattern: quickPatternSchema.optional(),
   })
   .optional();
 
 export const phaseSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes, e.g. sequential-writes'),
-    description: z.string().optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, e.g. sequential-writes'),
+    description: z.string().max(B.textChars).optional(),
     ...phaseFields,
     /** Overrides applied with --quick. */
     quick: quickSchema,
@@ -98,13 +101,13 @@ const hasStages = (r: unknown): boolean => typeof r === 'object' && r !== null;
 
 export const workloadSchema = z
   .strictObject({
-    name: z.string().min(1),
-    description: z.string().optional(),
+    name: z.string().min(1).max(200),
+    description: z.string().max(B.textChars).optional(),
     /** Named etcd-driver patterns that pattern phases `use:`. */
-    patterns: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _'), z.string().min(1)).optional(),
+    patterns: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _'), z.string().min(1).max(B.patternChars)).optional(),
     /** Pass/fail rules for the report (see docs/workloads.md). */
     rules: z.array(ruleSchema).optional(),
-    phases: z.array(phaseSchema).min(1),
+    phases: z.array(phaseSchema).min(1).max(B.phases),
   })
   .superRefine((w, ctx) => {
     for (const c of workloadChecks(w)) ctx.addIssue({ code: 'custom', path: c.path, message: c.message, params: { fix: c.fix } });

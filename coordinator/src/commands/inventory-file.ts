@@ -1,14 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { ErrorCodes, InputError, type Inventory, parseInventory } from '@etcdlab/common';
+import { ErrorCodes, type Inventory, parseInventory } from '@etcdlab/common';
+import { readInputFile } from './input-file.js';
 
 export function loadInventoryFile(file: string): Inventory {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(ErrorCodes.inventoryUnreadable, `cannot read inventory file ${file}`, [
-      { file, message: (err as NodeJS.ErrnoException).code ?? String(err), fix: 'pass an existing YAML file with -i, e.g. -i inventory/lab.example.yaml' },
-    ]);
-  }
+  const text = readInputFile(file, { what: 'inventory', code: ErrorCodes.inventoryUnreadable, fix: 'pass an existing YAML file with -i, e.g. -i inventory/lab.example.yaml' });
   return parseInventory(text, file);
 }

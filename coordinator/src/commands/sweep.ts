@@ -10,6 +10,7 @@ import { chooseCluster } from './cluster-choice.js';
 import { Progress } from '../output/progress.js';
 import { interruptSignal } from '../run/interrupt.js';
 import { runOnce } from '../run/run-command.js';
+import { checkResultsRoot } from '../run/run-folder.js';
 import { newRunId } from '../run/run-folder.js';
 import type { ClusterSource } from '../cluster/target.js';
 import { writeComparison } from '../report/compare/write.js';
@@ -89,6 +90,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
   const { source, fleet, precheck } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
   const plan = sweepPlan(o, workload, source);
+  checkResultsRoot(o.results);
   await precheck?.();
   await source.precheck();
   const progress = new Progress(process.stderr);

@@ -10,7 +10,7 @@ import type { Fleet, FleetFactory } from '../fleet/fleet.js';
 import { reportOutcome } from '../output/outcome.js';
 import { Progress } from '../output/progress.js';
 import { interruptSignal } from './interrupt.js';
-import { createRunDir, createRunLogger } from './run-folder.js';
+import { checkResultsRoot, createRunDir, createRunLogger } from './run-folder.js';
 import { executeRun } from './run-session.js';
 import { type ResumeState, stopOrphanAgents } from './resume.js';
 
@@ -74,6 +74,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
 
 /** A run as a command: precheck, one run, the outcome printed; returns the exit status. */
 export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
+  if (!spec.resume) checkResultsRoot(spec.resultsRoot);
   await spec.precheck?.();
   await spec.source.precheck();
   const progress = new Progress(process.stderr);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ErrorCodes, InputError } from '@etcdlab/common';
 import pino, { type Logger } from 'pino';
 
 export interface RunDir {
@@ -15,10 +16,32 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Checked before anything is contacted: the results root is a folder that can be written, or can be made. */
+export function checkResultsRoot(resultsRoot: string): void {
+  const refuse = (why: string) =>
+    new InputError(ErrorCodes.optionInvalid, `cannot make a results folder under ${resultsRoot}`, [{ field: '--results', message: `${resultsRoot}: ${why}`, fix: 'give a folder that can be written (it is created if missing), e.g. --results results' }]);
+  let at = resolve(resultsRoot);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (!statSync(at).isDirectory()) throw refuse(at === resolve(resultsRoot) ? 'is a file' : `${at} is a file`);
+  try {
+    accessSync(at, constants.W_OK);
+  } catch {
+    throw refuse(`${at} cannot be written`);
+  }
+}
+
+/** The run's folder under the results root; a root that is a file or cannot be written is bad input (--results). */
 export function createRunDir(resultsRoot: string): RunDir {
   const runId = newRunId();
   const runDir = resolve(resultsRoot, runId);
-  mkdirSync(join(runDir, 'agents'), { recursive: true });
+  try {
+    mkdirSync(join(runDir, 'agents'), { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError(ErrorCodes.optionInvalid, `cannot make a results folder under ${resultsRoot}`, [
+      { field: '--results', message: `${resultsRoot}: ${code === 'ENOTDIR' || code === 'EEXIST' ? 'is a file (or holds one on the way)' : code}`, fix: 'give a folder that can be written (it is created if missing), e.g. --results results' },
+    ]);
+  }
   return { runId, runDir };
 }
 

@@ -36,19 +36,47 @@ export function renderEnvFile(env: Record<string, string>): string {
   return lines.join('\n') + '\n';
 }
 
-/** systemd's quoting for one ExecStart word: double quotes, with \ " and $ escaped; `${NAME}` words stay for expansion. */
-function unitWord(word: string): string {
+/**
+ * systemd's quoting for one ExecStart word (systemd.service(5), "Command lines"): double quotes with C
+ * escapes for \\ and " and every control character (a newline would otherwise end the line and start a
+ * new setting), $$ for $ and %% for % (specifiers); `${NAME}` words stay for expansion.
+ */
+export function unitWord(word: string): string {
   if (/^\$\{[A-Z_][A-Z0-9_]*\}$/.test(word)) return word;
   if (/^[A-Za-z0-9._:/@+=,-]+$/.test(word)) return word;
-  return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$').replace(/%/g, '%%')}"`;
+  let out = '';
+  for (const ch of word) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '$') out += '$$';
+    else if (ch === '%') out += '%%';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `"${out}"`;
+}
+
+/** A path setting (WorkingDirectory=, EnvironmentFile=): taken verbatim by systemd, so only a plain absolute path is written. */
+function unitPath(setting: string, p: string): string {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(p)) throw new Error(`${setting}: ${JSON.stringify(p)} is not a plain absolute path; etcdlab writes no other`);
+  return p;
+}
+
+/** A free-text setting (Description=): one line, specifiers escaped. */
+function unitText(t: string): string {
+  // eslint-disable-next-line no-control-regex
+  return t.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/%/g, '%%');
 }
 
 export function renderUnit(spec: ServiceSpec): string {
   const service = [
     'Type=simple',
-    ...(spec.envFile ? [`EnvironmentFile=${spec.envFile}`] : []),
-    `WorkingDirectory=${spec.workingDirectory}`,
-    `ExecStart=${spec.execStart.map(unitWord).join(' ')}`,
+    ...(spec.envFile ? [`EnvironmentFile=${unitPath('EnvironmentFile', spec.envFile)}`] : []),
+    `WorkingDirectory=${unitPath('WorkingDirectory', spec.workingDirectory)}`,
+    `ExecStart=${unitPath('ExecStart', spec.execStart[0] ?? '')} ${spec.execStart.slice(1).map(unitWord).join(' ')}`.trimEnd(),
     // Restart policy: back after a crash or a kill, not after a clean exit.
     'Restart=on-failure',
     `RestartSec=${spec.restartSec}s`,
@@ -59,7 +87,7 @@ export function renderUnit(spec: ServiceSpec): string {
   return [
     '# Written by etcdlab; `etcdlab cluster clean` removes it.',
     '[Unit]',
-    `Description=${spec.description}`,
+    `Description=${unitText(spec.description)}`,
     'After=network-online.target',
     'Wants=network-online.target',
     // Keep restarting a crashing service at a bounded rate rather than giving up after 5 tries in 10 s.

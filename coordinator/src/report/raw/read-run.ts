@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ErrorCodes, InputError, type Problem } from '@etcdlab/common';
+import { ErrorCodes, InputError, type Problem, SparseDecoder } from '@etcdlab/common';
 import type { z } from 'zod';
 import type { MetricsSample } from '../../metrics/index.js';
 import { type HlogEntry, parseHlog, SERVICE_TAG_SUFFIX } from './hlog.js';
@@ -39,9 +39,13 @@ const zodLine =
   };
 const isInvalid = (v: unknown): v is { invalid: string } => typeof v === 'object' && v !== null && 'invalid' in v && Object.keys(v).length === 1;
 
-/** JSON lines; an unreadable line is reported in `notes` (a run cut short can leave a partial last line). */
+/**
+ * JSON lines; unreadable lines are named in `notes`, one note per file with how many and the first few
+ * (a run cut short can leave a partial last line; anything else is damage the report must show).
+ */
 function readJsonl<T>(file: string, parse: LineParser<T>, notes: string[]): T[] {
   const out: T[] = [];
+  const skipped: string[] = [];
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((line, i) => {
@@ -50,13 +54,14 @@ function readJsonl<T>(file: string, parse: LineParser<T>, notes: string[]): T[] 
       try {
         v = JSON.parse(line);
       } catch {
-        notes.push(`${file} line ${i + 1}: not JSON; line ignored`);
+        skipped.push(`line ${i + 1}: not JSON`);
         return;
       }
       const r = parse(v);
-      if (isInvalid(r)) notes.push(`${file} line ${i + 1}: ${r.invalid}; line ignored`);
+      if (isInvalid(r)) skipped.push(`line ${i + 1}: ${r.invalid}`);
       else out.push(r);
     });
+  if (skipped.length) notes.push(`${file}: ${skipped.length} line(s) skipped, not part of the results (${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '; ...' : ''})`);
   return out;
 }
 
@@ -96,6 +101,7 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
     return undefined;
   };
   const out: RawInterval[] = [];
+  const decoder = new SparseDecoder();
   for (const l of lines) {
     const ops: RawInterval['ops'] = [];
     let cut = false;
@@ -113,6 +119,12 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
         problems.push({ file: hlogFile, field: `Tag=${tag}`, message: `no histogram at ${((l.intervalStartMs - base) / 1000).toFixed(3)} s for seq ${l.seq} of ${agentId}.intervals.jsonl (${op.count} operations)`, fix: 'the .hlog and .intervals.jsonl of an agent must come from the same run; do not edit them' });
         continue;
       }
+      // The count in the interval line is the histogram's: an edited or mismatched file is refused, never shown.
+      const inHistogram = e ? histogramTotal(decoder, e.histogram) : 0;
+      if (inHistogram !== op.count) {
+        problems.push({ file: jsonlFile, field: `seq ${l.seq} ${tag} count`, message: `${op.count} operations, but its histogram in ${agentId}.hlog holds ${Number.isNaN(inHistogram) ? 'no readable histogram' : inHistogram}`, fix: 'the .hlog and .intervals.jsonl of an agent must come from the same run; do not edit them' });
+        continue;
+      }
       // Open-loop ops carry their service times on a line of their own (tag phase/op.service).
       const service = take(`${tag}${SERVICE_TAG_SUFFIX}`, l.intervalStartMs);
       ops.push({ op: op.op, count: op.count, errors: op.errors, histogram: e?.histogram ?? '', ...(service ? { serviceHistogram: service.histogram } : {}) });
@@ -123,6 +135,16 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
   const left = [...queue.values()].flat();
   if (left.length) notes.push(`${hlogFile}: ${left.length} histogram line(s) without an interval line (tags ${[...new Set(left.map((e) => e.tag))].slice(0, 5).join(', ')}) are not part of the results`);
   return out;
+}
+
+/** The number of values in an encoded histogram (NaN when it cannot be decoded). */
+function histogramTotal(decoder: SparseDecoder, base64: string): number {
+  if (base64 === '') return 0;
+  try {
+    return decoder.decode(base64).total;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**

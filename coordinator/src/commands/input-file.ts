@@ -1,0 +1,60 @@
+/**
+ * A user's input file (a workload, an inventory), read with limits before it is parsed: it must be a
+ * regular file (not /dev/zero, a folder or a pipe), at most 1 MiB, and UTF-8 text (a UTF-16 file or
+ * stray bytes are named, with their offset). Every refusal is the caller's "unreadable" code.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { InputError } from '@etcdlab/common';
+
+export const INPUT_FILE_MAX_BYTES = 1024 * 1024;
+
+export function readInputFile(file: string, o: { what: string; code: string; fix: string }): string {
+  const refuse = (message: string, fix = o.fix) => new InputError(o.code, `cannot read ${o.what} file ${file}`, [{ file, message, fix }]);
+  let st;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    throw refuse((err as NodeJS.ErrnoException).code ?? String(err));
+  }
+  if (!st.isFile()) throw refuse(`not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'})`);
+  if (st.size > INPUT_FILE_MAX_BYTES) throw refuse(`${st.size.toLocaleString('en-US')} bytes; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
+  // Read at most the limit (the file may grow between the stat and the read).
+  const buf = Buffer.alloc(Math.min(st.size, INPUT_FILE_MAX_BYTES) + 1);
+  let n = 0;
+  const fd = openSync(file, 'r');
+  try {
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+  } finally {
+    closeSync(fd);
+  }
+  if (n > INPUT_FILE_MAX_BYTES) throw refuse(`more than 1 MiB; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
+  const bytes = buf.subarray(0, n);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw refuse('UTF-16 text', 'save the file as UTF-8');
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) throw refuse(`not UTF-8 text (byte 0x${(bytes[bad] as number).toString(16).padStart(2, '0')} at offset ${bad})`, 'save the file as UTF-8');
+  if (bytes.includes(0)) throw refuse(`a binary file (a NUL byte at offset ${bytes.indexOf(0)})`);
+  const text = bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** The offset of the first byte that is not part of well-formed UTF-8 (no overlongs, no surrogates), or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0 || i + need >= b.length) return i;
+    const c1 = b[i + 1] as number;
+    // The second byte's range excludes overlongs (E0, F0), surrogates (ED) and values past U+10FFFF (F4).
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (c1 < lo || c1 > hi) return i;
+    for (let k = 2; k <= need; k++) if (((b[i + k] as number) & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return -1;
+}
