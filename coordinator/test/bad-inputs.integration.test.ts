@@ -3,7 +3,7 @@
  * folders that must each be refused by the real CLI with a coded error naming the file and the field,
  * exit status 2, and nothing started: no results folder, no process left, no host contacted (every
  * address is in 198.18.0.0/15, which nothing answers, so a case that got through would hang past its
- * limit and fail). Cases live in helpers/bad-input-cases.ts; each one is its own test.
+ * limit and fail), within 512 MB of heap. Cases live in helpers/bad-input-cases.ts; each one is its own test.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,8 @@ const stateDir = join(scratch, 'state');
 mkdirSync(resultsDir, { recursive: true });
 
 async function check(c: BadCase): Promise<void> {
-  const r = await runCli(c.args, { cwd: scratch, env: { ETCDLAB_STATE_DIR: stateDir, DOCKER_HOST: `unix://${join(scratch, 'no-docker.sock')}` }, timeoutMs: 30_000 });
+  // 512 MB of heap at most: a case that needs more crashes (not exit 2) and fails here.
+  const r = await runCli(c.args, { cwd: scratch, env: { ETCDLAB_STATE_DIR: stateDir, DOCKER_HOST: `unix://${join(scratch, 'no-docker.sock')}`, NODE_OPTIONS: '--max-old-space-size=512' }, timeoutMs: 30_000 });
   const where = `etcdlab ${c.args.join(' ')}\n${r.stderr}`;
   expect(r.code, where).toBe(c.exit ?? 2);
   expect(r.stderr, where).toContain(`error ${c.code}`);
