@@ -1,5 +1,7 @@
 import { compileFormat, FormatError, type IntFormatter } from './format.js';
 import { PATTERN_RULES, RULE_NAMES, type PatternRule } from './rules.js';
+import { WORKLOAD_BOUNDS } from '../workload/bounds.js';
+import { regexValueProblem } from './regex-bounds.js';
 
 /**
  * The etcd-driver pattern syntax, accepted as it is:
@@ -51,15 +53,18 @@ function countOf(text: string): { body: string; count: number } {
   if (!m) return { body: text, count: 1 };
   const count = Number(m[2]);
   if (count < 1) throw new PatternSyntaxError(`level "${text}" has a count of 0`, 'use [1] or more');
+  if (count > WORKLOAD_BOUNDS.patternKeys) throw new PatternSyntaxError(`level "${text}" has a count above ${WORKLOAD_BOUNDS.patternKeys.toLocaleString('en-US')}`, 'use a smaller count');
   return { body: m[1] as string, count };
 }
 
-function checkRegex(regex: string, where: string): void {
+function checkRegex(regex: string, where: string, maxChars: number): void {
   try {
     new RegExp(regex);
   } catch (err) {
     throw new PatternSyntaxError(`${where} "${regex}" is not a valid regex: ${(err as Error).message}`, 'write a JavaScript-compatible regex, e.g. [a-z0-9]{20}');
   }
+  const problem = regexValueProblem(regex, maxChars);
+  if (problem) throw new PatternSyntaxError(`${where} "${regex.length > 60 ? `${regex.slice(0, 60)}...` : regex}": ${problem}`, `write a regex that matches what it generates, of at most ${maxChars.toLocaleString('en-US')} characters, e.g. [a-z0-9]{20}`);
 }
 
 function parseLevel(text: string, index: number): PatternLevel {
@@ -81,7 +86,7 @@ function parseLevel(text: string, index: number): PatternLevel {
   }
   if (text.startsWith('!')) {
     const regex = text.slice(1);
-    checkRegex(regex, `level ${index} regex`);
+    checkRegex(regex, `level ${index} regex`, 1024);
     return { ...base, kind: 'regex', regex, count: 1 };
   }
   return { ...base, kind: 'literal', literal: text, count: 1 };
@@ -89,8 +94,12 @@ function parseLevel(text: string, index: number): PatternLevel {
 
 function parseValue(text: string): ValueSpec {
   const bytes = /^#(\d+)$/.exec(text);
-  if (bytes) return { kind: 'bytes', size: Number(bytes[1]) };
-  checkRegex(text, 'value regex');
+  if (bytes) {
+    const size = Number(bytes[1]);
+    if (size > WORKLOAD_BOUNDS.valueBytes) throw new PatternSyntaxError(`value #${bytes[1]} is above etcd's request limit`, `use at most #${WORKLOAD_BOUNDS.valueBytes}`);
+    return { kind: 'bytes', size };
+  }
+  checkRegex(text, 'value regex', WORKLOAD_BOUNDS.valueBytes);
   return { kind: 'regex', regex: text };
 }
 

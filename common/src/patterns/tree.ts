@@ -1,4 +1,5 @@
 import type { ParsedPattern, PatternLevel } from './parse.js';
+import { WORKLOAD_BOUNDS } from '../workload/bounds.js';
 import { regexGenerator } from './randexp.js';
 import { hashSeed, seededRandom } from './rng.js';
 import { driverIp } from './rules.js';
@@ -22,7 +23,7 @@ export interface PatternTreeOptions {
 }
 
 /** Above this many keys per driver a pattern is refused (node indexes must stay exact doubles). */
-export const MAX_PATTERN_KEYS = 2 ** 40;
+export const MAX_PATTERN_KEYS = WORKLOAD_BOUNDS.patternKeys;
 const SEGMENT_CACHE_LIMIT = 100_000;
 
 export class PatternTree {

@@ -42,6 +42,8 @@ export const WORKLOAD_BOUNDS = {
   patternDrivers: 10_000,
   patternTotal: 1_000_000_000,
   patternLevel: 64,
+  /** Keys one pattern driver expands to (the product of its levels' counts): 2^40. */
+  patternKeys: 1_099_511_627_776,
   patternRatePerHour: 10_000_000 * 3600,
   leasesActive: 1_000_000,
   /** Characters of a pattern, and of a description or name. */

@@ -66,7 +66,7 @@ function phaseChecks(p: PhaseSpec, at: (string | number)[], named: boolean): Che
   try {
     const parsed = parsePattern(pat.spec, pat.valSpec);
     const counts = patternCounts(parsed);
-    if (counts.keys > MAX_PATTERN_KEYS) out.push({ path: [...at, 'pattern', 'spec'], message: `the pattern expands to ${counts.keys} keys per driver`, fix: 'use smaller counts' });
+    if (counts.keys > MAX_PATTERN_KEYS) out.push({ path: [...at, 'pattern', 'spec'], message: `the pattern expands to ${counts.keys.toLocaleString('en-US')} keys per driver`, fix: `at most ${MAX_PATTERN_KEYS.toLocaleString('en-US')}: use smaller [N] counts` });
     levels = parsed.levels.length;
   } catch (err) {
     if (!(err instanceof PatternSyntaxError)) throw err;

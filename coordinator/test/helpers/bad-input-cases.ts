@@ -275,6 +275,10 @@ export function badInputCases(root: string): BadCase[] {
     wl('a pattern of 5000 characters', pattern({ spec: `/a/${'b'.repeat(5000)}` }), 'phases[0].pattern.spec');
     wl('a pattern churn level of 1000', pattern({ churnLevel: 1000 }), 'phases[0].pattern.churnLevel');
     wl('a pattern lease test with 1e9 leases', pattern({ leases: { active: 1e9 } }), 'phases[0].pattern.leases.active');
+    wl('a pattern value regex bomb', pattern({ spec: '/a/[0-9]{2};((x{1000}){1000}){1000}' }), 'phases[0].pattern', 'value regex');
+    wl('an unmatchable pattern value regex', pattern({ spec: '/a/[0-9]{2};a^b' }), 'phases[0].pattern', 'does not match');
+    wl('pattern values of #1e11 random bytes', pattern({ spec: '/a/[0-9]{2};#100000000000' }), 'phases[0].pattern', "request limit");
+    wl('a pattern expanding to 1e14 keys per driver', pattern({ spec: '/a/%d[10000000]/%d[10000000];[0-9]{3}' }), 'phases[0].pattern', 'keys per driver');
   }
   {
     const many = workloadBase();
