@@ -170,6 +170,32 @@ describe('agent restarts and losses mid-phase', () => {
     expect(await pidsMatching(run.runDir)).toEqual([]);
   }, 180_000);
 
+  it('a named run (--run-id) started again with the same command after its coordinator was killed resumes; finished, it is not run twice', async () => {
+    const results = join(work, 'named');
+    const wl = join(work, 'named.yaml');
+    writeFileSync(wl, 'name: named\nphases:\n  - { name: writes, ops: { put: 1 }, clients: 4, duration: 12s, keys: { prefix: named, distribution: uniform, space: 1000 } }\n');
+    const args = ['run', '--endpoints', `127.0.0.1:${member.clientPort}`, '-w', wl, '--agents', '1', '--run-id', 'nightly-1', '--results', results, '--json'];
+    const first = spawn(process.execPath, ['coordinator/bin/etcdlab.js', ...args], { cwd: repoRoot, stdio: 'ignore' });
+    const log = join(results, 'nightly-1', 'agents', 'agent-1.log');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('"phase started"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 2500));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.on('close', r));
+    const other = await cli([...args.slice(0, -5), '--agents', '2', '--run-id', 'nightly-1', '--results', results]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/E_RESUME_REFUSED: run nightly-1 was started with other options: --agents/);
+    const again = await cli(args, 120_000);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('resuming run nightly-1');
+    const s = JSON.parse(again.out) as RunSummary;
+    expect(s.phases[0]!.outcome).toBe('completed');
+    expect(s.phases[0]!.witness!.agentWrites / s.phases[0]!.witness!.etcdWrites).toBeGreaterThanOrEqual(0.999);
+    const third = await cli(args);
+    expect(third.code).toBe(2);
+    expect(third.err).toContain('not unfinished (status completed)');
+  }, 120_000);
+
   it('an agent that stops answering (SIGSTOP) is lost after the limit: the run completes INCOMPLETE and says who and when', async () => {
     const results = join(work, 'stop');
     const run = await startRun(workload('stop', 22), results);

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ErrorCodes, InputError } from '@etcdlab/common';
-import { loadResumeState } from '../run/resume.js';
+import { ErrorCodes, InputError, safeName } from '@etcdlab/common';
+import { loadResumeState, type ResumeState } from '../run/resume.js';
 import { intOption } from './options.js';
 import type { Registrar } from './register.js';
 import { runCommand } from '../run/run-command.js';
@@ -12,6 +14,7 @@ export interface RunOptions {
   inventory?: string;
   workload?: string;
   resume?: string;
+  runId?: string;
   agents: number;
   quick: boolean;
   json: boolean;
@@ -25,15 +28,37 @@ export interface RunOptions {
 /** `etcdlab run`: a workload on a cluster given by --endpoints or by an inventory (-i). */
 export async function runWorkloadCommand(o: RunOptions): Promise<number> {
   if (!o.workload) throw new InputError(ErrorCodes.optionInvalid, 'no workload given', [{ field: '-w, --workload', message: 'required', fix: 'etcdlab run -w FILE ... (or run --resume FOLDER to continue a run)' }]);
+  if (o.runId !== undefined) {
+    const id = safeName(o.runId);
+    if (!id.ok) throw new InputError(ErrorCodes.optionInvalid, `--run-id ${JSON.stringify(o.runId)} is not a run id`, [{ field: '--run-id', message: id.message, fix: id.fix }]);
+    // The same command started again (by a service manager) continues its unfinished run.
+    const dir = resolve(o.results, o.runId);
+    if (existsSync(join(dir, 'manifest.json'))) return resumeNamedRun(dir, o);
+  }
   // Everything that can be wrong with the input is checked before anything starts.
   const workload = loadWorkloadFile(o.workload, o.quick);
   const choice = chooseCluster(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
-  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...choice }, { json: o.json });
+  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), ...choice }, { json: o.json });
+}
+
+/** The options that decide what a run is: a named run started again with others is another run. */
+const DEFINING = ['workload', 'inventory', 'endpoints', 'agents', 'quick', 'cacert', 'cert', 'key'] as const;
+
+async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
+  const state = loadResumeState(dir, loadWorkloadFile);
+  const now: Record<string, unknown> = { ...o };
+  for (const k of ['workload', 'inventory', 'cacert', 'cert', 'key'] as const) if (typeof now[k] === 'string') now[k] = resolve(now[k] as string);
+  const differ = DEFINING.filter((k) => JSON.stringify(now[k]) !== JSON.stringify(state.invocation[k]));
+  if (differ.length)
+    throw new InputError(ErrorCodes.resumeRefused, `run ${state.runId} was started with other options: ${differ.map((k) => `--${k}`).join(', ')}`, [
+      { file: join(dir, 'manifest.json'), field: `invocation.${differ[0]}`, message: `recorded ${JSON.stringify(state.invocation[differ[0] as string])}, given ${JSON.stringify(now[differ[0] as string])}`, fix: 'start it again with the options it was started with, or give another --run-id' },
+    ]);
+  return resumeState(state, o);
 }
 
 /** The options a resume takes from the folder: giving them again would be a second truth. */
-const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key'] as const;
+const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id'] as const;
 
 /** `etcdlab run --resume FOLDER`: the run of that folder continued by this coordinator (docs/resilience.md). */
 export async function resumeRunCommand(folder: string, o: RunOptions, given: (name: string) => boolean): Promise<number> {
@@ -42,7 +67,10 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
     throw new InputError(ErrorCodes.resumeRefused, `--resume takes the run's options from its folder; ${extra.map((k) => `--${k}`).join(', ')} cannot be given beside it`, [
       { field: extra.map((k) => `--${k}`).join(', '), message: 'given with --resume', fix: `etcdlab run --resume ${folder} [--json] [--accept-new]` },
     ]);
-  const state = loadResumeState(folder, loadWorkloadFile);
+  return resumeState(loadResumeState(folder, loadWorkloadFile), o);
+}
+
+function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
   return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, ...choice }, { json: o.json });
@@ -56,6 +84,7 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('-i, --inventory <file>', 'inventory: a docker cluster (local agents), or an ssh cluster with the agents installed by `etcdlab agents install`')
     .option('-w, --workload <file>', 'workload file')
     .option('--resume <folder>', 'continue the unfinished run of a results folder whose coordinator was killed (its options come from the folder)')
+    .option('--run-id <id>', 'name the run (its folder under --results); started again with the same options, an unfinished run is resumed (for a service manager)')
     .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
     .option('--quick', 'apply the workload\'s quick overrides', false)
     .option('--json', 'print only the summary JSON on stdout', false)

@@ -29,6 +29,8 @@ export interface RunSpec {
   precheck?: () => Promise<void>;
   /** run --resume: continue the run of this folder instead of starting one. */
   resume?: ResumeState;
+  /** run --run-id: the run's id (and folder name) instead of a new one. */
+  runId?: string;
 }
 
 export interface RunResult {
@@ -42,7 +44,7 @@ export interface RunResult {
  * interrupted. Never throws for a failed run: the error comes back beside the summary.
  */
 export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSignal): Promise<RunResult> {
-  const { runId, runDir } = spec.resume ?? createRunDir(spec.resultsRoot);
+  const { runId, runDir } = spec.resume ?? createRunDir(spec.resultsRoot, spec.runId);
   const logger = createRunLogger(runDir);
   logger.info({ invocation: spec.invocation, provider: spec.source.provider, resume: Boolean(spec.resume) }, spec.resume ? 'run resumed' : 'run');
   let target: ClusterTarget | undefined;

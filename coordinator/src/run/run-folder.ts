@@ -31,10 +31,11 @@ export function checkResultsRoot(resultsRoot: string): void {
 }
 
 /** The run's folder under the results root; a root that is a file or cannot be written is bad input (--results). */
-export function createRunDir(resultsRoot: string): RunDir {
-  const runId = newRunId();
+export function createRunDir(resultsRoot: string, named?: string): RunDir {
+  const runId = named ?? newRunId();
   const runDir = resolve(resultsRoot, runId);
   try {
+    // A named run's folder may exist from a start that died before its manifest: it is taken again.
     mkdirSync(join(runDir, 'agents'), { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
