@@ -27,3 +27,4 @@ export * from './results/open-loop-check.js';
 export * from './results/outcome.js';
 export * from './results/stats.js';
 export * from './yaml-input.js';
+export * from './workload/overrides.js';

@@ -5,18 +5,27 @@ import { resolveRules } from './rules.js';
 import { resolvePhase } from './resolve.js';
 import { duplicatePhaseNames, workloadSchema } from './schema.js';
 import { normaliseFlagNames } from './schema-pattern.js';
+import { applyOverrides, type WorkloadOverrides } from './overrides.js';
 import type { Workload } from './spec.js';
 
 export type { PhaseSpec, Workload } from './spec.js';
 
 /** Parses and validates a workload document. Every problem is reported at once; nothing is guessed. */
-export function parseWorkload(text: string, file: string, opts: { quick?: boolean } = {}): Workload {
+export function parseWorkload(text: string, file: string, opts: { quick?: boolean; overrides?: WorkloadOverrides } = {}): Workload {
   const js = parseYamlInput(text, file, ErrorCodes.workloadInvalid);
   const kebabBlocks = kebabPatternBlocks(js);
   const raw = normaliseDriverFlags(js);
+  const applied = applyOverrides(raw, opts.overrides ?? {});
+  if (applied.missingPhase)
+    throw new InputError(ErrorCodes.optionInvalid, `--phase ${opts.overrides?.phase}: ${file} has no such phase`, [{ field: '--phase', message: `no phase named "${opts.overrides?.phase}"`, fix: `use one of: ${applied.missingPhase.join(', ')}` }]);
   const result = workloadSchema.safeParse(raw);
+  // A problem in a value the command line set names the flag first.
+  const byFlag = (p: Problem): Problem => {
+    const flag = [...applied.from].find(([path]) => p.field === path || p.field?.startsWith(`${path}.`))?.[1];
+    return flag ? { ...p, field: `${flag} (${p.field})` } : p;
+  };
   const problems: Problem[] = [
-    ...(result.success ? [] : zodProblems(result.error, workloadSchema, file).map((p) => inUsersSpelling(p, kebabBlocks))),
+    ...(result.success ? [] : zodProblems(result.error, workloadSchema, file).map((p) => byFlag(inUsersSpelling(p, kebabBlocks)))),
     ...duplicatePhaseNames(raw).map((d) => ({ file, field: `phases[${d.index}].name`, message: `duplicate phase name "${d.name}" (also phases[${d.first}])`, fix: 'give every phase its own name' })),
   ];
   if (!result.success || problems.length > 0) throw new InputError(ErrorCodes.workloadInvalid, `${file} has ${problems.length} problem(s)`, problems);

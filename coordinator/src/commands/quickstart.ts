@@ -1,12 +1,13 @@
 import { Option } from 'commander';
-import { intOption } from './options.js';
+import { overridesOf, type WorkloadOverrides } from '@etcdlab/common';
+import { addOverrideOptions, intOption } from './options.js';
 import type { Registrar } from './register.js';
 import { defaultSuite } from '../paths.js';
 import { runCommand } from '../run/run-command.js';
 import { chooseCluster } from './cluster-choice.js';
 import { loadWorkloadFile } from './workload-file.js';
 
-export interface QuickstartOptions {
+export interface QuickstartOptions extends WorkloadOverrides {
   members: number;
   agents: number;
   quick: boolean;
@@ -23,13 +24,13 @@ export interface QuickstartOptions {
  */
 export async function quickstart(o: QuickstartOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
-  const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
+  const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o }));
   const { source, fleet } = chooseCluster({ agents: o.agents, local: { members: o.members, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}) } });
   return runCommand({ invocation: { command: 'quickstart', ...o }, workload, resultsRoot: o.results, source, fleet, members: o.members, keep: o.keep }, { json: o.json });
 }
 
 export const registerQuickstart: Registrar = (program, setExit) => {
-  program
+  const cmd = program
     .command('quickstart')
     .description('run a local etcd cluster, local agents and the standard suite on this machine')
     .addOption(new Option('--members <n>', 'etcd members (1..7)').argParser(intOption('--members', 1, 7)).default(3))
@@ -39,6 +40,6 @@ export const registerQuickstart: Registrar = (program, setExit) => {
     .option('--json', 'print only the summary JSON on stdout', false)
     .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
     .option('--results <dir>', 'folder for run results', 'results')
-    .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)))
-    .action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
+    .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)));
+  addOverrideOptions(cmd, { clients: true }).action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
 };

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ErrorCodes, InputError, safeName } from '@etcdlab/common';
+import { ErrorCodes, InputError, OVERRIDE_KEYS, overridesOf, safeName, type WorkloadOverrides } from '@etcdlab/common';
 import { loadResumeState, type ResumeState } from '../run/resume.js';
-import { intOption } from './options.js';
+import { addOverrideOptions, intOption } from './options.js';
 import type { Registrar } from './register.js';
 import { runCommand } from '../run/run-command.js';
 import { chooseCluster } from './cluster-choice.js';
 import { loadWorkloadFile } from './workload-file.js';
 
-export interface RunOptions {
+export interface RunOptions extends WorkloadOverrides {
   endpoints?: string;
   inventory?: string;
   workload?: string;
@@ -36,14 +36,14 @@ export async function runWorkloadCommand(o: RunOptions): Promise<number> {
     if (existsSync(join(dir, 'manifest.json'))) return resumeNamedRun(dir, o);
   }
   // Everything that can be wrong with the input is checked before anything starts.
-  const workload = loadWorkloadFile(o.workload, o.quick);
+  const workload = loadWorkloadFile(o.workload, o.quick, overridesOf({ ...o }));
   const choice = chooseCluster(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
   return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), ...choice }, { json: o.json });
 }
 
 /** The options that decide what a run is: a named run started again with others is another run. */
-const DEFINING = ['workload', 'inventory', 'endpoints', 'agents', 'quick', 'cacert', 'cert', 'key'] as const;
+const DEFINING = ['workload', 'inventory', 'endpoints', 'agents', 'quick', 'cacert', 'cert', 'key', ...OVERRIDE_KEYS, 'phase'] as const;
 
 async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
   const state = loadResumeState(dir, loadWorkloadFile);
@@ -58,7 +58,7 @@ async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
 }
 
 /** The options a resume takes from the folder: giving them again would be a second truth. */
-const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id'] as const;
+const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
 
 /** `etcdlab run --resume FOLDER`: the run of that folder continued by this coordinator (docs/resilience.md). */
 export async function resumeRunCommand(folder: string, o: RunOptions, given: (name: string) => boolean): Promise<number> {
@@ -77,7 +77,7 @@ function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
 }
 
 export const registerRun: Registrar = (program, setExit) => {
-  program
+  const cmd = program
     .command('run')
     .description('run a workload: local agents against --endpoints, or a docker or ssh inventory\'s cluster (-i)')
     .option('--endpoints <list>', 'comma-separated HOST:PORT or URLs of the cluster members')
@@ -92,8 +92,8 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client key (PEM)')
-    .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them')
-    .action(async (o: RunOptions, cmd: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => cmd.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
+    .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them');
+  addOverrideOptions(cmd, { clients: true }).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
 };
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

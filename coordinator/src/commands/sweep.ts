@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
-import { ErrorCodes, InputError, type Workload } from '@etcdlab/common';
+import { ErrorCodes, InputError, overridesOf, type Workload, type WorkloadOverrides } from '@etcdlab/common';
 import { Option } from 'commander';
 import { defaultCompareDir, printComparison } from './compare.js';
-import { intOption } from './options.js';
+import { addOverrideOptions, intOption } from './options.js';
 import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
 import { loadWorkloadFile } from './workload-file.js';
@@ -16,7 +16,7 @@ import type { ClusterSource } from '../cluster/target.js';
 import { writeComparison } from '../report/compare/write.js';
 import { defaultSuite } from '../paths.js';
 
-export interface SweepOptions {
+export interface SweepOptions extends Omit<WorkloadOverrides, 'clients'> {
   workload?: string;
   members?: number[];
   clients?: number[];
@@ -87,7 +87,8 @@ export function sweepPlan(o: SweepOptions, w: Workload, source: Pick<ClusterSour
  * or on --endpoints (--clients only). A point that fails is reported and left out; the exit status is then 1.
  */
 export async function sweepCommand(o: SweepOptions): Promise<number> {
-  const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick);
+  // The overrides (all but --clients, which a sweep varies) apply to --phase when it is given.
+  const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o, clients: undefined }));
   const { source, fleet, precheck } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
   const plan = sweepPlan(o, workload, source);
   checkResultsRoot(o.results);
@@ -132,7 +133,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
 }
 
 export const registerSweep: Registrar = (program, setExit) => {
-  program
+  const cmd = program
     .command('sweep')
     .description('run one workload over several cluster sizes or client counts (local, docker or ssh clusters), then compare them')
     .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
@@ -151,6 +152,6 @@ export const registerSweep: Registrar = (program, setExit) => {
     .option('--results <dir>', 'folder for run results', 'results')
     .option('--out <dir>', 'where to write the comparison (default: next to the runs)')
     .option('--open', 'open the HTML comparison in a browser', false)
-    .option('--json', 'print only the comparison JSON on stdout', false)
-    .action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
+    .option('--json', 'print only the comparison JSON on stdout', false);
+  addOverrideOptions(cmd, { clients: false }).action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
 };

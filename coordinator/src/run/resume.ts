@@ -15,10 +15,12 @@ import {
   type ManifestView,
   manifestSchema,
   newMergeHistogram,
+  overridesOf,
   type PhaseRecord,
   type Problem,
   type ResumeRecord,
   type Workload,
+  type WorkloadOverrides,
 } from '@etcdlab/common';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -48,7 +50,7 @@ const refuse = (message: string, problems: Problem[]): InputError => new InputEr
 const PATH_OPTIONS = ['workload', 'inventory', 'cacert', 'cert', 'key', 'results'] as const;
 
 /** Reads an unfinished run's folder for a resume; every reason it cannot be resumed is a coded input error. */
-export function loadResumeState(dirArg: string, loadWorkload: (file: string, quick: boolean) => Workload): ResumeState {
+export function loadResumeState(dirArg: string, loadWorkload: (file: string, quick: boolean, overrides: WorkloadOverrides) => Workload): ResumeState {
   const runDir = resolve(dirArg);
   const manifestFile = join(runDir, 'manifest.json');
   const fix = 'pass the folder of an `etcdlab run` whose coordinator was killed (results/<run-id>, manifest.json says "status": "running")';
@@ -87,7 +89,7 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
     if (typeof v === 'string' && !isAbsolute(v)) invocation[k] = resolve(cwd, v);
   }
   const workloadFile = String(invocation['workload']);
-  const workload = loadWorkload(workloadFile, inv['quick'] === true);
+  const workload = loadWorkload(workloadFile, inv['quick'] === true, overridesOf(inv));
   // The schedule the agents run is the one the run started with: a changed file would be another run.
   if (JSON.stringify(workload.phases) !== JSON.stringify(parsed.workload.phases))
     throw refuse(`the workload file ${workloadFile} changed since run ${parsed.runId} started`, [

@@ -329,6 +329,10 @@ export function badInputCases(root: string): BadCase[] {
   cli('a missing required option', () => ['hosts', 'check'], 'E_USAGE', ['-i, --inventory', 'usage: etcdlab hosts check']);
   cli('a missing argument', () => ['workload', 'validate'], 'E_USAGE', ['missing required argument', 'usage: etcdlab workload validate']);
   cli('an option without its value', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--agents'], 'E_USAGE', ['--agents']);
+  cli('--clients above its bound', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--clients', '20000'], 'E_WORKLOAD_INVALID', ['--clients (phases[0].clients)']);
+  cli('--duration that is not one', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--duration', 'forever'], 'E_WORKLOAD_INVALID', ['--duration (phases[0].duration)']);
+  cli('--phase naming no phase', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--phase', 'nope', '--rate', '10'], 'E_OPTION_INVALID', ['--phase', 'writes']);
+  cli('--value-size above etcd\'s limit', (d) => ['quickstart', '-w', okWorkload(d), '--value-size', '2000000', '--results', join(d, 'results')], 'E_WORKLOAD_INVALID', ['--value-size (phases[0].value.size)']);
   cli('run without a workload', () => ['run', '--endpoints', '198.18.0.11:2379'], 'E_OPTION_INVALID', ['-w, --workload']);
   cli('--agents 0', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--agents', '0'], 'E_OPTION_INVALID', ['--agents']);
   cli('--agents 100', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--agents', '100'], 'E_OPTION_INVALID', ['--agents']);
