@@ -115,6 +115,12 @@ describe('etcdlab quickstart --quick (end to end, real etcd)', () => {
     const pids = state.members.map((m) => m.pid);
     const alive = await pidsMatching(join(dir, 'cluster'));
     expect(pids.every((p) => alive.includes(p))).toBe(true);
+    // --dry-run prints the plan and stops nothing.
+    const plan = await runCli(['cluster', 'down', '--run-dir', dir, '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('nothing will be changed (--dry-run)');
+    expect(pids.every((p) => alive.includes(p))).toBe(true);
+    expect((await pidsMatching(join(dir, 'cluster'))).sort()).toEqual([...alive].sort());
     const down = await runCli(['cluster', 'down', '--run-dir', dir]);
     expect(down.code, down.stderr).toBe(0);
     expect(await pidsMatching(join(dir, 'cluster'))).toEqual([]);

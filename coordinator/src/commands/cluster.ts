@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import pino from 'pino';
 import { clientFor, memberReports, renderMemberReports } from '../output/endpoint-status.js';
 import type { ClusterOps } from '../cluster/cluster-ops.js';
-import { stopClusterFromState } from '../cluster/local/index.js';
+import { readClusterState, stopClusterFromState } from '../cluster/local/index.js';
 import { clusterOpsFor } from '../cluster/registry.js';
 import { loadInventoryFile } from './inventory-file.js';
 import { intOption } from './options.js';
@@ -170,8 +170,15 @@ export const registerCluster: Registrar = (program, setExit) => {
       .option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` (instead of -i)')
       .action(async (o: CommonOpts & { runDir?: string }) => {
         if (o.runDir) {
-          await stopClusterFromState(`${o.runDir}/cluster`, { removeData, logger: pino({ level: 'silent' }) });
-          note(`cluster in ${o.runDir} stopped${removeData ? ' and its data removed' : ''}`);
+          if (o.dryRun) {
+            // The plan only: the members the state file names, and what would happen to each.
+            const state = await readClusterState(`${o.runDir}/cluster`);
+            note(`plan: ${name} the local cluster in ${o.runDir} (${state.members.length} member(s), status ${state.status}); nothing will be changed (--dry-run)`);
+            for (const m of state.members) note(`  stop ${m.name} (pid ${m.pid}, ${m.clientUrl})${removeData ? `, remove ${m.dataDir}` : ''}`);
+          } else {
+            await stopClusterFromState(`${o.runDir}/cluster`, { removeData, logger: pino({ level: 'silent' }) });
+            note(`cluster in ${o.runDir} stopped${removeData ? ' and its data removed' : ''}`);
+          }
         } else {
           const ops = await opsFrom(o);
           await (removeData ? ops.clean() : ops.down());
