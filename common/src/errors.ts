@@ -110,6 +110,7 @@ export const ErrorCodes = {
   resultsInvalid: 'E_RESULTS_INVALID',
   resumeRefused: 'E_RESUME_REFUSED',
   usage: 'E_USAGE',
+  keysCleanupFailed: 'E_KEYS_CLEANUP_FAILED',
   internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMember } from '../../agent/test/helpers/etcd-member.js';
 import { createTestPki, type TestPki } from '../../agent/test/helpers/tls-certs.js';
 import { runCli } from './helpers/cli.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,14 @@ describe('etcdlab run --endpoints against an existing TLS cluster with client ce
     expect(done).toBeGreaterThan(540);
     expect(done).toBeLessThanOrEqual(601);
     expect(s.integrity.ok).toBe(true);
+    // The user's cluster is left as it was found: the run's keys were deleted at its end (over TLS).
+    expect(r.stderr).toMatch(/keys: [\d,]+ deleted under etcdlab\/[\w-]+\/ in/);
+    const manifest = JSON.parse(readFileSync(join(s.runDir, 'manifest.json'), 'utf8')) as { keys?: { deleted: number; prefix: string; error?: string } };
+    expect(manifest.keys?.deleted).toBeGreaterThanOrEqual(400);
+    expect(manifest.keys?.error).toBeUndefined();
+    const left = await runCli(['keys', 'clean', s.runId, '--endpoints', `127.0.0.1:${member.clientPort}`, '--cacert', pki.caFile, '--cert', pki.clientCertFile, '--key', pki.clientKeyFile]);
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stderr).toContain(`keys: 0 deleted under etcdlab/${s.runId}/`);
   });
 
   it('without the client certificate the endpoint check fails before anything starts', async () => {

@@ -15,6 +15,8 @@ export interface RunOptions extends WorkloadOverrides {
   workload?: string;
   resume?: string;
   runId?: string;
+  keepKeys?: boolean;
+  cleanKeys?: boolean;
   agents: number;
   quick: boolean;
   json: boolean;
@@ -38,8 +40,15 @@ export async function runWorkloadCommand(o: RunOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
   const workload = loadWorkloadFile(o.workload, o.quick, overridesOf({ ...o }));
   const choice = chooseCluster(o);
+  const cleanKeys = cleanKeysFor(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
-  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), ...choice }, { json: o.json });
+  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, ...choice }, { json: o.json });
+}
+
+/** A cluster given by --endpoints is the user's own: its run's keys are deleted at the end unless --keep-keys. */
+function cleanKeysFor(o: Pick<RunOptions, 'endpoints' | 'keepKeys' | 'cleanKeys'>): boolean {
+  if (o.keepKeys && o.cleanKeys) throw new InputError(ErrorCodes.optionInvalid, 'give --keep-keys or --clean-keys, not both', [{ field: '--keep-keys / --clean-keys', message: 'both given', fix: 'keep one of them' }]);
+  return o.cleanKeys === true || (o.endpoints !== undefined && o.keepKeys !== true);
 }
 
 /** The options that decide what a run is: a named run started again with others is another run. */
@@ -58,7 +67,7 @@ async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
 }
 
 /** The options a resume takes from the folder: giving them again would be a second truth. */
-const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
+const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'keep-keys', 'clean-keys', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
 
 /** `etcdlab run --resume FOLDER`: the run of that folder continued by this coordinator (docs/resilience.md). */
 export async function resumeRunCommand(folder: string, o: RunOptions, given: (name: string) => boolean): Promise<number> {
@@ -73,7 +82,7 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
 function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
-  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, ...choice }, { json: o.json });
+  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {
@@ -92,7 +101,9 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client key (PEM)')
-    .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them');
+    .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them')
+    .option('--keep-keys', "leave the run's keys in the cluster (with --endpoints they are deleted at the end)")
+    .option('--clean-keys', "delete the run's keys at the end on an inventory's cluster too");
   addOverrideOptions(cmd, { clients: true }).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
 };
 

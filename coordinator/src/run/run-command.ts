@@ -31,6 +31,8 @@ export interface RunSpec {
   resume?: ResumeState;
   /** run --run-id: the run's id (and folder name) instead of a new one. */
   runId?: string;
+  /** Delete the run's keys at its end. */
+  cleanKeys?: boolean;
 }
 
 export interface RunResult {
@@ -65,7 +67,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       logger.error({ err: String(err) }, 'run not started');
       return { error: err as Error };
     }
-    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}) });
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}) });
   } catch (err) {
     return { error: err as Error };
   } finally {

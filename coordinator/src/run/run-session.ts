@@ -14,6 +14,7 @@ import { agentsPresent, type RosterEntry, syncRoster, waitForAgents } from './ag
 import { type EngineResume, runWorkload } from './engine.js';
 import { type ResumeState, resumeWarning } from './resume.js';
 import { revisionProbe } from './revision-probe.js';
+import { cleanRunKeys, type KeyCleanup } from './key-cleanup.js';
 import type { PhaseRecord } from '@etcdlab/common';
 import { ResultsWriter } from './results-writer.js';
 import { startHostSampling } from './host-sampling.js';
@@ -33,6 +34,8 @@ export interface RunRequest {
   invocation: Record<string, unknown>;
   /** run --resume: the folder's run so far, taken over from the coordinator that left it. */
   resume?: ResumeState;
+  /** Delete the run's keys at its end (docs/results.md#keys-a-run-leaves). */
+  cleanKeys?: boolean;
 }
 
 /**
@@ -59,6 +62,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   let sampling: { stop(): Promise<void> } | undefined;
   let status: RunSummary['status'] = 'completed';
   let error: Error | undefined;
+  let keys: KeyCleanup | undefined;
   const manifest = (extra: Record<string, unknown> = {}) => ({
     runId: req.runId,
     createdAt: startedAt.toISOString(),
@@ -138,6 +142,11 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     warnings.push(...result.warnings);
     mismatches.push(...result.mismatches);
     status = result.status;
+    if (req.cleanKeys) {
+      keys = await cleanRunKeys({ endpoints: target.endpoints, ...(target.tls ? { tls: target.tls } : {}), runId: req.runId, logger, note: (l) => progress.note(l) });
+      if (keys.error) warnings.push(`the run's keys under ${keys.prefix} were not all deleted (${keys.deleted.toLocaleString('en-US')} were): ${keys.error}; etcdlab keys clean ${req.runId} --endpoints ... deletes the rest`);
+      progress.note(`keys: ${keys.deleted.toLocaleString('en-US')} deleted under ${keys.prefix} in ${(keys.durationMs / 1000).toFixed(1)} s${keys.error ? ' (not all: see the warning)' : ''}`);
+    }
   } catch (err) {
     error = err as Error;
     status = req.signal.aborted ? 'aborted' : 'failed';
@@ -158,7 +167,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   warnings.unshift(...resumes.map((r) => resumeWarning(r, startedAt.getTime())));
   const finishedAt = new Date().toISOString();
   const failure = error ? { code: (error as EtcdlabError).code ?? 'E_INTERNAL', message: error.message } : undefined;
-  const final = manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, finishedAt, status, phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...(failure ? { error: failure } : {}) });
+  const final = manifest({ schemaVersion: MANIFEST_SCHEMA_VERSION, finishedAt, status, phases: records, runWarnings: warnings, integrity: { ok: mismatches.length === 0, mismatches }, ...(failure ? { error: failure } : {}), ...(keys ? { keys } : {}) });
   // Checked against the schema every reader uses; a mismatch is a bug here, written anyway (nothing is lost).
   const checked = writtenManifestSchema.safeParse(final);
   if (!checked.success) logger.error({ issues: checked.error.issues.slice(0, 5) }, 'manifest does not match its schema');
