@@ -6,6 +6,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerImage } from './commands/image.js';
 import { registerKeys } from './commands/keys.js';
+import { registerResults } from './commands/results.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import type { Registrar } from './commands/register.js';
 import { registerReport } from './commands/report.js';
@@ -15,7 +16,7 @@ import { registerWorkload } from './commands/workload.js';
 import { TOOL_VERSION } from './version.js';
 
 /** Every command family; add a new one here (one line), its options and action live in its own module. */
-const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster, registerAgents, registerHosts, registerReport, registerCompare, registerSweep, registerWorkload, registerImage, registerKeys];
+const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster, registerAgents, registerHosts, registerReport, registerCompare, registerSweep, registerWorkload, registerImage, registerKeys, registerResults];
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('etcdlab')

@@ -88,6 +88,9 @@ export const manifestSchema = z.looseObject({
   mergedFrom: z.array(z.object({ runId: str, dir: str, mode: z.enum(['parallel', 'sequential']) })).optional(),
   inProgress: inProgressSchema.optional(),
   resumes: z.array(resumeRecordSchema).optional(),
+  /** What the user called the run (--name) and its tags (--tag k=v). */
+  name: str.optional(),
+  tags: z.record(str, str).optional(),
 });
 export type ManifestView = z.infer<typeof manifestSchema>;
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ErrorCodes, InputError } from '@etcdlab/common';
+import { CONTROL_CHARS, ErrorCodes, InputError, safeName } from '@etcdlab/common';
 
 /** A commander argument parser for an integer flag within [min, max], failing with a coded input error. */
 export function intOption(flag: string, min: number, max: number) {
@@ -29,4 +29,30 @@ export function addOverrideOptions(cmd: Command, o: { clients: boolean }): Comma
     .option('--key-space <n>', 'override: distinct keys');
   if (o.clients) cmd.option('--phase <name>', 'apply the overrides to this phase only');
   return cmd;
+}
+
+export interface RunLabels {
+  name?: string;
+  tags?: Record<string, string>;
+}
+
+/** --name and --tag k=v (repeatable) of every run command, recorded in the manifest and shown in reports and compare. */
+export function addLabelOptions(cmd: Command): Command {
+  return cmd.option('--name <text>', 'a name for the run (reports and compare show it)').option('--tag <key=value>', 'a tag for the run (repeatable)', (v: string, prev: string[] = []) => [...prev, v]);
+}
+
+/** The labels from the options, checked: a name of printable text (at most 100), tags key=value with a name-like key. */
+export function runLabels(o: { name?: string; tag?: string[] }): RunLabels {
+  const bad = (field: string, message: string, fix: string) => new InputError(ErrorCodes.optionInvalid, `invalid ${field}`, [{ field, message, fix }]);
+  if (o.name !== undefined && (o.name.trim() === '' || o.name.length > 100 || CONTROL_CHARS.test(o.name))) throw bad('--name', `${JSON.stringify(o.name)} is not a run name`, 'one line of printable text, at most 100 characters');
+  const tags: Record<string, string> = {};
+  for (const t of o.tag ?? []) {
+    const eq = t.indexOf('=');
+    const key = eq > 0 ? t.slice(0, eq) : '';
+    const value = eq > 0 ? t.slice(eq + 1) : '';
+    if (!key || !safeName(key).ok) throw bad('--tag', `${JSON.stringify(t)} is not key=value with a name as key`, 'e.g. --tag build=1234 --tag disk=nvme');
+    if (value.length > 200 || CONTROL_CHARS.test(value)) throw bad('--tag', `the value of ${key} is not one line of at most 200 characters`, 'a shorter value');
+    tags[key] = value;
+  }
+  return { ...(o.name !== undefined ? { name: o.name } : {}), ...(Object.keys(tags).length ? { tags } : {}) };
 }

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { overridesOf, type WorkloadOverrides } from '@etcdlab/common';
-import { addOverrideOptions, intOption } from './options.js';
+import { addLabelOptions, addOverrideOptions, intOption, runLabels } from './options.js';
 import type { Registrar } from './register.js';
 import { defaultSuite } from '../paths.js';
 import { runCommand } from '../run/run-command.js';
@@ -16,6 +16,8 @@ export interface QuickstartOptions extends WorkloadOverrides {
   workload?: string;
   results: string;
   basePort?: number;
+  name?: string;
+  tag?: string[];
 }
 
 /**
@@ -25,8 +27,9 @@ export interface QuickstartOptions extends WorkloadOverrides {
 export async function quickstart(o: QuickstartOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o }));
+  const labels = runLabels(o);
   const { source, fleet } = chooseCluster({ agents: o.agents, local: { members: o.members, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}) } });
-  return runCommand({ invocation: { command: 'quickstart', ...o }, workload, resultsRoot: o.results, source, fleet, members: o.members, keep: o.keep }, { json: o.json });
+  return runCommand({ invocation: { command: 'quickstart', ...o }, workload, resultsRoot: o.results, source, fleet, members: o.members, keep: o.keep, labels }, { json: o.json });
 }
 
 export const registerQuickstart: Registrar = (program, setExit) => {
@@ -41,5 +44,5 @@ export const registerQuickstart: Registrar = (program, setExit) => {
     .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
     .option('--results <dir>', 'folder for run results', 'results')
     .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)));
-  addOverrideOptions(cmd, { clients: true }).action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
+  addLabelOptions(addOverrideOptions(cmd, { clients: true })).action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
 };

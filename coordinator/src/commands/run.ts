@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ErrorCodes, InputError, OVERRIDE_KEYS, overridesOf, safeName, type WorkloadOverrides } from '@etcdlab/common';
 import { loadResumeState, type ResumeState } from '../run/resume.js';
-import { addOverrideOptions, intOption } from './options.js';
+import { addLabelOptions, addOverrideOptions, intOption, runLabels } from './options.js';
 import type { Registrar } from './register.js';
 import { runCommand } from '../run/run-command.js';
 import { chooseCluster } from './cluster-choice.js';
@@ -17,6 +17,8 @@ export interface RunOptions extends WorkloadOverrides {
   runId?: string;
   keepKeys?: boolean;
   cleanKeys?: boolean;
+  name?: string;
+  tag?: string[];
   agents: number;
   quick: boolean;
   json: boolean;
@@ -41,8 +43,9 @@ export async function runWorkloadCommand(o: RunOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload, o.quick, overridesOf({ ...o }));
   const choice = chooseCluster(o);
   const cleanKeys = cleanKeysFor(o);
+  const labels = runLabels(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
-  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, ...choice }, { json: o.json });
+  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, labels, ...choice }, { json: o.json });
 }
 
 /** A cluster given by --endpoints is the user's own: its run's keys are deleted at the end unless --keep-keys. */
@@ -67,7 +70,7 @@ async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
 }
 
 /** The options a resume takes from the folder: giving them again would be a second truth. */
-const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'keep-keys', 'clean-keys', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
+const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'keep-keys', 'clean-keys', 'name', 'tag', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
 
 /** `etcdlab run --resume FOLDER`: the run of that folder continued by this coordinator (docs/resilience.md). */
 export async function resumeRunCommand(folder: string, o: RunOptions, given: (name: string) => boolean): Promise<number> {
@@ -82,7 +85,7 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
 function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
-  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), ...choice }, { json: o.json });
+  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), labels: runLabels(inv), ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {
@@ -104,7 +107,7 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them')
     .option('--keep-keys', "leave the run's keys in the cluster (with --endpoints they are deleted at the end)")
     .option('--clean-keys', "delete the run's keys at the end on an inventory's cluster too");
-  addOverrideOptions(cmd, { clients: true }).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
+  addLabelOptions(addOverrideOptions(cmd, { clients: true })).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
 };
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

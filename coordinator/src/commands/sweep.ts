@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCodes, InputError, overridesOf, type Workload, type WorkloadOverrides } from '@etcdlab/common';
 import { Option } from 'commander';
 import { defaultCompareDir, printComparison } from './compare.js';
-import { addOverrideOptions, intOption } from './options.js';
+import { addLabelOptions, addOverrideOptions, intOption, runLabels } from './options.js';
 import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
 import { loadWorkloadFile } from './workload-file.js';
@@ -34,6 +34,8 @@ export interface SweepOptions extends Omit<WorkloadOverrides, 'clients'> {
   out?: string;
   open: boolean;
   json: boolean;
+  name?: string;
+  tag?: string[];
 }
 
 /** A commander parser for a comma-separated list of whole numbers within [min, max]. */
@@ -91,6 +93,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o, clients: undefined }));
   const { source, fleet, precheck } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
   const plan = sweepPlan(o, workload, source);
+  const labels = runLabels(o);
   checkResultsRoot(o.results);
   await precheck?.();
   await source.precheck();
@@ -103,7 +106,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
       if (interrupt.signal.aborted) break;
       progress.note(`\n[${i + 1}/${plan.length}] ${point.label}: ${workload.name}`);
       const { summary, error } = await runOnce(
-        { invocation: { command: 'sweep', point: point.label, ...o }, workload: point.workload, resultsRoot: o.results, source, fleet, ...(point.members !== undefined ? { members: point.members } : {}) },
+        { invocation: { command: 'sweep', point: point.label, ...o }, workload: point.workload, resultsRoot: o.results, source, fleet, labels, ...(point.members !== undefined ? { members: point.members } : {}) },
         progress,
         interrupt.signal,
       );
@@ -153,5 +156,5 @@ export const registerSweep: Registrar = (program, setExit) => {
     .option('--out <dir>', 'where to write the comparison (default: next to the runs)')
     .option('--open', 'open the HTML comparison in a browser', false)
     .option('--json', 'print only the comparison JSON on stdout', false);
-  addOverrideOptions(cmd, { clients: false }).action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
+  addLabelOptions(addOverrideOptions(cmd, { clients: false })).action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
 };

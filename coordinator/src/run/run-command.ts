@@ -33,6 +33,8 @@ export interface RunSpec {
   runId?: string;
   /** Delete the run's keys at its end. */
   cleanKeys?: boolean;
+  /** --name and --tag (the manifest's `name` and `tags`). */
+  labels?: { name?: string; tags?: Record<string, string> };
 }
 
 export interface RunResult {
@@ -67,7 +69,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       logger.error({ err: String(err) }, 'run not started');
       return { error: err as Error };
     }
-    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}) });
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}), ...(spec.labels ? { labels: spec.labels } : {}) });
   } catch (err) {
     return { error: err as Error };
   } finally {

@@ -36,6 +36,8 @@ export interface RunRequest {
   resume?: ResumeState;
   /** Delete the run's keys at its end (docs/results.md#keys-a-run-leaves). */
   cleanKeys?: boolean;
+  /** --name and --tag. */
+  labels?: { name?: string; tags?: Record<string, string> };
 }
 
 /**
@@ -76,6 +78,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     ...(fleet.monitors.length ? { monitors } : {}),
     ...target.manifestExtra,
     ...(resumes.length ? { resumes } : {}),
+    ...req.labels,
     ...extra,
   });
   // While the run goes on: what a resume needs if this process does not live to write the end (docs/resilience.md).

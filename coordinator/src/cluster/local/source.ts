@@ -1,5 +1,7 @@
 /** The local provider as a ClusterSource: a fresh cluster of child processes in each run's folder. */
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
 import { startLocalCluster, MAX_MEMBERS, MIN_MEMBERS } from './cluster.js';
 import { findEtcdBinary, type EtcdBinary } from './etcd-binary.js';
@@ -38,7 +40,10 @@ export function localSource(o: LocalSourceOptions): ClusterSource {
         async release({ keep }) {
           if (!keep) {
             await cluster.stop();
-            ctx.logger.info('cluster stopped');
+            // The members' data is etcd's, not a result: removed with the cluster (the logs stay).
+            let freed = 0;
+            for (const m of cluster.members) if (m.dataDir) freed += await removeDataDir(m.dataDir, ctx.logger);
+            ctx.logger.info({ freedBytes: freed }, 'cluster stopped; member data removed');
             return [];
           }
           cluster.detach();
@@ -47,4 +52,21 @@ export function localSource(o: LocalSourceOptions): ClusterSource {
       };
     },
   };
+}
+
+/** Removes a member's data folder; returns about how many bytes it held (its files' sizes). */
+async function removeDataDir(dir: string, logger: Logger): Promise<number> {
+  const size = await folderBytes(dir).catch(() => 0);
+  await rm(dir, { recursive: true, force: true }).catch((err: unknown) => logger.warn({ dir, err: String(err) }, 'member data not removed'));
+  return size;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? await folderBytes(p) : (await stat(p)).size;
+  }
+  return total;
 }

@@ -21,6 +21,8 @@ export interface RoleFigures {
 
 export interface CompareRow {
   runId: string;
+  /** The run's --name, when it has one. */
+  name?: string;
   dir: string;
   members: number;
   /** Clients of the run's main phase (the phase a client sweep varies). */
@@ -94,6 +96,7 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
   const main = mainPhase(m);
   return {
     runId: m.run.runId,
+    ...(m.run.name ? { name: m.run.name } : {}),
     dir,
     members: m.run.cluster.members,
     ...(main?.clients !== undefined ? { clients: main.clients } : {}),

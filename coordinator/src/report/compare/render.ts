@@ -13,8 +13,9 @@ export function compareTable(c: CompareModel): { head: string[]; rows: string[][
     : [c.axis === 'members' ? 'members' : 'run #', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings/flags'];
   const rows = c.rows.map((r: CompareRow) =>
     clients
-      ? [String(r.x), r.runId, r.main.phase, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us), r.verdict, String(r.warnings + r.etcdFlags)]
-      : [String(r.x), r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms), r.verdict, String(r.warnings + r.etcdFlags)],
+      ? [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, r.main.phase, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us), r.verdict, String(r.warnings + r.etcdFlags)]
+      
+      : [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms), r.verdict, String(r.warnings + r.etcdFlags)],
   );
   return { head, rows, numeric: head.map((h, i) => i === 0 || /ops\/s|ms$|warnings/.test(h)) };
 }

@@ -28,6 +28,8 @@ export function buildReport(raw: RawRun): ReportModel {
     schemaVersion: REPORT_SCHEMA_VERSION,
     run: {
       runId: raw.runId,
+      ...(raw.label?.name ? { name: raw.label.name } : {}),
+      ...(raw.label?.tags ? { tags: raw.label.tags } : {}),
       workload: { name: raw.workload.name, source: raw.workload.source, quick: raw.workload.quick },
       cluster: raw.cluster,
       agents: raw.agents.length,

@@ -175,6 +175,9 @@ export interface ReportModel {
   schemaVersion: number;
   run: {
     runId: string;
+    /** --name and --tag k=v of the run. */
+    name?: string;
+    tags?: Record<string, string>;
     workload: { name: string; source: string; quick: boolean };
     cluster: RawCluster;
     agents: number;

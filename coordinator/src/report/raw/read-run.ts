@@ -212,6 +212,7 @@ export function readRun(dirArg: string): RawRun {
   return {
     dir,
     runId: manifest.runId,
+    ...(manifest.name || manifest.tags ? { label: { ...(manifest.name ? { name: manifest.name } : {}), ...(manifest.tags ? { tags: manifest.tags } : {}) } } : {}),
     baseTimeMs,
     ...((summary?.finishedAt ?? manifest.finishedAt) ? { finishedAt: (summary?.finishedAt ?? manifest.finishedAt) as string } : {}),
     status: unfinished ? 'failed' : status === 'completed' || status === 'aborted' || status === 'failed' ? status : 'unknown',

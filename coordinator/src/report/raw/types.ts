@@ -107,6 +107,8 @@ export interface RawCluster {
 }
 
 export interface RawRun {
+  /** --name and --tag of the run, when given. */
+  label?: { name?: string; tags?: Record<string, string> };
   dir: string;
   runId: string;
   /** The run's base time (manifest createdAt): .hlog time stamps count from it. */

@@ -24,9 +24,10 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions = {}): string {
   const chart = (name: string, option: ChartOption | undefined, height = 300): string => (option ? figure(name, renderChartSvg(option, { width, height }, `c${n++}-${slug(name)}`)) : '');
   const r = model.run;
   const parts: string[] = [];
-  parts.push(`<header><h1>etcdlab report: ${esc(r.runId)}</h1><p class="meta">`);
+  parts.push(`<header><h1>etcdlab report: ${esc(r.name ?? r.runId)}</h1><p class="meta">`);
   parts.push(
     [
+      ...(r.name || r.tags ? [`run <code>${esc(r.runId)}</code>${r.tags ? `; tags ${Object.entries(r.tags).map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}` : ''}`] : []),
       `workload <b>${esc(r.workload.name)}</b>${r.workload.quick ? ' (--quick)' : ''} from <code>${esc(r.workload.source)}</code>`,
       `cluster: ${esc(r.cluster.members)} member(s), ${esc(r.cluster.provider)} provider, etcd ${esc(r.cluster.etcdVersion ?? '?')}`,
       `${esc(r.agents)} agent(s); started ${esc(r.startedAt)}${r.finishedAt ? `, finished ${esc(r.finishedAt)}` : ''}; status <b>${esc(r.status)}</b>`,

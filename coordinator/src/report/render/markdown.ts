@@ -13,7 +13,8 @@ function mdTable(head: string[], rows: string[][], numeric: boolean[] = []): str
 export function renderMarkdown(model: ReportModel): string {
   const r = model.run;
   const out: string[] = [];
-  out.push(`## etcdlab ${r.runId}: ${model.verdict.status === 'NONE' ? 'no verdict (no rules)' : model.verdict.status}`);
+  out.push(`## etcdlab ${r.name ? `${r.name} (${r.runId})` : r.runId}: ${model.verdict.status === 'NONE' ? 'no verdict (no rules)' : model.verdict.status}`);
+  if (r.tags) out.push('', `tags: ${Object.entries(r.tags).map(([k, v]) => `\`${k}=${v}\``).join(' ')}`);
   out.push('');
   out.push(`Workload **${r.workload.name}**${r.workload.quick ? ' (--quick)' : ''}; ${r.cluster.members}-member ${r.cluster.provider} cluster, etcd ${r.cluster.etcdVersion ?? '?'}; ${r.agents} agent(s); started ${r.startedAt}; status ${r.status}.`);
   if (r.mergedFrom) out.push(`Merged (${r.mergedFrom[0]?.mode ?? ''}) from ${r.mergedFrom.map((m) => `\`${m.runId}\``).join(', ')}.`);
