@@ -42,9 +42,15 @@ export class EtcdlabError extends Error {
  * would clear the screen, a newline that would forge a line) are shown as \\xNN instead of acting.
  */
 export function terminalSafe(text: string, o: { keepLines?: boolean } = {}): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (o.keepLines && (c === '\n' || c === '\t') ? c : `\\x${(c.codePointAt(0) as number).toString(16).padStart(2, '0')}`));
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (o.keepLines && (c === '\n' || c === '\t') ? c : `\\x${(c.codePointAt(0) as number).toString(16).padStart(2, '0')}`))
+    // Invisible and direction-changing characters (a right-to-left override makes a name read backwards).
+    .replace(INVISIBLE, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
+
+/** Zero-width characters, bidirectional controls and the byte-order mark. */
+export const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /** Bad input from the user (files, flags): nothing was started. Exit status 2. */
 export class InputError extends EtcdlabError {

@@ -49,7 +49,11 @@ export async function main(argvIn: string[]): Promise<number> {
       if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       const at = commandAt(program, argv.slice(2));
       const path = commandPath(at);
-      process.stderr.write(`error ${ErrorCodes.usage}: ${terminalSafe(err.message.replace(/^error: /, ''), { keepLines: true })}\nusage: ${path} ${at.usage()}\n(${path} --help lists every option)\n`);
+      // commander's own message, with its near-match suggestion ("(Did you mean cluster?)") made the fix.
+      const [what = '', ...rest] = terminalSafe(err.message.replace(/^error: /, ''), { keepLines: true }).split('\n');
+      const guess = /\(Did you mean (.+)\?\)/.exec(rest.join(' '))?.[1];
+      const fix = `${guess ? `did you mean ${guess}? ` : ''}${path} --help lists every option`;
+      process.stderr.write(`error ${ErrorCodes.usage}: ${what}\n  - ${path}: ${what}\n    fix: ${fix}\nusage: ${path} ${at.usage()}\n`);
       return 2;
     }
     if (err instanceof EtcdlabError) {

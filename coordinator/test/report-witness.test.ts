@@ -39,6 +39,27 @@ describe('the witness: etcd counted N writes, agents accounted for M', () => {
     expect(witnessOf(input({ agentWrites: 49_000, phase: phase({ restarts: [{ agentId: 'a1', lostAtMs: 14_000, backAtMs: 16_000, rejoined: true }] }) }))!.status).toBe('unexplained');
   });
 
+  it('a restart whose last save was longer ago than the checkpoint period allows what the agent measured since (a slipped timer)', () => {
+    const restarts = [{ agentId: 'a1', lostAtMs: 14_000, backAtMs: 16_000, rejoined: true }];
+    const iv = (instance: string, startMs: number, checkpointAtMs?: number) => ({ agentId: 'a1', phase: 'writes', instance, startMs, lengthMs: 1000, ...(checkpointAtMs !== undefined ? { checkpointAtMs } : {}) });
+    // Instance i1's last save: a checkpoint at 13,750 (250 ms before it was lost); i2 came back in the same interval.
+    const intervals = [iv('i1', 12_000), iv('i1', 13_000, 13_650), iv('i1', 13_000, 13_750), iv('i2', 13_000), iv('i2', 15_000)];
+    const w = witnessOf(input({ agentWrites: 49_400, phase: phase({ restarts }), intervals }))!;
+    // 2,500/s x 250 ms = 625, plus 4 in flight.
+    expect(w.allowance).toBe(629);
+    expect(w.status).toBe('within-window');
+    expect(w.causes[0]).toContain('its last 250 ms before it was seen to go');
+    // A save after the loss (a clock step) does not shrink the window below the checkpoint period.
+    expect(witnessOf(input({ agentWrites: 49_900, phase: phase({ restarts }), intervals: [iv('i1', 13_000, 14_020)] }))!.allowance).toBe(254);
+    // Last heard of at 14,000 but its connection closed at 14,200: it may have measured until then.
+    expect(witnessOf(input({ agentWrites: 49_400, phase: phase({ restarts: [{ ...restarts[0]!, awayAtMs: 14_200 }] }), intervals }))!.allowance).toBe(1129);
+    // Its busiest whole interval (3,000 writes in 1 s) sets the rate, not the phase average its downtime lowered.
+    const busy = [...intervals, { ...iv('i1', 11_000), writes: 3000 }];
+    expect(witnessOf(input({ agentWrites: 49_400, phase: phase({ restarts }), intervals: busy }))!.allowance).toBe(754);
+    // An instance that saved nothing: everything since the phase start may be etcd's only.
+    expect(witnessOf(input({ agentWrites: 40_000, phase: phase({ restarts }), intervals: [] }))!.allowance).toBe(10_004);
+  });
+
   it('names a lost agent, failed writes, lease ops and a shared cluster as causes', () => {
     const lost = phase({ agents: [{ agentId: 'a1', clients: 4, startSkewMs: 0, elapsedMs: 3000, endedBy: 'lost' }] });
     expect(witnessOf(input({ phase: lost, agentWrites: 30_000 }))).toMatchObject({ status: 'explained', causes: [expect.stringContaining('agent a1 was lost')] });

@@ -37,8 +37,14 @@ export function hostAddress(raw: string): Checked {
   const unbracketed = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
   if (isIPv6(unbracketed)) {
     if (unbracketed.includes('%')) return bad(`${shown(raw)} has a zone index`, 'use a global or unique-local IPv6 address');
-    // The URL parser gives IPv6's canonical (RFC 5952) compressed form.
-    return good(new URL(`http://[${unbracketed}]/`).hostname.slice(1, -1));
+    // The URL parser gives IPv6's canonical (RFC 5952) compressed form; an IPv4-mapped address is the IPv4 host.
+    const v6 = new URL(`http://[${unbracketed}]/`).hostname.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+    if (mapped) {
+      const [hi, lo] = [parseInt(mapped[1] as string, 16), parseInt(mapped[2] as string, 16)];
+      return good(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
+    return good(v6);
   }
   if (/^[0-9.]+$/.test(raw)) {
     if (!isIPv4(raw) || raw.split('.').some((o) => o.length > 1 && o.startsWith('0'))) return bad(`${shown(raw)} is not an IPv4 address (four numbers 0-255, no leading zeros)`, fix);
@@ -47,6 +53,8 @@ export function hostAddress(raw: string): Checked {
   if (raw.includes(':')) return bad(`${shown(raw)} contains a port or is not an address`, fix);
   const name = raw.toLowerCase().replace(/\.$/, '');
   if (name.length === 0 || name.length > 253 || !name.split('.').every((l) => LABEL.test(l))) return bad(`${shown(raw)} is not a host name (letters, digits and dashes in dot-separated labels of at most 63)`, fix);
+  // A resolver reads 0xc6.0x13.0.11 or 3323134987 as an IPv4 address: that is not a name (RFC 1123: no all-numeric top label).
+  if (/^(0x[0-9a-f]*|\d+)$/.test(name.split('.').at(-1) as string)) return bad(`${shown(raw)} looks like a numeric address in another notation`, 'write the IPv4 address as four decimal numbers, e.g. 198.19.0.11');
   return good(name);
 }
 

@@ -22,6 +22,8 @@ export function compileFormat(fmt: string): IntFormatter {
     }
     if (++verbs > 1) throw new FormatError(`"${fmt}" has more than one verb; a level formats one number`);
     const width = widthText ? Number(widthText) : 0;
+    // A key segment is short; a width of 10^9 would be a 1 GB string per key.
+    if (width > 1024) throw new FormatError(`"${fmt}" has a width of ${width}; at most 1024`);
     const radix = verb === 'x' || verb === 'X' ? 16 : verb === 'o' ? 8 : verb === 'b' ? 2 : 10;
     const left = flags.includes('-');
     const zero = flags.includes('0') && !left;

@@ -42,7 +42,7 @@ export const phaseRecordSchema = z.looseObject({
   reasons: z.array(str),
   agents: z.array(z.looseObject({ agentId: str, clients: num.int().min(0), startSkewMs: num, elapsedMs: num.min(0), endedBy: agentEndSchema })),
   absent: z.array(str).optional(),
-  restarts: z.array(z.looseObject({ agentId: str, lostAtMs: num, backAtMs: num, rejoined: z.boolean() })).optional(),
+  restarts: z.array(z.looseObject({ agentId: str, lostAtMs: num, awayAtMs: num.optional(), backAtMs: num, rejoined: z.boolean() })).optional(),
   witness: z.looseObject({ fromRevision: num.int().min(0), toRevision: num.int().min(0) }).optional(),
 });
 
@@ -71,11 +71,11 @@ export const resumeRecordSchema = z.looseObject({ lastSeenAtMs: num, resumedAtMs
 export type ResumeRecord = z.infer<typeof resumeRecordSchema>;
 
 export const manifestSchema = z.looseObject({
-  schemaVersion: num.int().min(1).default(1),
-  runId: str,
-  createdAt: str,
+  schemaVersion: num.int().min(1).max(MANIFEST_SCHEMA_VERSION, `written by a newer etcdlab (schema above ${MANIFEST_SCHEMA_VERSION}): read it with that version`).default(1),
+  runId: str.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'not a run id'),
+  createdAt: str.refine((v) => !Number.isNaN(Date.parse(v)), 'not a date and time (ISO 8601, e.g. 2026-12-07T01:41:17.000Z)'),
   finishedAt: str.optional(),
-  status: z.union([runStatusSchema, str]).optional(),
+  status: z.enum(['completed', 'aborted', 'failed', 'running']).optional(),
   intervalMs: num.int().min(1).default(1000),
   cluster: z.looseObject({ provider: str.default('unknown'), members: num.int().min(0).default(0), endpoints: z.array(str).default([]), etcdVersion: str.optional() }),
   workload: z.looseObject({ name: str.default('?'), source: str.default('?'), quick: z.boolean().default(false), phases: z.array(z.looseObject({})).default([]), rules: z.unknown().optional() }),

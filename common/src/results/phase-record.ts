@@ -20,6 +20,8 @@ export interface AgentRestart {
   agentId: string;
   /** Coordinator clock (ms): when its earlier instance was last heard of, and when the new one connected. */
   lostAtMs: number;
+  /** When the coordinator saw it go (its connection closed, or the new instance arrived): it was dead by then. */
+  awayAtMs?: number;
   backAtMs: number;
   /** It ran the rest of the phase's schedule; false: the phase could not be rejoined (its share ended). */
   rejoined: boolean;

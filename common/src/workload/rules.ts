@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './schema-fields.js';
 import { parseDurationMs } from '../duration.js';
 
 /**
@@ -29,8 +30,8 @@ const checkPerfSchema = z.strictObject({ checkPerf: z.strictObject({ phase: z.st
 
 export const metricRuleSchema = z
   .strictObject({
-    name: z.string().min(1).optional(),
-    description: z.string().optional(),
+    name: text(200).pipe(z.string().min(1)).optional(),
+    description: text(1000).optional(),
     /** The phase the rule judges, or `*` for every phase. */
     phase: z.string().min(1),
     /** An op name, or `all` (the default) for every operation of the phase together. */

@@ -22,6 +22,14 @@ export const durationAtMost = (base: typeof duration, maxMs: number) =>
   base.refine((ms) => ms <= maxMs, { message: `longer than the bound of ${human(maxMs)}`, params: { fix: `use at most ${human(maxMs)}` } });
 
 export const positiveInt = z.number().int().min(1);
+
+/** Free text of a workload (a name, a description): printable, no control or invisible characters, bounded. */
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // eslint-disable-next-line no-control-regex
+    .refine((v) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/.test(v), { message: 'holds control or invisible characters', params: { fix: 'write printable text' } });
 /** A count with an upper bound (docs/workloads.md#bounds). */
 export const countAtMost = (max: number) => z.number().int().min(1).max(max);
 
@@ -85,7 +93,7 @@ export const watchSchema = z.strictObject({
 });
 
 export const leaseSchema = z.strictObject({
-  ttl: durationAtMost(duration, B.leaseTtlMs).default(60_000),
+  ttl: durationAtMost(duration, B.leaseTtlMs).refine((ms) => ms >= 1000, { message: 'etcd leases last whole seconds', params: { fix: 'use a TTL of at least 1s' } }).default(60_000),
   /** Leases each agent keeps for put-lease / keep-alive / revoke. */
   pool: countAtMost(B.leasePool).default(100),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WORKLOAD_BOUNDS as B } from './bounds.js';
-import { countAtMost, duration, durationAtMost } from './schema-fields.js';
+import { countAtMost, duration, durationAtMost, text } from './schema-fields.js';
 
 /**
  * A phase driven like the microservice team's etcd-driver `pattern` command. Field names are its flags in
@@ -24,7 +24,8 @@ export const patternLoadFields = {
       z
         .string()
         .regex(/^\s*\d{1,10}\s*(,\s*\d{1,10}\s*)?$/, 'write "min,max" or "n", e.g. 1000,10000')
-        .refine((v) => v.split(',').every((n) => Number(n) <= B.valueBytes), { message: `a value size above etcd's request limit (${B.valueBytes} bytes)`, params: { fix: `use sizes of at most ${B.valueBytes}` } }),
+        .refine((v) => v.split(',').every((n) => Number(n) <= B.valueBytes), { message: `a value size above etcd's request limit (${B.valueBytes} bytes)`, params: { fix: `use sizes of at most ${B.valueBytes}` } })
+        .refine((v) => { const [a, b] = v.split(',').map(Number); return b === undefined || (a as number) <= b; }, { message: 'min above max', params: { fix: 'write "min,max", e.g. 1000,10000' } }),
       z.number().int().min(0).max(B.valueBytes),
     ])
     .optional(),
@@ -52,7 +53,7 @@ export const patternLoadFields = {
   /** etcdlab's own: watchers sharing one gRPC stream (the driver opened one stream per watcher). */
   watchersPerStream: countAtMost(B.watchersPerStream).optional(),
   /** The separate lease test: keep this many leases active (grant, then put a key with it) at this TTL. */
-  leases: z.strictObject({ active: z.number().int().min(0).max(B.leasesActive), ttl: durationAtMost(duration, B.leaseTtlMs).optional() }).optional(),
+  leases: z.strictObject({ active: z.number().int().min(0).max(B.leasesActive), ttl: durationAtMost(duration, B.leaseTtlMs).refine((ms) => ms >= 1000, { message: 'etcd leases last whole seconds', params: { fix: 'use a TTL of at least 1s' } }).optional() }).optional(),
   /** Write the pattern's keys as they are, not under the run's `etcdlab/<run-id>` namespace. */
   absolute: z.boolean().optional(),
 };
@@ -79,7 +80,7 @@ export const PATTERN_DEFAULTS = {
 
 export const patternLoadSchema = z.strictObject({
   /** The pattern itself, or `use:` the name of one in the workload's `patterns:`. */
-  spec: z.string().min(1).max(B.patternChars).optional(),
+  spec: text(B.patternChars).pipe(z.string().min(1)).optional(),
   use: z.string().min(1).max(64).optional(),
   ...patternLoadFields,
 });
@@ -100,6 +101,8 @@ export function normaliseFlagNames(input: unknown): unknown {
     // The chart calls it watchLevelCounts; the driver's flag is --watch-counts-per-level.
     if (key === 'watchLevelCounts') key = 'watchCountsPerLevel';
     if (key === 'pattern') key = 'spec';
+    // Both spellings of one field: kept apart, so the schema refuses the second instead of one winning.
+    if (key in out) key = k;
     out[key] = v;
   }
   return out;

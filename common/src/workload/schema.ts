@@ -3,6 +3,7 @@ import { workloadChecks } from './checks.js';
 import { ruleSchema } from './rules.js';
 import { WORKLOAD_BOUNDS as B } from './bounds.js';
 import {
+  text,
   countAtMost,
   duration,
   durationAtMost,
@@ -67,7 +68,7 @@ const quickSchema = z
 export const phaseSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, e.g. sequential-writes'),
-    description: z.string().max(B.textChars).optional(),
+    description: text(B.textChars).optional(),
     ...phaseFields,
     /** Overrides applied with --quick. */
     quick: quickSchema,
@@ -101,8 +102,8 @@ const hasStages = (r: unknown): boolean => typeof r === 'object' && r !== null;
 
 export const workloadSchema = z
   .strictObject({
-    name: z.string().min(1).max(200),
-    description: z.string().max(B.textChars).optional(),
+    name: text(200).pipe(z.string().min(1)),
+    description: text(B.textChars).optional(),
     /** Named etcd-driver patterns that pattern phases `use:`. */
     patterns: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _'), z.string().min(1).max(B.patternChars)).optional(),
     /** Pass/fail rules for the report (see docs/workloads.md). */

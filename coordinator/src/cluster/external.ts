@@ -2,28 +2,39 @@
  * The `external` provider: a cluster the user already runs, given by `--endpoints` (and TLS files). The
  * run neither starts nor stops it; it checks that every endpoint answers before anything starts.
  */
-import { readFileSync } from 'node:fs';
 import { EtcdClient } from '@etcdlab/agent/etcd';
-import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
+import { ClusterError, ErrorCodes, hostAddress, InputError } from '@etcdlab/common';
+import { readFolderFile } from '../files/bounded-read.js';
 import { scrapeTargets } from '../metrics/index.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord, etcdClientTls, type TlsMaterial } from './target.js';
 
 /** `host:port` or a URL; TLS options switch bare endpoints to https. */
 export function normalizeEndpoints(list: string, tls: boolean): string[] {
-  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new InputError(ErrorCodes.optionInvalid, 'no endpoints given', [{ field: '--endpoints', message: 'empty list', fix: 'e.g. --endpoints 10.0.0.1:2379,10.0.0.2:2379' }]);
-  return items.map((e) => {
-    const url = /^[a-z]+:\/\//.test(e) ? e : `${tls ? 'https' : 'http'}://${e}`;
+  const bad = (e: string, message: string, fix = 'e.g. --endpoints 10.0.0.1:2379,10.0.0.2:2379 or https://etcd-1.example.com:2379') =>
+    new InputError(ErrorCodes.optionInvalid, `invalid endpoint ${JSON.stringify(e.length > 80 ? `${e.slice(0, 80)}...` : e)}`, [{ field: '--endpoints', message, fix }]);
+  const items = list.split(',').map((s) => s.trim());
+  if (items.every((i) => i === '')) throw new InputError(ErrorCodes.optionInvalid, 'no endpoints given', [{ field: '--endpoints', message: 'empty list', fix: 'e.g. --endpoints 10.0.0.1:2379,10.0.0.2:2379' }]);
+  if (items.some((i) => i === '')) throw bad(list, 'an empty item in the list (two commas, or one at an end)');
+  if (items.length > 64) throw bad(list, `${items.length} endpoints; at most 64`);
+  const out = items.map((e) => {
+    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `${tls ? 'https' : 'http'}://${e}`;
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw new InputError(ErrorCodes.optionInvalid, `invalid endpoint "${e}"`, [{ field: '--endpoints', message: `"${e}" is not HOST:PORT or a URL`, fix: 'e.g. --endpoints 127.0.0.1:2379' }]);
+      throw bad(e, 'not HOST:PORT or a URL');
     }
-    if (!['http:', 'https:'].includes(parsed.protocol) || !parsed.port)
-      throw new InputError(ErrorCodes.optionInvalid, `invalid endpoint "${e}"`, [{ field: '--endpoints', message: 'needs http(s), a host and a port', fix: 'e.g. --endpoints https://etcd-1:2379' }]);
-    return `${parsed.protocol}//${parsed.host}`;
+    if (!['http:', 'https:'].includes(parsed.protocol)) throw bad(e, `${parsed.protocol} is not http or https`);
+    if (parsed.username || parsed.password) throw bad(e, 'carries a user name or password', 'etcd endpoints take no credentials in the URL; use --cert/--key');
+    if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search || parsed.hash) throw bad(e, 'has a path, query or fragment', 'give scheme, host and port only');
+    if (!parsed.port || Number(parsed.port) < 1) throw bad(e, 'needs a port from 1 to 65535');
+    const host = hostAddress(parsed.hostname.replace(/^\[|\]$/g, ''));
+    if (!host.ok) throw bad(e, host.message, host.fix);
+    return `${parsed.protocol}//${host.value.includes(':') ? `[${host.value}]` : host.value}:${parsed.port}`;
   });
+  const dup = out.find((u, i) => out.indexOf(u) !== i);
+  if (dup) throw bad(dup, `${dup} is given twice`, 'list each member once');
+  return out;
 }
 
 export interface TlsFiles {
@@ -41,12 +52,13 @@ export function readTlsFiles(o: TlsFiles): TlsMaterial | undefined {
   const out: TlsMaterial = {};
   for (const [name, file] of Object.entries(files) as [keyof typeof files, string | undefined][]) {
     if (!file) continue;
-    try {
-      out[name] = readFileSync(file, 'utf8');
-    } catch (err) {
-      const flag = name === 'ca' ? '--cacert' : `--${name}`;
-      throw new InputError(ErrorCodes.tlsFileUnreadable, `cannot read ${flag} file ${file}`, [{ file, field: flag, message: (err as NodeJS.ErrnoException).code ?? String(err), fix: 'give the path of a PEM file' }]);
-    }
+    const flag = name === 'ca' ? '--cacert' : `--${name}`;
+    const refuse = (message: string) => new InputError(ErrorCodes.tlsFileUnreadable, `cannot read ${flag} file ${file}`, [{ file, field: flag, message, fix: 'give the path of a PEM file' }]);
+    // A regular file of at most 1 MiB (a certificate bundle is a few KiB; /dev/zero would never end).
+    const read = readFolderFile(file, 1024 * 1024);
+    if ('problem' in read) throw refuse(read.problem);
+    if (!/-----BEGIN [A-Z0-9 ]+-----/.test(read.text)) throw refuse('is not PEM (no -----BEGIN ...----- block)');
+    out[name] = read.text;
   }
   return out;
 }

@@ -4,12 +4,12 @@
  * stray bytes are named, with their offset). Every refusal is the caller's "unreadable" code.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { InputError } from '@etcdlab/common';
+import { InputError, terminalSafe } from '@etcdlab/common';
 
 export const INPUT_FILE_MAX_BYTES = 1024 * 1024;
 
 export function readInputFile(file: string, o: { what: string; code: string; fix: string }): string {
-  const refuse = (message: string, fix = o.fix) => new InputError(o.code, `cannot read ${o.what} file ${file}`, [{ file, message, fix }]);
+  const refuse = (message: string, fix = o.fix) => new InputError(o.code, `cannot read ${o.what} file ${terminalSafe(file)}`, [{ file, message, fix }]);
   let st;
   try {
     st = statSync(file);
@@ -21,11 +21,15 @@ export function readInputFile(file: string, o: { what: string; code: string; fix
   // Read at most the limit (the file may grow between the stat and the read).
   const buf = Buffer.alloc(Math.min(st.size, INPUT_FILE_MAX_BYTES) + 1);
   let n = 0;
-  const fd = openSync(file, 'r');
   try {
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(file, 'r');
+    try {
+      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw refuse(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   if (n > INPUT_FILE_MAX_BYTES) throw refuse(`more than 1 MiB; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
   const bytes = buf.subarray(0, n);

@@ -67,8 +67,10 @@ export async function reportCommand(dirs: string[], o: ReportOptions): Promise<n
     const mergeOnly = [o.out !== undefined ? '--out' : '', o.mode !== undefined ? '--mode' : ''].filter(Boolean);
     if (mergeOnly.length > 0) throw new InputError(ErrorCodes.optionInvalid, `${mergeOnly.join(' and ')} ${mergeOnly.length > 1 ? 'apply' : 'applies'} only with --merge`, [{ field: mergeOnly[0] as string, message: 'given without --merge', fix: 'add --merge and two results folders or more, or drop it' }]);
     if (dirs.length !== 1) throw new InputError(ErrorCodes.optionInvalid, `report takes one results folder (${dirs.length} given)`, [{ field: 'DIR', message: dirs.join(' ') || 'none', fix: 'etcdlab report results/<run-id>; to merge runs add --merge' }]);
+    // Read (and refused) first: a bad folder's error is the first thing said.
+    const raw = readRun(dirs[0] as string);
     progress.note(`rebuilding the report of ${resolve(dirs[0] as string)} ...`);
-    written = writeReport(dirs[0] as string, { onProgress: (m) => progress.note(`  ${m}`) });
+    written = writeReport(dirs[0] as string, { raw, onProgress: (m) => progress.note(`  ${m}`) });
   }
   progress.done();
   printReport(written, { json: o.json });

@@ -41,9 +41,10 @@ export interface SweepOptions extends Omit<WorkloadOverrides, 'clients'> {
 /** A commander parser for a comma-separated list of whole numbers within [min, max]. */
 export function intListOption(flag: string, min: number, max: number) {
   return (value: string): number[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    // Every item counts: "1,,3" is a typo, not 1 and 3.
+    const items = value.split(',').map((s) => s.trim());
     const nums = items.map(Number);
-    if (items.length === 0 || items.some((s) => !/^\d+$/.test(s)) || nums.some((n) => n < min || n > max) || new Set(nums).size !== nums.length)
+    if (items.length === 0 || items.length > 64 || items.some((s) => !/^\d{1,6}$/.test(s)) || nums.some((n) => n < min || n > max) || new Set(nums).size !== nums.length)
       throw new InputError(ErrorCodes.optionInvalid, `invalid value for ${flag}: "${value}"`, [{ field: flag, message: `a comma-separated list of different whole numbers from ${min} to ${max}`, fix: `e.g. ${flag} ${flag === '--members' ? '1,3,5,7' : '1,2,4,8,16'}` }]);
     return nums;
   };

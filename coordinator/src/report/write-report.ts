@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { ErrorCodes, InputError } from '@etcdlab/common';
 import { join } from 'node:path';
 import type { RunSummary } from '@etcdlab/common';
 import { buildReport } from './model/build.js';
@@ -52,6 +53,11 @@ export function writeReport(dir: string, opts: { onProgress?: (m: string) => voi
   const model = opts.model ?? buildReport(raw);
   const docs = renderDocuments(raw, model, opts.onProgress ? (m) => opts.onProgress?.(`rendering charts: ${m}`) : undefined);
   const out = join(raw.dir, 'report');
+  // The report folder is etcdlab's own: a file or a link there (to /proc, to another folder) is not emptied.
+  if (existsSync(out) && !lstatSync(out).isDirectory())
+    throw new InputError(ErrorCodes.resultsInvalid, `${out} is not a folder etcdlab wrote`, [{ file: out, message: lstatSync(out).isSymbolicLink() ? 'is a symbolic link' : 'is a file', fix: 'remove it; etcdlab report writes the report folder itself' }]);
+  if (existsSync(join(out, 'csv')) && !lstatSync(join(out, 'csv')).isDirectory())
+    throw new InputError(ErrorCodes.resultsInvalid, `${join(out, 'csv')} is not a folder etcdlab wrote`, [{ file: join(out, 'csv'), message: 'is not a folder', fix: 'remove it; etcdlab report writes it itself' }]);
   rmSync(join(out, 'csv'), { recursive: true, force: true });
   mkdirSync(join(out, 'csv'), { recursive: true });
   for (const [name, text] of docs) writeFileSync(join(out, name), text);

@@ -180,7 +180,8 @@ export class PhaseAgents {
     if (!this.pending.has(id) || known === undefined || known === a.hello.instance) return;
     // A new process: it knows nothing of the phase. Its predecessor's share ends when it was last heard of.
     const backAtMs = wallNowMs();
-    const lostAtMs = Math.min(this.awayAt.get(id) ?? backAtMs, this.lastHeard.get(id) ?? backAtMs);
+    const awayAtMs = this.awayAt.get(id) ?? backAtMs;
+    const lostAtMs = Math.min(awayAtMs, this.lastHeard.get(id) ?? backAtMs);
     this.awayAt.delete(id);
     this.heard(id);
     void this.recoveredFrom(a)
@@ -198,7 +199,7 @@ export class PhaseAgents {
         const earlier = this.earlierEnds.get(id);
         // Not a loss: the earlier process ran its share to the end; the new one only delivered it.
         if (rejoined === 'finished' && earlier) return this.markDone(id, earlier);
-        this.restarts.push({ agentId: id, lostAtMs, backAtMs, rejoined: rejoined === true });
+        this.restarts.push({ agentId: id, lostAtMs, awayAtMs, backAtMs, rejoined: rejoined === true });
         if (rejoined === false && earlier === 'stopped') this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase; its earlier process had stopped its load`, 'stopped');
         else if (rejoined === false) this.giveUp(id, `restarted (back after ${((backAtMs - lostAtMs) / 1000).toFixed(1)} s) and could not rejoin the phase`, 'lost');
       });

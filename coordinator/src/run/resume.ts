@@ -24,6 +24,7 @@ import {
 } from '@etcdlab/common';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { MANIFEST_MAX_BYTES, readFolderFile } from '../files/bounded-read.js';
 import { readRun } from '../report/raw/read-run.js';
 import { COORDINATOR_FILE } from './run-folder.js';
 
@@ -57,7 +58,9 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
   if (!existsSync(manifestFile)) throw refuse(`${runDir} is not a results folder`, [{ file: manifestFile, message: 'missing', fix }]);
   let parsed: ManifestView;
   try {
-    const r = manifestSchema.safeParse(JSON.parse(readFileSync(manifestFile, 'utf8')));
+    const read = readFolderFile(manifestFile, MANIFEST_MAX_BYTES);
+    if ('problem' in read) throw new Error(read.problem);
+    const r = manifestSchema.safeParse(JSON.parse(read.text));
     if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     parsed = r.data;
   } catch (err) {
@@ -82,6 +85,14 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
     throw refuse(`run ${parsed.runId} had its agents in containers, which cannot be taken over`, [
       { file: manifestFile, field: 'fleet.kind', message: 'containers', fix: 'agent containers end with their coordinator (their spool is inside them); etcdlab report shows what was measured' },
     ]);
+  // The recorded options go back through the run path: each must still be what the command line gives.
+  const wrongType = (k: string, t: string) => ({ file: manifestFile, field: `invocation.${k}`, message: `${JSON.stringify(inv[k])} is not a ${t}`, fix: 'a folder written by etcdlab run, unedited' });
+  const typeProblems = [
+    ...['endpoints', 'inventory', 'workload', 'cacert', 'cert', 'key', 'results', 'cwd'].filter((k) => inv[k] !== undefined && inv[k] !== null && typeof inv[k] !== 'string').map((k) => wrongType(k, 'string')),
+    ...(typeof inv['workload'] !== 'string' ? [wrongType('workload', 'string')] : []),
+    ...(inv['agents'] !== undefined && !(Number.isInteger(inv['agents']) && (inv['agents'] as number) >= 1 && (inv['agents'] as number) <= 64) ? [wrongType('agents', 'whole number from 1 to 64')] : []),
+  ];
+  if (typeProblems.length) throw refuse(`run ${parsed.runId}'s recorded command line is not one etcdlab wrote`, typeProblems.slice(0, 5));
   const cwd = typeof inv['cwd'] === 'string' ? inv['cwd'] : process.cwd();
   const invocation: ResumeState['invocation'] = { ...inv, command: 'run' };
   for (const k of PATH_OPTIONS) {
@@ -119,7 +130,9 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
 function coordinatorAlive(runDir: string): number | undefined {
   let claim: { pid?: unknown; host?: unknown };
   try {
-    claim = JSON.parse(readFileSync(join(runDir, COORDINATOR_FILE), 'utf8')) as typeof claim;
+    const read = readFolderFile(join(runDir, COORDINATOR_FILE), 64 * 1024);
+    if ('problem' in read) return undefined;
+    claim = JSON.parse(read.text) as typeof claim;
   } catch {
     return undefined;
   }
@@ -161,7 +174,9 @@ function seedReports(runDir: string, runId: string, phase: string): IntervalRepo
  */
 function lastAliveMs(runDir: string): number {
   try {
-    const claim = JSON.parse(readFileSync(join(runDir, COORDINATOR_FILE), 'utf8')) as { aliveAtMs?: unknown };
+    const read = readFolderFile(join(runDir, COORDINATOR_FILE), 64 * 1024);
+    if ('problem' in read) throw new Error(read.problem);
+    const claim = JSON.parse(read.text) as { aliveAtMs?: unknown };
     if (typeof claim.aliveAtMs === 'number') return claim.aliveAtMs;
   } catch {
     /* an older folder: from the files */

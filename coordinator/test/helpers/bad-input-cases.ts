@@ -4,7 +4,8 @@
  * Valid bases (an ssh inventory, a docker inventory, a workload, a results folder) are mutated one field at
  * a time, so that each case is bad in exactly one way.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHistogram, newMergeHistogram, recordUs } from '@etcdlab/common';
 import { stringify } from 'yaml';
@@ -277,6 +278,7 @@ export function badInputCases(root: string): BadCase[] {
     wl('a pattern lease test with 1e9 leases', pattern({ leases: { active: 1e9 } }), 'phases[0].pattern.leases.active');
     wl('a pattern value regex bomb', pattern({ spec: '/a/[0-9]{2};((x{1000}){1000}){1000}' }), 'phases[0].pattern', 'value regex');
     wl('an unmatchable pattern value regex', pattern({ spec: '/a/[0-9]{2};a^b' }), 'phases[0].pattern', 'does not match');
+    wl('a printf width of 5000 in a pattern level', pattern({ spec: '/a/%l-%05000d[2];[0-9]{3}' }), 'phases[0].pattern', 'at most 1024');
     wl('pattern values of #1e11 random bytes', pattern({ spec: '/a/[0-9]{2};#100000000000' }), 'phases[0].pattern', "request limit");
     wl('a pattern expanding to 1e14 keys per driver', pattern({ spec: '/a/%d[10000000]/%d[10000000];[0-9]{3}' }), 'phases[0].pattern', 'keys per driver');
   }
@@ -288,6 +290,8 @@ export function badInputCases(root: string): BadCase[] {
   wl('two phases with one name', set(workloadBase(), 'phases[1]', { name: 'writes', ops: { put: 1 }, total: 1 }), 'phases[1].name', 'duplicate phase name');
   wl('no phases', set(workloadBase(), 'phases', []), 'phases');
   wl('no name', { phases: workloadBase()['phases'] }, 'name');
+  wl('a name with a right-to-left override', set(workloadBase(), 'name', 'ok\u202e'), 'name', 'invisible');
+  wl('a phase description with a terminal escape', set(workloadBase(), 'phases[0].description', 'x\u001b[2J'), 'phases[0].description', 'control');
   wl('a rule on a phase that is not there', set(workloadBase(), 'rules', [{ name: 'fast', phase: 'nope', metric: 'latency.p99', max: '10ms' }]), 'rules[0].phase');
   wl('a top-level list', '- a\n- b\n', '(top level)');
   wl('YAML with a tab indent', 'name: x\nphases:\n\t- name: y\n', 'line');
@@ -341,6 +345,11 @@ export function badInputCases(root: string): BadCase[] {
   cli('--members 0 for a sweep', (d) => ['sweep', '-w', okWorkload(d), '--members', '0', '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--members']);
   cli('an endpoint with two ports', (d) => ['run', '--endpoints', 'http://a:1:2', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints']);
   cli('an endpoint with ;', (d) => ['run', '--endpoints', '198.18.0.11:2379;id', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints']);
+  cli('an endpoint on port 0', (d) => ['run', '--endpoints', '198.18.0.11:0', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints', '1 to 65535']);
+  cli('one endpoint twice (an IPv4-mapped IPv6 spelling)', (d) => ['run', '--endpoints', '[::ffff:198.18.0.11]:2379,198.18.0.11:2379', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints', 'given twice']);
+  cli('an endpoint with a password', (d) => ['run', '--endpoints', 'http://u:p@198.18.0.11:2379', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints', 'password']);
+  cli('an empty endpoint in the list', (d) => ['run', '--endpoints', '198.18.0.11:2379,', '-w', okWorkload(d), '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--endpoints', 'empty item']);
+  cli('a sweep size list with an empty item', (d) => ['sweep', '-w', okWorkload(d), '--members', '1,,3', '--results', join(d, 'results')], 'E_OPTION_INVALID', ['--members']);
   cli('-i and --endpoints both', (d) => ['run', '-i', join(d, 'x.yaml'), '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d)], 'E_OPTION_INVALID', ['both']);
   cli('--results naming a file', (d) => ['run', '--endpoints', '198.18.0.11:2379', '-w', okWorkload(d), '--results', file(d, 'README.md', 'x')], 'E_OPTION_INVALID', ['--results', 'README.md']);
   cli('--resume with other options', (d) => ['run', '--resume', d, '-w', okWorkload(d)], 'E_RESUME_REFUSED', ['--workload']);
@@ -362,6 +371,10 @@ export function badInputCases(root: string): BadCase[] {
   res('a manifest that is not JSON', (r) => writeFileSync(join(r, 'manifest.json'), '{"runId": '), (r) => [join(r, 'manifest.json'), 'JSON']);
   res('a manifest without a run id', (r) => writeFileSync(join(r, 'manifest.json'), JSON.stringify({ createdAt: 'x', cluster: {}, workload: {} })), (r) => [join(r, 'manifest.json'), 'runId']);
   res('a manifest that is a list', (r) => writeFileSync(join(r, 'manifest.json'), '[]'), (r) => [join(r, 'manifest.json')]);
+  res('a manifest that is a pipe (nothing would ever be read)', (r) => execFileSync('mkfifo', [join(r, 'manifest.json')]), (r) => [join(r, 'manifest.json'), 'not a regular file']);
+  res('a manifest that links to /dev/zero', (r) => symlinkSync('/dev/zero', join(r, 'manifest.json')), (r) => [join(r, 'manifest.json'), 'not a regular file']);
+  res('a manifest of a newer schema', (r) => manifest(r, { schemaVersion: 99 }), (r) => [join(r, 'manifest.json'), 'newer etcdlab']);
+  res('a report that is a file, not a folder', (r) => (manifest(r), writeFileSync(join(r, 'report'), 'x')), (r) => [join(r, 'report'), 'is a file']);
   res('a manifest with a phase of a wrong shape', (r) => manifest(r, { phases: [{ name: 'p' }] }), (r) => [join(r, 'manifest.json'), 'phases.0']);
   const line = (over: Obj = {}) => JSON.stringify({ runId: 'r', agentId: 'agent-1', instance: 'i1', seq: 0, phase: 'p', intervalStartMs: Date.parse('2026-01-01T00:00:01.000Z'), intervalMs: 1000, cpuUs: 1, lateStarts: 0, ops: [{ op: 'put', count: 200, errors: {} }], ...over }) + '\n';
   res('an interval count without its histogram', (r) => (manifest(r), writeFileSync(join(r, 'agents', 'agent-1.intervals.jsonl'), line())), (r) => [join(r, 'agents', 'agent-1.hlog'), 'no histogram']);

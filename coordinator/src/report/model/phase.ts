@@ -153,6 +153,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     errorsByOp: new Map(Object.entries(opsOut).map(([op, st]) => [op, st.errors])),
     shared: raw.cluster.provider === 'external',
     leases: spec.leases === true,
+    intervals: raw.intervals,
   });
   return {
     name: phase.name,

@@ -4,7 +4,7 @@
  * fault; any difference is stated with its causes, and bounded where the cause bounds it. Pure.
  */
 import type { IntegrityMismatch, PhaseWitness } from '@etcdlab/common';
-import type { RawPhase } from '../raw/types.js';
+import type { RawInterval, RawPhase } from '../raw/types.js';
 
 /** How often an agent saves the interval in progress (agent/src/phase-execution.ts CHECKPOINT_MS). */
 export const CHECKPOINT_WINDOW_MS = 100;
@@ -24,6 +24,45 @@ export interface WitnessInput {
   shared: boolean;
   /** The phase's mix has lease ops: a revoke or an expiry deletes keys in one revision the agent cannot see. */
   leases: boolean;
+  /** The phase's intervals as saved (checkpoints included): how long before a restart its last save was. */
+  intervals?: readonly Pick<RawInterval, 'agentId' | 'phase' | 'instance' | 'startMs' | 'lengthMs' | 'checkpointAtMs' | 'writes'>[];
+}
+
+/**
+ * An agent's write rate (per ms) for a restart's window: its busiest whole interval of the phase, since a
+ * restart's downtime drags its phase average below what it ran at when it died; else the phase average.
+ */
+function peakWritesPerMs(w: WitnessInput, agentId: string): number {
+  let peak = (w.agentWritesById.get(agentId) ?? 0) / Math.max(w.phase.durationMs, 1);
+  for (const i of w.intervals ?? [])
+    if (i.agentId === agentId && i.phase === w.phase.name && i.checkpointAtMs === undefined && i.writes !== undefined && i.lengthMs > 0) peak = Math.max(peak, i.writes / i.lengthMs);
+  return peak;
+}
+
+/**
+ * How long before each restart of an agent its earlier instance last saved what it measured (the end of
+ * its last interval, or its last checkpoint), in ms; at least the checkpoint period. Instances are taken
+ * in the order they first reported: restart k ended instance k. Without intervals, the period itself.
+ */
+function unsavedMs(w: WitnessInput, agentId: string): number[] {
+  const restarts = (w.phase.restarts ?? []).filter((r) => r.agentId === agentId);
+  if (!w.intervals) return restarts.map(() => CHECKPOINT_WINDOW_MS);
+  const saved = new Map<string, { first: number; last: number }>();
+  for (const i of w.intervals) {
+    if (i.agentId !== agentId || i.phase !== w.phase.name) continue;
+    const key = i.instance ?? '';
+    const at = i.checkpointAtMs ?? i.startMs + i.lengthMs;
+    const s = saved.get(key);
+    saved.set(key, s ? { first: Math.min(s.first, i.startMs), last: Math.max(s.last, at) } : { first: i.startMs, last: at });
+  }
+  const instances = [...saved.values()].sort((a, b) => a.first - b.first);
+  return restarts.map((r, k) => {
+    // It was last heard of at lostAtMs but may have run until the coordinator saw it go (awayAtMs). An
+    // instance that saved nothing of the phase lost everything since the phase started.
+    const dead = Math.max(r.awayAtMs ?? r.lostAtMs, r.lostAtMs);
+    const last = Math.min(instances[k]?.last ?? w.phase.startedAtMs, dead);
+    return Math.max(CHECKPOINT_WINDOW_MS, dead - last);
+  });
 }
 
 export function witnessOf(w: WitnessInput): PhaseWitness | undefined {
@@ -34,13 +73,15 @@ export function witnessOf(w: WitnessInput): PhaseWitness | undefined {
   const causes: string[] = [];
   let allowance = 0;
   let unbounded = false;
-  const seconds = Math.max(w.phase.durationMs, 1) / 1000;
+  const gaps = new Map<string, number[]>();
   for (const r of w.phase.restarts ?? []) {
     const clients = w.phase.agents.find((a) => a.agentId === r.agentId)?.clients ?? 0;
-    // What it had measured since its last checkpoint, and the requests it had in flight, may be etcd's only.
-    const window = Math.ceil(((w.agentWritesById.get(r.agentId) ?? 0) / seconds) * (CHECKPOINT_WINDOW_MS / 1000)) + clients;
+    if (!gaps.has(r.agentId)) gaps.set(r.agentId, unsavedMs(w, r.agentId));
+    const gapMs = gaps.get(r.agentId)!.shift() ?? CHECKPOINT_WINDOW_MS;
+    // What it measured after its last save (at its busiest rate), and the requests it had in flight, may be etcd's only.
+    const window = Math.ceil(peakWritesPerMs(w, r.agentId) * gapMs) + clients;
     allowance += window;
-    causes.push(`agent ${r.agentId} restarted at +${((r.lostAtMs - w.phase.startedAtMs) / 1000).toFixed(1)} s: up to ${window} writes (its last ${CHECKPOINT_WINDOW_MS} ms and its requests in flight) may be etcd's only`);
+    causes.push(`agent ${r.agentId} restarted at +${((r.lostAtMs - w.phase.startedAtMs) / 1000).toFixed(1)} s: up to ${window} writes (its last ${Math.round(gapMs)} ms before it was seen to go, unsaved, and its requests in flight) may be etcd's only`);
   }
   for (const a of w.phase.agents) {
     if (a.endedBy === 'lost' && !(w.phase.restarts ?? []).some((r) => r.agentId === a.agentId)) {

@@ -35,16 +35,16 @@ export const intervalLineSchema = z.looseObject({
   agentId: str,
   seq: num.int(),
   phase: str,
-  intervalStartMs: num,
-  intervalMs: num,
-  cpuUs: num.default(0),
-  lateStarts: num.default(0),
+  intervalStartMs: num.min(0).max(8.64e15),
+  intervalMs: num.int().min(1).max(3_600_000),
+  cpuUs: num.min(0).default(0),
+  lateStarts: num.int().min(0).default(0),
   droppedStarts: num.int().min(0).optional(),
   warmup: z.boolean().optional(),
   writes: num.int().min(0).optional(),
   instance: str.optional(),
   checkpointAtMs: num.optional(),
-  ops: z.array(z.looseObject({ op: str, count: num.int().min(0), errors: z.record(str, num).default({}) })),
+  ops: z.array(z.looseObject({ op: str, count: num.int().min(0), errors: z.record(str, num.int().min(0)).default({}) })),
 });
 
 export const hostSampleSchema = z.looseObject({
@@ -72,7 +72,7 @@ export function phasesOf(m: ManifestView, s: SummaryView | undefined): RawPhase[
       reasons: p.reasons,
       agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })),
       ...(p.absent ? { absent: p.absent } : {}),
-      ...(p.restarts ? { restarts: p.restarts.map((r) => ({ agentId: r.agentId, lostAtMs: r.lostAtMs, backAtMs: r.backAtMs, rejoined: r.rejoined })) } : {}),
+      ...(p.restarts ? { restarts: p.restarts.map((r) => ({ agentId: r.agentId, lostAtMs: r.lostAtMs, ...(r.awayAtMs !== undefined ? { awayAtMs: r.awayAtMs } : {}), backAtMs: r.backAtMs, rejoined: r.rejoined })) } : {}),
       ...(p.witness ? { witness: { fromRevision: p.witness.fromRevision, toRevision: p.witness.toRevision } } : {}),
     }));
   return s?.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { LOG_MAX_BYTES, MANIFEST_MAX_BYTES, readFolderFile } from '../../files/bounded-read.js';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, InputError, type Problem, SparseDecoder } from '@etcdlab/common';
 import type { z } from 'zod';
@@ -15,8 +16,13 @@ function invalid(dir: string, problems: Problem[]): InputError {
 
 function readJson<T>(file: string, schema: z.ZodType<T>, problems: Problem[]): T | undefined {
   let raw: unknown;
+  const read = readFolderFile(file, MANIFEST_MAX_BYTES);
+  if ('problem' in read) {
+    problems.push({ file, message: read.problem, fix });
+    return undefined;
+  }
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(read.text);
   } catch (err) {
     problems.push({ file, message: `cannot be read as JSON: ${(err as Error).message}`, fix });
     return undefined;
@@ -43,10 +49,15 @@ const isInvalid = (v: unknown): v is { invalid: string } => typeof v === 'object
  * JSON lines; unreadable lines are named in `notes`, one note per file with how many and the first few
  * (a run cut short can leave a partial last line; anything else is damage the report must show).
  */
-function readJsonl<T>(file: string, parse: LineParser<T>, notes: string[]): T[] {
+function readJsonl<T>(file: string, parse: LineParser<T>, notes: string[], problems: Problem[]): T[] {
   const out: T[] = [];
   const skipped: string[] = [];
-  readFileSync(file, 'utf8')
+  const read = readFolderFile(file, LOG_MAX_BYTES);
+  if ('problem' in read) {
+    problems.push({ file, message: read.problem, fix });
+    return out;
+  }
+  read.text
     .split('\n')
     .forEach((line, i) => {
       if (!line.trim()) return;
@@ -71,7 +82,15 @@ const metricsLine: LineParser<MetricsSample> = (v) => {
   return o && typeof o.t === 'number' && typeof o.member === 'string' && typeof o.ok === 'boolean' ? (o as MetricsSample) : { invalid: 'not a metrics sample (t, member, ok)' };
 };
 
-const listFiles = (dir: string, suffix: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(suffix)).sort() : []);
+/** The files of a sub-folder (none when it is missing); a sub-folder that is not a folder is a problem. */
+const listFiles = (dir: string, suffix: string, problems: Problem[]): string[] => {
+  if (!existsSync(dir)) return [];
+  if (!lstatSync(dir).isDirectory()) {
+    problems.push({ file: dir, message: 'is not a folder', fix });
+    return [];
+  }
+  return readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+};
 
 /**
  * Joins an agent's interval lines with its .hlog by tag (`phase/op`) and interval start (ms). The writer
@@ -81,8 +100,10 @@ const listFiles = (dir: string, suffix: string): string[] => (existsSync(dir) ? 
 function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: string[], problems: Problem[], unfinished: boolean): RawInterval[] {
   const jsonlFile = join(dir, 'agents', `${agentId}.intervals.jsonl`);
   const hlogFile = join(dir, 'agents', `${agentId}.hlog`);
-  const lines = readJsonl(jsonlFile, zodLine(intervalLineSchema), notes);
-  const hlog = existsSync(hlogFile) ? parseHlog(readFileSync(hlogFile, 'utf8')) : { entries: [], errors: [], comments: [] };
+  const lines = readJsonl(jsonlFile, zodLine(intervalLineSchema), notes, problems);
+  const hlogText = existsSync(hlogFile) ? readFolderFile(hlogFile, LOG_MAX_BYTES) : { text: '' };
+  if ('problem' in hlogText) problems.push({ file: hlogFile, message: hlogText.problem, fix });
+  const hlog = 'text' in hlogText && hlogText.text ? parseHlog(hlogText.text) : { entries: [], errors: [], comments: [] };
   for (const e of hlog.errors) notes.push(`${hlogFile} ${e}; line ignored`);
   const base = hlog.baseTimeSec !== undefined ? Math.round(hlog.baseTimeSec * 1000) : baseTimeMs;
   const queue = new Map<string, HlogEntry[]>();
@@ -191,12 +212,13 @@ export function readRun(dirArg: string): RawRun {
   const baseTimeMs = Date.parse(manifest.createdAt);
   // A run whose coordinator died: the manifest says running (or, from before its first phase ended, nothing).
   const unfinished = manifest.status === 'running' || (!manifest.phases && !summary && manifest.status === undefined);
-  const agentIds = listFiles(join(dir, 'agents'), '.intervals.jsonl').map((f) => f.slice(0, -'.intervals.jsonl'.length));
+  const agentIds = listFiles(join(dir, 'agents'), '.intervals.jsonl', problems).map((f) => f.slice(0, -'.intervals.jsonl'.length));
   const intervals = agentIds.flatMap((id) => joinAgent(dir, id, baseTimeMs, notes, problems, unfinished));
   if (problems.length) throw invalid(dir, problems);
 
-  const metrics = listFiles(join(dir, 'metrics'), '.jsonl').flatMap((f) => readJsonl<MetricsSample>(join(dir, 'metrics', f), metricsLine, notes));
-  const hostSamples: HostSample[] = listFiles(join(dir, 'hosts'), '.jsonl').flatMap((f) => readJsonl(join(dir, 'hosts', f), zodLine(hostSampleSchema), notes).map(toHostSample));
+  const metrics = listFiles(join(dir, 'metrics'), '.jsonl', problems).flatMap((f) => readJsonl<MetricsSample>(join(dir, 'metrics', f), metricsLine, notes, problems));
+  const hostSamples: HostSample[] = listFiles(join(dir, 'hosts'), '.jsonl', problems).flatMap((f) => readJsonl(join(dir, 'hosts', f), zodLine(hostSampleSchema), notes, problems).map(toHostSample));
+  if (problems.length) throw invalid(dir, problems);
   const recorded = phasesOf(manifest, summary) ?? [];
   const phases = inferPhases(recorded, intervals, unfinished);
   if (unfinished)
