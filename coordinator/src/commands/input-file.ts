@@ -3,36 +3,19 @@
  * regular file (not /dev/zero, a folder or a pipe), at most 1 MiB, and UTF-8 text (a UTF-16 file or
  * stray bytes are named, with their offset). Every refusal is the caller's "unreadable" code.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError, terminalSafe } from '@etcdlab/common';
+import { readBoundedBytes } from '../files/bounded-read.js';
 
 export const INPUT_FILE_MAX_BYTES = 1024 * 1024;
 
 export function readInputFile(file: string, o: { what: string; code: string; fix: string }): string {
   const refuse = (message: string, fix = o.fix) => new InputError(o.code, `cannot read ${o.what} file ${terminalSafe(file)}`, [{ file, message, fix }]);
-  let st;
-  try {
-    st = statSync(file);
-  } catch (err) {
-    throw refuse((err as NodeJS.ErrnoException).code ?? String(err));
+  const read = readBoundedBytes(file, INPUT_FILE_MAX_BYTES);
+  if ('problem' in read) {
+    if (read.kind === 'size') throw refuse(`more than 1 MiB; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
+    throw refuse(read.problem);
   }
-  if (!st.isFile()) throw refuse(`not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'})`);
-  if (st.size > INPUT_FILE_MAX_BYTES) throw refuse(`${st.size.toLocaleString('en-US')} bytes; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
-  // Read at most the limit (the file may grow between the stat and the read).
-  const buf = Buffer.alloc(Math.min(st.size, INPUT_FILE_MAX_BYTES) + 1);
-  let n = 0;
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    throw refuse(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  if (n > INPUT_FILE_MAX_BYTES) throw refuse(`more than 1 MiB; a ${o.what} file is at most 1 MiB`, `pass the ${o.what} file itself (YAML text)`);
-  const bytes = buf.subarray(0, n);
+  const bytes = read.bytes;
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw refuse('UTF-16 text', 'save the file as UTF-8');
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) throw refuse(`not UTF-8 text (byte 0x${(bytes[bad] as number).toString(16).padStart(2, '0')} at offset ${bad})`, 'save the file as UTF-8');

@@ -88,7 +88,7 @@ export function loadResumeState(dirArg: string, loadWorkload: (file: string, qui
   // The recorded options go back through the run path: each must still be what the command line gives.
   const wrongType = (k: string, t: string) => ({ file: manifestFile, field: `invocation.${k}`, message: `${JSON.stringify(inv[k])} is not a ${t}`, fix: 'a folder written by etcdlab run, unedited' });
   const typeProblems = [
-    ...['endpoints', 'inventory', 'workload', 'cacert', 'cert', 'key', 'results', 'cwd'].filter((k) => inv[k] !== undefined && inv[k] !== null && typeof inv[k] !== 'string').map((k) => wrongType(k, 'string')),
+    ...['endpoints', 'inventory', 'cacert', 'cert', 'key', 'results', 'cwd'].filter((k) => inv[k] !== undefined && inv[k] !== null && typeof inv[k] !== 'string').map((k) => wrongType(k, 'string')),
     ...(typeof inv['workload'] !== 'string' ? [wrongType('workload', 'string')] : []),
     ...(inv['agents'] !== undefined && !(Number.isInteger(inv['agents']) && (inv['agents'] as number) >= 1 && (inv['agents'] as number) <= 64) ? [wrongType('agents', 'whole number from 1 to 64')] : []),
   ];
