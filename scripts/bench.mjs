@@ -3,8 +3,8 @@
 // first when it is missing. Every load is bounded in count and time; etcd members are started on free
 // loopback ports with their data in /dev/shm (or --data-dir DIR) and removed afterwards.
 //
-//   node scripts/bench.mjs [put] [record] [memory] [coordinator] [kill] [--total N] [--repeat N] [--data-dir DIR]
-//                          [--agents N] [--intervals N] [--quick] [--json FILE]
+//   node scripts/bench.mjs [put] [record] [memory] [coordinator] [kill] [dump] [--total N] [--repeat N] [--data-dir DIR]
+//                          [--agents N] [--intervals N] [--dump-mib N] [--quick] [--json FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,11 +19,12 @@ const { values: opts, positionals } = parseArgs({
     'data-dir': { type: 'string', default: '/dev/shm' },
     agents: { type: 'string', default: '1000' },
     intervals: { type: 'string' },
+    'dump-mib': { type: 'string' },
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
-const ALL = ['put', 'record', 'memory', 'coordinator', 'kill'];
+const ALL = ['put', 'record', 'memory', 'coordinator', 'kill', 'dump'];
 const which = positionals.length ? positionals : ALL;
 for (const w of which) if (!ALL.includes(w)) throw new Error(`unknown benchmark "${w}": choose from ${ALL.join(', ')}`);
 
@@ -94,6 +95,17 @@ if (which.includes('kill')) {
   results.kill = runs;
   const worst = Math.max(...runs.map((r) => r.lost));
   verdicts.push(['writes lost to an agent SIGKILL at 10,000 puts/s', `${fmt(worst)} at worst (${fmt(worst / 10, 1)} ms of load)`, '<= 100 ms of load + in flight', runs.every((r) => r.status === 'equal' || r.status === 'within-window')]);
+}
+
+if (which.includes('dump')) {
+  const { dumpBench } = await import('./bench/dump.mjs');
+  const r = await dumpBench({ dataBase: opts['data-dir'], mib: Number(opts['dump-mib'] ?? (quick ? 128 : 512)) });
+  results.dump = r;
+  const csv = r.rows.find((x) => x.name === 'etcdlab dump (CSV)');
+  if (csv) {
+    verdicts.push(['dump throughput (CSV, 64 KiB values)', `${fmt(csv.valueMbPerSec, 1)} MB/s, ${fmt(csv.keysPerSec)} keys/s`, '>= 40 MB/s', csv.valueMbPerSec >= 40]);
+    verdicts.push(['dump peak memory', `${fmt(csv.peakMb)} MB for ${fmt(r.mib)} MiB`, '< 250 MB, flat', csv.peakMb < 250]);
+  }
 }
 
 console.log('\n== summary');

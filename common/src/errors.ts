@@ -117,6 +117,7 @@ export const ErrorCodes = {
   resumeRefused: 'E_RESUME_REFUSED',
   usage: 'E_USAGE',
   keysCleanupFailed: 'E_KEYS_CLEANUP_FAILED',
+  dumpFailed: 'E_DUMP_FAILED',
   internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

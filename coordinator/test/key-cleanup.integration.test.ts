@@ -1,12 +1,14 @@
 /**
  * A run's keys are deleted at its end on a cluster given by --endpoints, in bounded batches, and nothing
- * outside `etcdlab/<run-id>/` is touched (a sibling run id that shares its first characters included).
+ * outside `etcdlab/<run-id>/` is touched (a sibling run id that shares its first characters included);
+ * `keys clean --compact / --defrag` give etcd's space back and report it.
  */
 import { EtcdClient } from '@etcdlab/agent/etcd';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMember } from '../../agent/test/helpers/etcd-member.js';
 import { CLEANUP_BATCH, cleanRunKeys } from '../src/run/key-cleanup.js';
+import { runCli } from './helpers/cli.js';
 
 let member: EtcdMember;
 let client: EtcdClient;
@@ -42,5 +44,43 @@ describe('run key cleanup', () => {
     const r = await cleanRunKeys({ endpoints: ['http://127.0.0.1:1'], runId: 'run-x', logger: pino({ level: 'silent' }), note: () => undefined });
     expect(r.deleted).toBe(0);
     expect(r.error).toBeTruthy();
+  }, 60_000);
+
+  it('keys clean --compact drops the history; --defrag then shrinks the database file, and both are reported', async () => {
+    const value = Buffer.alloc(64 * 1024, 'v');
+    for (let i = 0; i < 1000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => client.put(Buffer.from(`etcdlab/run-c/k${i + k}`), value, 10_000)));
+    await client.put(Buffer.from('other/keep'), Buffer.from('kept'), 10_000);
+    const written = await client.status(member.clientUrl, 10_000);
+    expect(written.dbSize).toBeGreaterThan(50 * 1024 * 1024);
+    const revBefore = (await client.range({ key: Buffer.from('x'), limit: 1 }, 10_000)).header!.revision;
+
+    const compact = await runCli(['keys', 'clean', 'run-c', '--endpoints', member.clientUrl, '--compact'], { timeoutMs: 60_000 });
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(compact.stderr).toContain('keys: 1,000 deleted under etcdlab/run-c/');
+    expect(compact.stderr).toMatch(/compacted to revision [\d,]+/);
+    expect(compact.stderr).toMatch(/space: compacted in [\d.]+ s; .* \(the files shrink only with --defrag/);
+    // The history before the compaction is gone: an old revision cannot be read any more.
+    await expect(client.range({ key: Buffer.from('etcdlab/run-c/k1'), revision: revBefore }, 10_000)).rejects.toThrow(/compacted/);
+    expect((await client.status(member.clientUrl, 10_000)).dbSizeInUse).toBeLessThan(written.dbSizeInUse / 4);
+
+    const defrag = await runCli(['keys', 'clean', 'run-c', '--endpoints', member.clientUrl, '--defrag'], { timeoutMs: 120_000 });
+    expect(defrag.code, defrag.stderr).toBe(0);
+    expect(defrag.stderr).toContain('keys: 0 deleted under etcdlab/run-c/');
+    expect(defrag.stderr).toContain(`defragmented ${member.clientUrl} in`);
+    const line = /space: compacted and defragmented in [\d.]+ s; ([\d.]+) MB of database files given back/.exec(defrag.stderr);
+    expect(line, defrag.stderr).not.toBeNull();
+    const after = await client.status(member.clientUrl, 10_000);
+    // The file shrank to about what is in use, and the figure printed is that drop.
+    expect(after.dbSize).toBeLessThan(written.dbSize / 4);
+    expect(Number(line![1])).toBeGreaterThan(((written.dbSize - after.dbSize) / 1024 / 1024) * 0.9);
+    expect(defrag.stderr).toMatch(new RegExp(`${member.clientUrl.replace(/[.:/]/g, '\\$&')}: database [\\d.]+ MB -> [\\d.]+ MB`));
+    expect(await client.get(Buffer.from('other/keep'), { serializable: false }, 10_000)).toEqual(Buffer.from('kept'));
+  }, 180_000);
+
+  it('run refuses --defrag when the keys are kept, before anything starts', async () => {
+    const r = await runCli(['run', '--endpoints', member.clientUrl, '-w', 'workloads/smoke.yaml', '--keep-keys', '--defrag'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('E_OPTION_INVALID');
+    expect(r.stderr).toContain('keys clean RUN_ID --endpoints ... --defrag');
   }, 60_000);
 });

@@ -30,7 +30,7 @@ describe('etcdlab quickstart --quick (end to end, real etcd)', () => {
   const results = mkdtempSync(join(tmpdir(), 'etcdlab-qs-'));
   let summary: RunSummary | undefined;
   afterAll(async () => {
-    if (summary) await runCli(['cluster', 'down', '--run-dir', summary.runDir, '--clean']);
+    if (summary) await runCli(['cluster', 'clean', '--run-dir', summary.runDir]);
     rmSync(results, { recursive: true, force: true });
   });
 

@@ -79,7 +79,8 @@ const rangeResult: ResponseDecoder<RangeResult> = (msg) => {
   const { kvs, more, count } = decodeRangeResponse(msg);
   return { kvs, more, count };
 };
-const STATUS_FRAME = encodeFrame(StatusRequestEncoder, {});
+// StatusRequest and DefragmentRequest have no fields: one empty frame for both.
+const EMPTY_FRAME = encodeFrame(StatusRequestEncoder, {});
 const ALL_KEYS = Buffer.from([0]);
 
 /** The [key, rangeEnd) pair covering a prefix; the empty prefix means every key ("\0", "\0"). */
@@ -241,23 +242,41 @@ export class EtcdClient {
     return (this.streamRpcs ??= new StreamRpcs((conn) => (method, handler) => this.pool[conn % this.pool.length]!.stream(method, handler)));
   }
 
-  /** Maintenance/Status of one specific member, whatever the round-robin position. */
-  status(endpoint: string, deadlineMs: number): Promise<EndpointStatus> {
-    let origin: string;
-    try {
-      origin = parseEndpoint(endpoint).origin;
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  /** A connection to one specific member, whatever the round-robin position (made once, for maintenance calls). */
+  private memberConnection(endpoint: string, method: RpcMethod): Connection {
+    const origin = parseEndpoint(endpoint).origin;
     let c = this.pool.find((p) => p.endpoint === origin) ?? this.statusOnly.get(origin);
-    if (c === undefined && this.closed) {
-      return Promise.reject(new EtcdRequestError(GrpcStatus.CANCELLED, 'the etcd client is closed', { method: Rpc.status.name, endpoint: origin }));
-    }
+    if (c === undefined && this.closed) throw new EtcdRequestError(GrpcStatus.CANCELLED, 'the etcd client is closed', { method: method.name, endpoint: origin });
     if (c === undefined) {
       c = new Connection(origin, this.tls);
       this.statusOnly.set(origin, c);
     }
-    return c.unary(Rpc.status, STATUS_FRAME, deadlineMs, (msg) => {
+    return c;
+  }
+
+  /**
+   * Maintenance/Defragment of one member: etcd rewrites its database file without the free pages, so the
+   * file shrinks to what is in use. The member blocks its reads and writes while it runs.
+   */
+  defragment(endpoint: string, deadlineMs: number): Promise<void> {
+    let c: Connection;
+    try {
+      c = this.memberConnection(endpoint, Rpc.defragment);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return c.unary(Rpc.defragment, EMPTY_FRAME, deadlineMs, () => undefined);
+  }
+
+  /** Maintenance/Status of one specific member, whatever the round-robin position. */
+  status(endpoint: string, deadlineMs: number): Promise<EndpointStatus> {
+    let c: Connection;
+    try {
+      c = this.memberConnection(endpoint, Rpc.status);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return c.unary(Rpc.status, EMPTY_FRAME, deadlineMs, (msg) => {
       const s = decodeStatusResponse(msg);
       return {
         endpoint,

@@ -24,6 +24,7 @@ export const Rpc = {
   put: { path: '/etcdserverpb.KV/Put', name: 'KV.Put' },
   deleteRange: { path: '/etcdserverpb.KV/DeleteRange', name: 'KV.DeleteRange' },
   status: { path: '/etcdserverpb.Maintenance/Status', name: 'Maintenance.Status' },
+  defragment: { path: '/etcdserverpb.Maintenance/Defragment', name: 'Maintenance.Defragment' },
   txn: { path: '/etcdserverpb.KV/Txn', name: 'KV.Txn' },
   compact: { path: '/etcdserverpb.KV/Compact', name: 'KV.Compact' },
   leaseGrant: { path: '/etcdserverpb.Lease/LeaseGrant', name: 'Lease.LeaseGrant' },

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import pino from 'pino';
 import { clientFor, memberReports, renderMemberReports } from '../output/endpoint-status.js';
 import type { ClusterOps } from '../cluster/cluster-ops.js';
-import { readClusterState, stopClusterFromState } from '../cluster/local/index.js';
+import { keptClusterOps } from '../cluster/local/kept.js';
 import { clusterOpsFor } from '../cluster/registry.js';
 import { loadInventoryFile } from './inventory-file.js';
 import { intOption } from './options.js';
@@ -12,6 +12,8 @@ import { type Registrar, subcommand } from './register.js';
 
 interface CommonOpts {
   inventory?: string;
+  /** A local cluster kept by `quickstart --keep` / `run --keep` (instead of -i). */
+  runDir?: string;
   dryRun?: boolean;
   json?: boolean;
   acceptNew?: boolean;
@@ -20,7 +22,13 @@ interface CommonOpts {
 const note = (line: string) => process.stderr.write(line + '\n');
 
 async function opsFrom(o: CommonOpts): Promise<ClusterOps> {
-  if (!o.inventory) throw new InputError(ErrorCodes.optionInvalid, 'no inventory given', [{ field: '-i, --inventory', message: 'required', fix: 'e.g. -i inventory/docker.example.yaml' }]);
+  if (o.inventory !== undefined && o.runDir !== undefined)
+    throw new InputError(ErrorCodes.optionInvalid, 'give -i or --run-dir, not both', [{ field: '-i / --run-dir', message: 'both given', fix: '-i INVENTORY for a docker or ssh cluster, --run-dir results/<run-id> for a local cluster kept with --keep' }]);
+  if (o.runDir !== undefined) {
+    if (o.runDir === '') throw new InputError(ErrorCodes.optionInvalid, 'invalid value for --run-dir', [{ field: '--run-dir', message: 'empty', fix: '--run-dir results/<run-id> (the folder of a run kept with --keep)' }]);
+    return keptClusterOps(o.runDir, { dryRun: Boolean(o.dryRun), note });
+  }
+  if (!o.inventory) throw new InputError(ErrorCodes.optionInvalid, 'no cluster given', [{ field: '-i, --inventory / --run-dir', message: 'one is required', fix: 'e.g. -i inventory/docker.example.yaml, or --run-dir results/<run-id> for a local cluster kept with --keep' }]);
   const inventory = loadInventoryFile(o.inventory);
   const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
   return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note, acceptNew: Boolean(o.acceptNew) });
@@ -56,8 +64,9 @@ async function roundTrip(ops: ClusterOps): Promise<boolean> {
 }
 
 export const registerCluster: Registrar = (program, setExit) => {
-  const cluster = subcommand(program, 'cluster', 'bring an etcd cluster up and down (docker, ssh) and look at it');
+  const cluster = subcommand(program, 'cluster', 'bring an etcd cluster up and down (docker, ssh, or a local one kept with --keep) and look at it');
   const inv = () => new Option('-i, --inventory <file>', 'inventory file');
+  const runDir = () => new Option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` or `run --keep`: its run folder (instead of -i)');
   const dry = () => new Option('--dry-run', 'print the plan and touch nothing');
   const acceptNew = () => new Option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them');
 
@@ -66,6 +75,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .description('create and start the members, then wait until every one is healthy')
     .argument('[members]', 'number of members (docker; overrides the inventory)', intOption('members', 1, 7))
     .addOption(inv())
+    .addOption(runDir())
     .addOption(dry())
     .addOption(acceptNew())
     .action(async (members: number | undefined, o: CommonOpts) => {
@@ -79,6 +89,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .command('status')
     .description('health and endpoint status of every member')
     .addOption(inv())
+    .addOption(runDir())
     .addOption(acceptNew())
     .option('--json', 'machine-readable output')
     .action(async (o: CommonOpts) => {
@@ -92,6 +103,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .command('test')
     .description('put, get and delete a key through every member')
     .addOption(inv())
+    .addOption(runDir())
     .action(async (o: CommonOpts) => setExit((await roundTrip(await opsFrom(o))) ? 0 : 1));
 
   cluster
@@ -99,6 +111,7 @@ export const registerCluster: Registrar = (program, setExit) => {
     .description('a member\'s log, or every member\'s')
     .argument('[member]', 'member name, e.g. etcd-1')
     .addOption(inv())
+    .addOption(runDir())
     .addOption(new Option('-n, --lines <n>', 'lines from the end').argParser(intOption('--lines', 1, 1_000_000)).default(200))
     .action(async (member: string | undefined, o: CommonOpts & { lines: number }) => {
       await (await opsFrom(o)).logs(member, { lines: o.lines, out: process.stdout });
@@ -118,9 +131,10 @@ export const registerCluster: Registrar = (program, setExit) => {
 
   cluster
     .command('restart')
-    .description('recreate the cluster with another size (docker)')
+    .description('recreate the cluster with another size (docker; a kept local cluster: in place, or --wipe for another size)')
     .argument('<members>', 'new number of members', intOption('members', 1, 7))
     .addOption(inv())
+    .addOption(runDir())
     .addOption(dry())
     .option('--wipe', 'start from empty data (default: keep the data of members that remain)')
     .action(async (members: number, o: CommonOpts & { wipe?: boolean }) => {
@@ -167,23 +181,11 @@ export const registerCluster: Registrar = (program, setExit) => {
       .addOption(inv())
       .addOption(dry())
       .addOption(acceptNew())
-      .option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` (instead of -i)')
-      .action(async (o: CommonOpts & { runDir?: string }) => {
-        if (o.runDir) {
-          if (o.dryRun) {
-            // The plan only: the members the state file names, and what would happen to each.
-            const state = await readClusterState(`${o.runDir}/cluster`);
-            note(`plan: ${name} the local cluster in ${o.runDir} (${state.members.length} member(s), status ${state.status}); nothing will be changed (--dry-run)`);
-            for (const m of state.members) note(`  stop ${m.name} (pid ${m.pid}, ${m.clientUrl})${removeData ? `, remove ${m.dataDir}` : ''}`);
-          } else {
-            await stopClusterFromState(`${o.runDir}/cluster`, { removeData, logger: pino({ level: 'silent' }) });
-            note(`cluster in ${o.runDir} stopped${removeData ? ' and its data removed' : ''}`);
-          }
-        } else {
-          const ops = await opsFrom(o);
-          await (removeData ? ops.clean() : ops.down());
-          if (!o.dryRun) note(`cluster ${name}: done`);
-        }
+      .addOption(runDir())
+      .action(async (o: CommonOpts) => {
+        const ops = await opsFrom(o);
+        await (removeData ? ops.clean() : ops.down());
+        if (!o.dryRun && ops.provider !== 'local') note(`cluster ${name}: done`);
         setExit(0);
       });
   }

@@ -2,10 +2,17 @@ import pino from 'pino';
 import { ErrorCodes, InputError, safeName } from '@etcdlab/common';
 import { normalizeEndpoints, probeEndpoints, readTlsFiles, type TlsFiles } from '../cluster/external.js';
 import { cleanRunKeys } from '../run/key-cleanup.js';
+import { describeReclaim, reclaimSpace } from '../run/space-reclaim.js';
 import { type Registrar, subcommand } from './register.js';
 
 /** `etcdlab keys clean RUN_ID --endpoints ...`: the keys of a run that kept them (--keep-keys, or an older run). */
-async function keysClean(runId: string, o: { endpoints: string } & TlsFiles): Promise<number> {
+interface KeysCleanOptions extends TlsFiles {
+  endpoints: string;
+  compact?: boolean;
+  defrag?: boolean;
+}
+
+async function keysClean(runId: string, o: KeysCleanOptions): Promise<number> {
   const id = safeName(runId);
   if (!id.ok) throw new InputError(ErrorCodes.optionInvalid, `${JSON.stringify(runId)} is not a run id`, [{ field: 'RUN_ID', message: id.message, fix: 'the name of the run\'s results folder, e.g. 20261207-014929-04e5' }]);
   const tls = readTlsFiles(o);
@@ -16,6 +23,14 @@ async function keysClean(runId: string, o: { endpoints: string } & TlsFiles): Pr
   if (r.error) {
     process.stderr.write(`error ${ErrorCodes.keysCleanupFailed}: not every key was deleted: ${r.error}\n`);
     return 1;
+  }
+  if (o.compact || o.defrag) {
+    const space = await reclaimSpace({ endpoints, ...(tls ? { tls } : {}), defrag: o.defrag === true, note: (l) => process.stderr.write(`${l}\n`) });
+    if (space.error) {
+      process.stderr.write(`error ${ErrorCodes.keysCleanupFailed}: the keys were deleted, but the ${o.defrag ? 'compaction and defragmentation' : 'compaction'} failed: ${space.error}\n  fix: run it again once every member answers (etcdctl compaction / etcdctl defrag do the same)\n`);
+      return 1;
+    }
+    for (const l of describeReclaim(space)) process.stderr.write(`${l}\n`);
   }
   return 0;
 }
@@ -29,5 +44,7 @@ export const registerKeys: Registrar = (program, setExit) => {
     .option('--cacert <file>', 'CA bundle to verify the servers (switches endpoints to https)')
     .option('--cert <file>', 'client certificate (PEM)')
     .option('--key <file>', 'client key (PEM)')
-    .action(async (runId: string, o: { endpoints: string } & TlsFiles) => setExit(await keysClean(runId, o)));
+    .option('--compact', "afterwards, compact the cluster's history at its current revision (the deleted keys' versions go)")
+    .option('--defrag', 'afterwards, compact and then defragment each member in turn, so the database files shrink (a member blocks while it defragments)')
+    .action(async (runId: string, o: KeysCleanOptions) => setExit(await keysClean(runId, o)));
 };

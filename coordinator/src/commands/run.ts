@@ -17,6 +17,8 @@ export interface RunOptions extends WorkloadOverrides {
   runId?: string;
   keepKeys?: boolean;
   cleanKeys?: boolean;
+  compact?: boolean;
+  defrag?: boolean;
   name?: string;
   tag?: string[];
   agents: number;
@@ -43,15 +45,24 @@ export async function runWorkloadCommand(o: RunOptions): Promise<number> {
   const workload = loadWorkloadFile(o.workload, o.quick, overridesOf({ ...o }));
   const choice = chooseCluster(o);
   const cleanKeys = cleanKeysFor(o);
+  const reclaim = reclaimFor(o, cleanKeys);
   const labels = runLabels(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
-  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, labels, ...choice }, { json: o.json });
+  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, ...(reclaim ? { reclaim } : {}), labels, ...choice }, { json: o.json });
 }
 
 /** A cluster given by --endpoints is the user's own: its run's keys are deleted at the end unless --keep-keys. */
 function cleanKeysFor(o: Pick<RunOptions, 'endpoints' | 'keepKeys' | 'cleanKeys'>): boolean {
   if (o.keepKeys && o.cleanKeys) throw new InputError(ErrorCodes.optionInvalid, 'give --keep-keys or --clean-keys, not both', [{ field: '--keep-keys / --clean-keys', message: 'both given', fix: 'keep one of them' }]);
   return o.cleanKeys === true || (o.endpoints !== undefined && o.keepKeys !== true);
+}
+
+/** --compact / --defrag: after the cleanup only (the space they give back is the deleted keys'). */
+function reclaimFor(o: Pick<RunOptions, 'compact' | 'defrag'>, cleanKeys: boolean): 'compact' | 'defrag' | undefined {
+  const asked = o.defrag ? 'defrag' : o.compact ? 'compact' : undefined;
+  if (asked && !cleanKeys)
+    throw new InputError(ErrorCodes.optionInvalid, `--${asked} comes after the run's keys are deleted, and they are kept here`, [{ field: `--${asked}`, message: 'the keys are kept (--keep-keys, or an inventory\'s cluster without --clean-keys)', fix: `drop --keep-keys, or add --clean-keys on an inventory's cluster; or later: etcdlab keys clean RUN_ID --endpoints ... --${asked}` }]);
+  return asked;
 }
 
 /** The options that decide what a run is: a named run started again with others is another run. */
@@ -70,7 +81,7 @@ async function resumeNamedRun(dir: string, o: RunOptions): Promise<number> {
 }
 
 /** The options a resume takes from the folder: giving them again would be a second truth. */
-const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'keep-keys', 'clean-keys', 'name', 'tag', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
+const FROM_THE_FOLDER = ['endpoints', 'inventory', 'workload', 'agents', 'quick', 'results', 'cacert', 'cert', 'key', 'run-id', 'keep-keys', 'clean-keys', 'compact', 'defrag', 'name', 'tag', 'clients', 'connections', 'rate', 'duration', 'total', 'value-size', 'key-space', 'phase'] as const;
 
 /** `etcdlab run --resume FOLDER`: the run of that folder continued by this coordinator (docs/resilience.md). */
 export async function resumeRunCommand(folder: string, o: RunOptions, given: (name: string) => boolean): Promise<number> {
@@ -85,7 +96,7 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
 function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
-  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), labels: runLabels(inv), ...choice }, { json: o.json });
+  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), ...(inv.defrag || inv.compact ? { reclaim: inv.defrag ? 'defrag' : 'compact' } : {}), labels: runLabels(inv), ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {
@@ -106,7 +117,9 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--key <file>', 'client key (PEM)')
     .option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them')
     .option('--keep-keys', "leave the run's keys in the cluster (with --endpoints they are deleted at the end)")
-    .option('--clean-keys', "delete the run's keys at the end on an inventory's cluster too");
+    .option('--clean-keys', "delete the run's keys at the end on an inventory's cluster too")
+    .option('--compact', "after the keys are deleted, compact the cluster's history at its current revision")
+    .option('--defrag', 'after the keys are deleted, compact and defragment each member in turn: the database files shrink, the space given back is reported');
   addLabelOptions(addOverrideOptions(cmd, { clients: true })).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
 };
 

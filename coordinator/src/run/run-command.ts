@@ -33,6 +33,8 @@ export interface RunSpec {
   runId?: string;
   /** Delete the run's keys at its end. */
   cleanKeys?: boolean;
+  /** After the cleanup: compact, or compact and defragment (--compact, --defrag). */
+  reclaim?: 'compact' | 'defrag';
   /** --name and --tag (the manifest's `name` and `tags`). */
   labels?: { name?: string; tags?: Record<string, string> };
 }
@@ -69,7 +71,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       logger.error({ err: String(err) }, 'run not started');
       return { error: err as Error };
     }
-    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}), ...(spec.labels ? { labels: spec.labels } : {}) });
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}), ...(spec.reclaim ? { reclaim: spec.reclaim } : {}), ...(spec.labels ? { labels: spec.labels } : {}) });
   } catch (err) {
     return { error: err as Error };
   } finally {

@@ -15,6 +15,7 @@ import { type EngineResume, runWorkload } from './engine.js';
 import { type ResumeState, resumeWarning } from './resume.js';
 import { revisionProbe } from './revision-probe.js';
 import { cleanRunKeys, type KeyCleanup } from './key-cleanup.js';
+import { describeReclaim, reclaimSpace, type SpaceReclaim } from './space-reclaim.js';
 import type { PhaseRecord } from '@etcdlab/common';
 import { ResultsWriter } from './results-writer.js';
 import { startHostSampling } from './host-sampling.js';
@@ -36,6 +37,8 @@ export interface RunRequest {
   resume?: ResumeState;
   /** Delete the run's keys at its end (docs/results.md#keys-a-run-leaves). */
   cleanKeys?: boolean;
+  /** After the cleanup: compact, or compact and defragment (docs/results.md#keys-a-run-leaves). */
+  reclaim?: 'compact' | 'defrag';
   /** --name and --tag. */
   labels?: { name?: string; tags?: Record<string, string> };
 }
@@ -64,7 +67,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   let sampling: { stop(): Promise<void> } | undefined;
   let status: RunSummary['status'] = 'completed';
   let error: Error | undefined;
-  let keys: KeyCleanup | undefined;
+  let keys: (KeyCleanup & { space?: SpaceReclaim }) | undefined;
   const manifest = (extra: Record<string, unknown> = {}) => ({
     runId: req.runId,
     createdAt: startedAt.toISOString(),
@@ -149,6 +152,12 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       keys = await cleanRunKeys({ endpoints: target.endpoints, ...(target.tls ? { tls: target.tls } : {}), runId: req.runId, logger, note: (l) => progress.note(l) });
       if (keys.error) warnings.push(`the run's keys under ${keys.prefix} were not all deleted (${keys.deleted.toLocaleString('en-US')} were): ${keys.error}; etcdlab keys clean ${req.runId} --endpoints ... deletes the rest`);
       progress.note(`keys: ${keys.deleted.toLocaleString('en-US')} deleted under ${keys.prefix} in ${(keys.durationMs / 1000).toFixed(1)} s${keys.error ? ' (not all: see the warning)' : ''}`);
+      if (req.reclaim && !keys.error) {
+        const space = await reclaimSpace({ endpoints: target.endpoints, ...(target.tls ? { tls: target.tls } : {}), defrag: req.reclaim === 'defrag', note: (l) => progress.note(l) });
+        keys = { ...keys, space };
+        if (space.error) warnings.push(`the ${req.reclaim === 'defrag' ? 'compaction and defragmentation' : 'compaction'} after the cleanup failed: ${space.error}`);
+        else for (const l of describeReclaim(space)) progress.note(l);
+      }
     }
   } catch (err) {
     error = err as Error;

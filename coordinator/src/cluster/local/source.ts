@@ -47,7 +47,7 @@ export function localSource(o: LocalSourceOptions): ClusterSource {
             return [];
           }
           cluster.detach();
-          return [`cluster kept running (--keep). Client endpoints: ${cluster.clientEndpoints.join(',')}`, `stop it with: npx etcdlab cluster down --run-dir ${ctx.runDir}`];
+          return [`cluster kept running (--keep). Client endpoints: ${cluster.clientEndpoints.join(',')}`, `stop it with: npx etcdlab cluster down --run-dir ${ctx.runDir} (or status, test, logs, restart, clean: docs/cluster-local.md)`];
         },
       };
     },

@@ -94,7 +94,7 @@ export interface StopFromStateResult {
  * A recorded pid is ours only if it is alive and its argv is an etcd started with our data dir: after a reboot
  * or a long time the pid may belong to something else, which must never be signalled.
  */
-async function isOurMember(m: ClusterStateMember): Promise<boolean> {
+export async function isOurMember(m: ClusterStateMember): Promise<boolean> {
   const argv = await readCmdline(m.pid);
   if (argv === undefined) return false;
   return argv.some((a) => a.includes('etcd')) && argv.includes(`--data-dir=${m.dataDir}`);

@@ -1,0 +1,150 @@
+/**
+ * A local cluster kept after its run (`quickstart --keep`, `run --keep`) as a ClusterOps, so the
+ * `cluster` commands work on it like on docker and ssh clusters: status, test, logs, up (start stopped
+ * members again on their data), restart N, down and clean (docs/cluster-local.md). Everything is read
+ * from the run's cluster.json; a pid is only signalled when /proc shows it is still our etcd member.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
+import type { ClusterInfo, ClusterOps, MemberState } from '../cluster-ops.js';
+import { startLocalCluster } from './cluster.js';
+import { probeHealth } from './health.js';
+import { memberArgs, memberEnv, spawnMember, type MemberSpec } from './member.js';
+import { isPidAlive, sleep, tailFile } from './processes.js';
+import { CLUSTER_STATE_FILE, isOurMember, readClusterState, stopClusterFromState, writeClusterState, type ClusterState, type ClusterStateMember } from './state.js';
+
+const START_TIMEOUT_MS = 30_000;
+
+export interface KeptClusterContext {
+  /** Print the plan and change nothing. */
+  dryRun: boolean;
+  note(line: string): void;
+}
+
+/** `--run-dir` may name the run's folder or its cluster/ folder. */
+export function keptClusterDir(runDir: string): string {
+  const direct = path.resolve(runDir);
+  return existsSync(path.join(direct, CLUSTER_STATE_FILE)) ? direct : path.join(direct, 'cluster');
+}
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+function specOf(m: ClusterStateMember): MemberSpec {
+  return { name: m.name, clientPort: portOf(m.clientUrl), peerPort: portOf(m.peerUrl), dataDir: m.dataDir, logFile: m.logFile };
+}
+
+function infoOf(s: ClusterState): ClusterInfo {
+  return {
+    members: s.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl, pid: m.pid, dataDir: m.dataDir, logFile: m.logFile })),
+    clientEndpoints: s.members.map((m) => m.clientUrl),
+    ...(s.etcdVersion ? { etcdVersion: s.etcdVersion } : {}),
+  };
+}
+
+async function running(m: ClusterStateMember): Promise<boolean> {
+  return (await isPidAlive(m.pid)) && (await isOurMember(m));
+}
+
+/** Bounded: every member healthy within 30 s, or the error names the ones that are not, with their log. */
+async function waitHealthy(members: ClusterStateMember[]): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const health = await Promise.all(members.map((m) => probeHealth(m.clientUrl)));
+    const bad = members.filter((_, i) => !health[i]?.healthy);
+    if (bad.length === 0) return;
+    if (Date.now() >= deadline) {
+      const first = bad[0] as ClusterStateMember;
+      throw new ClusterError(ErrorCodes.clusterUnhealthy, `member(s) ${bad.map((m) => m.name).join(', ')} not healthy within ${START_TIMEOUT_MS / 1000} s; last lines of ${first.logFile}:\n${(await tailFile(first.logFile, 15)) || '(empty)'}`);
+    }
+    await sleep(200);
+  }
+}
+
+export function keptClusterOps(runDir: string, ctx: KeptClusterContext): ClusterOps {
+  const dir = keptClusterDir(runDir);
+  const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+  const state = () => readClusterState(dir);
+
+  /** Starts the members that are not running, on their own data and ports; the others are left alone. */
+  async function startStopped(s: ClusterState): Promise<ClusterInfo> {
+    const stopped: ClusterStateMember[] = [];
+    for (const m of s.members) if (!(await running(m))) stopped.push(m);
+    if (ctx.dryRun) {
+      ctx.note(`plan: start ${stopped.length ? stopped.map((m) => m.name).join(', ') : 'nothing (every member runs)'} in ${dir} on their data; nothing will be changed (--dry-run)`);
+      return infoOf(s);
+    }
+    const env = memberEnv();
+    const members = [...s.members];
+    const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+    for (const m of stopped) {
+      // etcd reads its membership from the data folder; the bootstrap flags are the same as the first time.
+      const live = spawnMember(s.etcdBin, specOf(m), memberArgs(specOf(m), initialCluster, s.clusterToken), env);
+      live.child.unref();
+      if (live.info.pid === undefined) throw new ClusterError(ErrorCodes.memberStartFailed, `member ${m.name} could not be started (${s.etcdBin})`);
+      members[members.indexOf(m)] = { ...m, pid: live.info.pid };
+    }
+    const next: ClusterState = { ...s, status: 'starting', members };
+    await writeClusterState(dir, next);
+    await waitHealthy(members);
+    await writeClusterState(dir, { ...next, status: 'running' });
+    if (stopped.length) ctx.note(`started ${stopped.map((m) => m.name).join(', ')}`);
+    return infoOf(next);
+  }
+
+  async function stop(removeData: boolean): Promise<void> {
+    const s = await state();
+    if (ctx.dryRun) {
+      ctx.note(`plan: ${removeData ? 'clean' : 'down'} the local cluster in ${dir} (${s.members.length} member(s), status ${s.status}); nothing will be changed (--dry-run)`);
+      for (const m of s.members) ctx.note(`  stop ${m.name} (pid ${m.pid}, ${m.clientUrl}${(await running(m)) ? '' : ', not running'})${removeData ? `, remove ${m.dataDir}` : ''}`);
+      return;
+    }
+    const r = await stopClusterFromState(dir, { removeData, logger });
+    ctx.note(`cluster in ${dir}: ${r.members.map((m) => `${m.name} ${m.outcome}`).join(', ')}${removeData ? `; ${r.removedDataDirs.length} data folder(s) removed` : ''}`);
+  }
+
+  return {
+    provider: 'local',
+    async info() {
+      return infoOf(await state());
+    },
+    async states(): Promise<MemberState[]> {
+      const s = await state();
+      return Promise.all(s.members.map(async (m) => ({ name: m.name, where: `pid ${m.pid}`, state: (await running(m)) ? 'running' : 'stopped', clientUrl: m.clientUrl })));
+    },
+    async up({ members }) {
+      const s = await state();
+      if (members !== undefined && members !== s.members.length)
+        throw new InputError(ErrorCodes.optionInvalid, `the kept cluster has ${s.members.length} member(s), not ${members}`, [{ field: '[members]', message: `${members}`, fix: `cluster up --run-dir ${runDir} starts the ${s.members.length} it has; cluster restart ${members} --wipe --run-dir ${runDir} makes a new one of ${members}` }]);
+      return startStopped(s);
+    },
+    down: () => stop(false),
+    clean: () => stop(true),
+    async logs(member, o) {
+      const s = await state();
+      const chosen = member === undefined ? s.members : s.members.filter((m) => m.name === member);
+      if (chosen.length === 0)
+        throw new InputError(ErrorCodes.optionInvalid, `no member ${JSON.stringify(member)} in ${dir}`, [{ field: '[member]', message: String(member), fix: `one of ${s.members.map((m) => m.name).join(', ')}` }]);
+      for (const m of chosen) {
+        if (chosen.length > 1) o.out.write(`==> ${m.name} (${m.logFile}) <==\n`);
+        const text = await tailFile(m.logFile, o.lines);
+        o.out.write(text === '' ? '(empty)\n' : `${text}\n`);
+      }
+    },
+    async restart({ members, wipe }) {
+      const s = await state();
+      if (!wipe && members !== s.members.length)
+        throw new InputError(ErrorCodes.optionInvalid, `a kept local cluster changes size only from empty data (it has ${s.members.length} member(s))`, [{ field: '--wipe', message: `restart ${members} without --wipe`, fix: `cluster restart ${members} --wipe --run-dir ${runDir} (a new ${members}-member cluster, its data empty), or cluster restart ${s.members.length} --run-dir ${runDir} to restart in place` }]);
+      if (ctx.dryRun) {
+        ctx.note(`plan: stop the ${s.members.length} member(s) in ${dir}, then ${wipe ? `remove their data and start a new ${members}-member cluster on new ports` : 'start them again on their data and ports'}; nothing will be changed (--dry-run)`);
+        return infoOf(s);
+      }
+      await stopClusterFromState(dir, { removeData: wipe, logger });
+      if (!wipe) return startStopped(await state());
+      // A new cluster in the same folder (stopClusterFromState removed the data): left running when we exit.
+      (await startLocalCluster({ members, dir, etcdBin: s.etcdBin, logger })).detach();
+      return infoOf(await state());
+    },
+  };
+}
