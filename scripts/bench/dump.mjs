@@ -77,7 +77,7 @@ export async function dumpBench({ dataBase = '/dev/shm', mib = 512 } = {}) {
       const valueMb = (name.includes('keys-only') ? 0 : keys * VALUE) / 1e6;
       rows.push({ name, seconds: r.seconds, keysPerSec: keys / r.seconds, valueMbPerSec: valueMb / r.seconds, outMb: r.bytes / 1e6, peakMb: r.peakMb });
     }
-    console.log(table(['reader', 's', 'keys/s', 'value MB/s', 'output MB', 'peak RSS MB'], rows.map((r) => [r.name, fmt(r.seconds, 1), fmt(r.keysPerSec), fmt(r.valueMbPerSec, 1), fmt(r.outMb, 0), fmt(r.peakMb)])));
+    console.log(table(['reader', 's', 'keys/s', 'value MB/s', 'output MB', 'peak RSS MB'], rows.map((r) => [r.name, fmt(r.seconds, 1), fmt(r.keysPerSec), r.valueMbPerSec > 0 ? fmt(r.valueMbPerSec, 1) : '-', fmt(r.outMb, 1), fmt(r.peakMb)])));
     console.log('   etcdctl reads the prefix in one response (memory grows with the data); etcdlab dump pages at one revision (flat).');
     return { keys, mib, rows };
   } finally {
