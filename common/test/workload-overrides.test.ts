@@ -35,6 +35,16 @@ describe('command-line overrides', () => {
     expect(parseWorkload(text, 'o.yaml', { overrides: { rate: '200' } }).phases.every((p) => p.rate === 200)).toBe(true);
   });
 
+  it('given --duration and --total both, each phase keeps its kind of end (also under --quick)', () => {
+    for (const quick of [false, true]) {
+      const w = parseWorkload(text, 'o.yaml', { quick, overrides: { duration: '2s', total: '50' } });
+      expect(w.phases.map((p) => [p.name, p.total, p.durationMs])).toEqual([
+        ['writes', 50, undefined],
+        ['reads', undefined, 2000],
+      ]);
+    }
+  });
+
   it('are checked by the workload\'s own rules, and their problems name the flag', () => {
     expect(problemsOf(() => parseWorkload(text, 'o.yaml', { overrides: { clients: '20000', phase: 'reads' } }))).toEqual([expect.objectContaining({ file: 'o.yaml', field: '--clients (phases[1].clients)', fix: 'use a value of at most 10000' })]);
     expect(problemsOf(() => parseWorkload(text, 'o.yaml', { overrides: { duration: 'soon' } }))[0]).toMatchObject({ field: '--duration (phases[0].duration)' });

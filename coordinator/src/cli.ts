@@ -42,6 +42,11 @@ export async function main(argvIn: string[]): Promise<number> {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ outputError: () => undefined });
+  const unknownHelp = helpTopicUnknown(program, argv.slice(2));
+  if (unknownHelp) {
+    process.stderr.write(`error ${ErrorCodes.usage}: help: no command ${JSON.stringify(terminalSafe(unknownHelp.word))}\n  - etcdlab help: unknown command ${JSON.stringify(terminalSafe(unknownHelp.word))}\n    fix: one of ${unknownHelp.choices.join(', ')}\n`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv);
     return code;
@@ -65,6 +70,19 @@ export async function main(argvIn: string[]): Promise<number> {
     process.stderr.write(`error ${ErrorCodes.internal}: unexpected error: ${terminalSafe(e?.message ?? String(err))}\n${debug ? `${e?.stack ?? ''}\n` : '(run again with --debug for the stack trace; please report it)\n'}`);
     return 1;
   }
+}
+
+/** `etcdlab help a b`: the first word that names no command (commander prints the top help for it, exit 0). */
+function helpTopicUnknown(program: Command, words: string[]): { word: string; choices: string[] } | undefined {
+  if (words[0] !== 'help') return undefined;
+  let at = program;
+  for (const w of words.slice(1)) {
+    if (w.startsWith('-')) continue;
+    const next = at.commands.find((c) => c.name() === w || c.aliases().includes(w));
+    if (!next) return { word: w, choices: at.commands.map((c) => c.name()).filter((n) => n !== 'help') };
+    at = next;
+  }
+  return undefined;
 }
 
 function allCommands(c: Command): Command[] {

@@ -2,6 +2,7 @@
  * Command-line overrides of a workload (`--clients 64 --duration 2m [--phase writes]`), applied to the
  * document before it is validated, so that they pass the workload's own rules and its problems name
  * the flag. `--duration` replaces a phase's `total` and `--total` its `duration` (a phase has one end);
+ * given both, each phase keeps its kind: a phase with a `total` takes --total, every other --duration;
  * the phase's `quick:` values for the same fields are dropped, so the command line wins under --quick
  * too. Pure (docs/workloads.md#command-line-overrides).
  */
@@ -46,6 +47,7 @@ const asNumber = (v: number | string): number | string => (typeof v === 'string'
 export function applyOverrides(raw: unknown, o: WorkloadOverrides): { from: Map<string, string>; missingPhase?: string[] } {
   const from = new Map<string, string>();
   const given = FIELDS.filter(([k]) => o[k] !== undefined);
+  const both = o.duration !== undefined && o.total !== undefined;
   const phases = (raw as { phases?: unknown })?.phases;
   if ((given.length === 0 && o.phase === undefined) || !Array.isArray(phases)) return { from };
   const names = phases.map((p) => (p as { name?: unknown })?.name);
@@ -53,7 +55,9 @@ export function applyOverrides(raw: unknown, o: WorkloadOverrides): { from: Map<
   phases.forEach((p, i) => {
     if (typeof p !== 'object' || p === null || (o.phase !== undefined && (p as { name?: unknown }).name !== o.phase)) return;
     const phase = p as Record<string, unknown>;
+    const byTotal = phase['total'] !== undefined;
     for (const [k, flag, field] of given) {
+      if (both && (k === 'total') !== byTotal && (k === 'total' || k === 'duration')) continue;
       const v = k === 'duration' ? o[k] : asNumber(o[k] as number | string);
       const [head, tail] = field.split('.') as [string, string | undefined];
       if (tail) {

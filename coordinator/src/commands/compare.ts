@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
 import { Progress } from '../output/progress.js';
+import { checkOutDir } from './options.js';
 import { compareTable, insights } from '../report/compare/render.js';
 import { type WrittenComparison, writeComparison } from '../report/compare/write.js';
 
@@ -36,6 +37,9 @@ export function printComparison(c: WrittenComparison, opts: { json: boolean }): 
 
 export async function compareCommand(dirs: string[], o: CompareOptions): Promise<number> {
   if (dirs.length < 2) throw new InputError(ErrorCodes.optionInvalid, `compare needs two results folders or more (${dirs.length} given)`, [{ field: 'DIR', message: dirs.join(' ') || 'none', fix: 'etcdlab compare results/<run-a> results/<run-b> ...' }]);
+  checkOutDir(o.out);
+  const same = dirs.map((d) => resolve(d)).find((d, i, all) => all.indexOf(d) !== i);
+  if (same) throw new InputError(ErrorCodes.optionInvalid, `compare got ${same} twice`, [{ field: 'DIR', message: `${same} is given more than once`, fix: 'give each results folder once' }]);
   const progress = new Progress(process.stderr);
   const written = writeComparison(dirs, o.out ?? defaultCompareDir(dirs), (m) => progress.note(m));
   progress.done();

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CONTROL_CHARS, ErrorCodes, InputError, safeName } from '@etcdlab/common';
 
@@ -12,6 +14,20 @@ export function intOption(flag: string, min: number, max: number) {
     }
     return n;
   };
+}
+
+/**
+ * `--out DIR` of compare and sweep, checked before any work: a folder (new, or one to write into), never a
+ * file, and its parent must exist; it used to surface as E_INTERNAL (EEXIST) after the reports were built.
+ */
+export function checkOutDir(out: string | undefined): void {
+  if (out === undefined) return;
+  const fix = 'name a folder, e.g. --out results/compare-1-3-5 (it is created, or written into when it exists)';
+  if (out.trim() === '') throw new InputError(ErrorCodes.optionInvalid, 'invalid value for --out: empty', [{ field: '--out', message: 'empty', fix }]);
+  if (CONTROL_CHARS.test(out)) throw new InputError(ErrorCodes.optionInvalid, 'invalid value for --out', [{ field: '--out', message: 'holds control characters', fix }]);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(ErrorCodes.optionInvalid, `--out ${out} is a file`, [{ field: '--out', message: `${out} exists and is not a folder`, fix }]);
+  const parent = dirname(resolve(out));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new InputError(ErrorCodes.optionInvalid, `--out ${out}: no folder ${parent}`, [{ field: '--out', message: `${parent} does not exist`, fix }]);
 }
 
 /**

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCodes, InputError, overridesOf, type Workload, type WorkloadOverrides } from '@etcdlab/common';
 import { Option } from 'commander';
 import { defaultCompareDir, printComparison } from './compare.js';
-import { addLabelOptions, addOverrideOptions, intOption, runLabels } from './options.js';
+import { addLabelOptions, addOverrideOptions, checkOutDir, intOption, runLabels } from './options.js';
 import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
 import { loadWorkloadFile } from './workload-file.js';
@@ -96,6 +96,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   const plan = sweepPlan(o, workload, source);
   const labels = runLabels(o);
   checkResultsRoot(o.results);
+  checkOutDir(o.out);
   await precheck?.();
   await source.precheck();
   const progress = new Progress(process.stderr);

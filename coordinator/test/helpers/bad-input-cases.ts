@@ -354,6 +354,16 @@ export function badInputCases(root: string): BadCase[] {
   cli('--resume of a folder that is not a run', (d) => ['run', '--resume', d], 'E_RESUME_REFUSED', (d) => [join(d, 'manifest.json')]);
   cli('report of a file', (d) => ['report', okWorkload(d)], 'E_RESULTS_INVALID', ['ok.yaml']);
   cli('compare of one missing folder', (d) => ['compare', join(d, 'a'), join(d, 'b')], 'E_RESULTS_INVALID', (d) => [join(d, 'a')]);
+  cli('compare --out naming a file', (d) => ['compare', join(d, 'a'), join(d, 'b'), '--out', file(d, 'c.html', 'x')], 'E_OPTION_INVALID', ['--out', 'c.html']);
+  cli('compare of one folder twice', (d) => ['compare', join(d, 'a'), `${join(d, 'a')}/`], 'E_OPTION_INVALID', ['twice']);
+  cli('sweep --out naming a file', (d) => ['sweep', '-w', okWorkload(d), '--members', '1', '--results', join(d, 'results'), '--out', file(d, 's.txt', 'x')], 'E_OPTION_INVALID', ['--out', 's.txt']);
+  cli('help for a command that does not exist', () => ['help', 'nosuch'], 'E_USAGE', ['nosuch', 'quickstart']);
+  cli('cluster status of a folder without a kept cluster', (d) => ['cluster', 'status', '--run-dir', d], 'E_RUN_DIR_INVALID', ['cluster.json']);
+  cli('cluster --run-dir empty', () => ['cluster', 'logs', '--run-dir', ''], 'E_OPTION_INVALID', ['--run-dir']);
+  cli('cluster with -i and --run-dir', (d) => ['cluster', 'down', '-i', join(d, 'x.yaml'), '--run-dir', d], 'E_OPTION_INVALID', ['-i or --run-dir']);
+  cli('dump --format xml', () => ['dump', '--endpoints', '198.18.0.11:2379', '--format', 'xml'], 'E_OPTION_INVALID', ['--format']);
+  cli('dump --revision 0', () => ['dump', '--endpoints', '198.18.0.11:2379', '--revision', '0'], 'E_OPTION_INVALID', ['--revision']);
+  cli('keys clean --defrag of a bad run id', () => ['keys', 'clean', '../x', '--endpoints', '198.18.0.11:2379', '--defrag'], 'E_OPTION_INVALID', ['RUN_ID']);
 
   out.push(...badResultsCases(dirFor));
   return out;

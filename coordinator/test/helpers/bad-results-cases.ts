@@ -4,7 +4,7 @@
  * does not hold, ...) that `report` or `compare` must refuse with E_RESULTS_INVALID naming the file.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHistogram, newMergeHistogram, recordUs } from '@etcdlab/common';
 import { formatHlogEntry, hlogHeader, hlogTag } from '../../src/report/raw/hlog.js';
@@ -20,7 +20,9 @@ export function badResultsCases(dirFor: () => string): BadCase[] {
     const run = join(dir, 'run');
     mkdirSync(join(run, 'agents'), { recursive: true });
     write(run);
-    out.push({ kind: 'results', name, args: cmd === 'report' ? ['report', run] : ['compare', run, run], code: 'E_RESULTS_INVALID', mentions: mentions(run), dir });
+    // compare needs two distinct folders: the same bad run, copied.
+    if (cmd === 'compare') cpSync(run, `${run}-copy`, { recursive: true });
+    out.push({ kind: 'results', name, args: cmd === 'report' ? ['report', run] : ['compare', run, `${run}-copy`], code: 'E_RESULTS_INVALID', mentions: mentions(run), dir });
   };
   const manifest = (run: string, extra: Obj = {}) =>
     writeFileSync(join(run, 'manifest.json'), JSON.stringify({ schemaVersion: 2, runId: 'r', createdAt: '2026-01-01T00:00:00.000Z', status: 'completed', phases: [], cluster: { provider: 'external', members: 1, endpoints: [] }, workload: { name: 'w', source: 'w.yaml', quick: false, phases: [] }, ...extra }));
