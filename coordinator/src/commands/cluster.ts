@@ -73,7 +73,7 @@ export const registerCluster: Registrar = (program, setExit) => {
   cluster
     .command('up')
     .description('create and start the members, then wait until every one is healthy')
-    .argument('[members]', 'number of members (docker; overrides the inventory)', intOption('members', 1, 7))
+    .argument('[members]', 'number of members (docker: overrides the inventory; ssh and a kept local cluster: the size they have)', intOption('members', 1, 7))
     .addOption(inv())
     .addOption(runDir())
     .addOption(dry())
