@@ -8,6 +8,7 @@ import { buildReport, readRun, type ReportModel, toRunSummary, writeReport } fro
 import type { RawRun } from '../src/report/raw/types.js';
 import { CHURN_HEADER, churnCategory, renderChurnCsv } from '../src/report/render/churn-csv.js';
 import { percentileCsvs } from '../src/report/render/csv.js';
+import { INTERVALS_HEADER, renderIntervalsCsv } from '../src/report/render/intervals-csv.js';
 import { renderHtml } from '../src/report/render/html.js';
 import { KEY_HEAD, keyTableRows } from '../src/report/render/key-table.js';
 import { renderMarkdown } from '../src/report/render/markdown.js';
@@ -93,6 +94,25 @@ describe('CSV documents', () => {
     expect(Number(lines.at(-1)?.split(',')[0]) * 1000).toBe(model.phases[0]?.ops.put?.latencyUs.max);
   });
 
+  it('writes every interval of every phase and op in intervals.csv, adding up to the phase figures', () => {
+    const lines = renderIntervalsCsv(model).trim().split('\n');
+    expect(lines[0]).toBe(INTERVALS_HEADER.join(','));
+    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [INTERVALS_HEADER[i]!, v])));
+    // writes: 3 intervals x (all, put); reads: 1 x (all, get, range).
+    expect(rows.map((r) => `${r['phase']}/${r['op']}@${r['offset_s']}`)).toEqual(['writes/all@0.000', 'writes/put@0.000', 'writes/all@1.000', 'writes/put@1.000', 'writes/all@2.000', 'writes/put@2.000', 'reads/all@0.000', 'reads/get@0.000', 'reads/range@0.000']);
+    for (const p of model.phases)
+      for (const [op, stats] of Object.entries(p.ops)) {
+        const mine = rows.filter((r) => r['phase'] === p.name && r['op'] === op);
+        expect(mine.reduce((n, r) => n + Number(r['count']), 0), `${p.name}/${op} count`).toBe(stats.count);
+        expect(mine.reduce((n, r) => n + Number(r['errors']), 0), `${p.name}/${op} errors`).toBe(stats.errors);
+        // The worst interval's max is the phase's max.
+        expect(Math.max(...mine.map((r) => Number(r['max_ms'])))).toBeCloseTo(stats.latencyUs.max / 1000, 3);
+      }
+    expect(rows[0]!['interval_start']).toBe(new Date(model.phases[0]!.startedAtMs).toISOString());
+    expect(Number(rows[0]!['p50_ms'])).toBeLessThanOrEqual(Number(rows[0]!['p90_ms']));
+    expect(Number(rows[0]!['p90_ms'])).toBeLessThanOrEqual(Number(rows[0]!['p99_ms']));
+  });
+
   it("writes rows in etcd-driver's churn_results.csv layout", () => {
     const csv = renderChurnCsv(raw).trim().split('\n');
     expect(csv[0]?.split(',')).toEqual(CHURN_HEADER);
@@ -129,6 +149,7 @@ describe('writing the report folder', () => {
     expect(read()).toEqual(first);
     expect(a.files.map((f) => f.slice(dir.length))).toEqual([
       '/report/churn_results.csv',
+      '/report/csv/intervals.csv',
       '/report/csv/percentiles_reads_all.csv',
       '/report/csv/percentiles_reads_get.csv',
       '/report/csv/percentiles_reads_range.csv',

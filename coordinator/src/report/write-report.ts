@@ -9,6 +9,7 @@ import { readRun } from './raw/read-run.js';
 import type { RawRun } from './raw/types.js';
 import { renderChurnCsv } from './render/churn-csv.js';
 import { percentileCsvs } from './render/csv.js';
+import { renderIntervalsCsv } from './render/intervals-csv.js';
 import { renderHtml } from './render/html.js';
 import { renderMarkdown } from './render/markdown.js';
 
@@ -39,12 +40,13 @@ export function renderDocuments(raw: RawRun, model: ReportModel, onProgress?: (m
   docs.set('report.json', JSON.stringify(model, null, 2) + '\n');
   docs.set('churn_results.csv', renderChurnCsv(raw));
   for (const c of percentileCsvs(model)) docs.set(join('csv', c.name), c.text);
+  docs.set(join('csv', 'intervals.csv'), renderIntervalsCsv(model));
   return docs;
 }
 
 /**
  * Rebuilds every document of a results folder from its raw data into <dir>/report/: index.html,
- * summary.md, report.json, churn_results.csv and csv/percentiles_<phase>_<op>.csv. The folder's own files
+ * summary.md, report.json, churn_results.csv, csv/intervals.csv and csv/percentiles_<phase>_<op>.csv. The folder's own files
  * are only read. Old documents are replaced, so the report always matches the data.
  */
 export function writeReport(dir: string, opts: { onProgress?: (m: string) => void; raw?: RawRun; model?: ReportModel } = {}): WrittenReport {

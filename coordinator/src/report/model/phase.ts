@@ -30,7 +30,11 @@ function specOf(raw: RawRun, name: string): SpecView {
 /** `coveredSec`: the part of the interval inside the phase (the last one is usually cut short). */
 function timelinePoint(offsetSec: number, acc: OpAccumulator, coveredSec: number): TimelinePoint {
   const l = latencyStats(acc.histogram);
-  return { offsetSec, count: acc.count, errors: acc.errors, opsPerSec: coveredSec > 0 ? acc.count / coveredSec : 0, p50Us: l.p50, p99Us: l.p99, p999Us: l.p999, maxUs: l.max };
+  const s = acc.service && acc.service.totalCount > 0 ? latencyStats(acc.service) : undefined;
+  return {
+    offsetSec, count: acc.count, errors: acc.errors, opsPerSec: coveredSec > 0 ? acc.count / coveredSec : 0, p50Us: l.p50, p90Us: l.p90, p99Us: l.p99, p999Us: l.p999, maxUs: l.max,
+    ...(s ? { service: { p50Us: s.p50, p90Us: s.p90, p99Us: s.p99, p999Us: s.p999, maxUs: s.max } } : {}),
+  };
 }
 
 const getOr = <K, V>(m: Map<K, V>, k: K, make: () => V): V => {

@@ -21,9 +21,12 @@ export interface TimelinePoint {
   errors: number;
   opsPerSec: number;
   p50Us: number;
+  p90Us: number;
   p99Us: number;
   p999Us: number;
   maxUs: number;
+  /** Service time (from the request's actual send), when it differs from the response time: open loops. */
+  service?: { p50Us: number; p90Us: number; p99Us: number; p999Us: number; maxUs: number };
   /** A warm-up interval: shown, not counted in the phase's results. */
   warmup?: true;
 }
