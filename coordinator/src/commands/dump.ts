@@ -58,7 +58,14 @@ async function dump(o: DumpCliOptions): Promise<number> {
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const figures = `${r.rows.toLocaleString('en-US')} rows, ${(r.bytes / 1e6).toFixed(1)} MB of keys and values (${(r.written / 1e6).toFixed(1)} MB written) at revision ${r.revision} in ${s.toFixed(1)} s: ${Math.round(r.rows / s).toLocaleString('en-US')} rows/s, ${(r.bytes / 1e6 / s).toFixed(1)} MB/s, peak memory ${peakMb.toFixed(0)} MB`;
   if (r.error) {
-    process.stderr.write(`error ${ErrorCodes.dumpFailed}: the dump stopped after ${figures}: ${r.error}\n${partial ? `  the rows read so far are in ${partial}\n` : ''}  fix: dump again once the cluster answers; a compacted revision needs a newer --revision\n`);
+    const fix = /EPIPE/.test(r.error)
+      ? 'the reader stopped early (e.g. head); to keep every row, dump with --out FILE'
+      : /compacted/.test(r.error)
+        ? 'dump at a newer --revision (or leave it out), or pause compaction for a long dump'
+        : /output could not be written/.test(r.error)
+          ? 'make room (or choose another --out) and dump again'
+          : 'dump again once the cluster answers';
+    process.stderr.write(`error ${ErrorCodes.dumpFailed}: the dump stopped after ${figures}: ${r.error}\n${partial ? `  the rows read so far are in ${partial}\n` : ''}  fix: ${fix}\n`);
     return 1;
   }
   if (partial && o.out) renameSync(partial, o.out);
