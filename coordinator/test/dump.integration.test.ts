@@ -5,7 +5,7 @@
  * data's size), a write during the dump not in it, and bad options refused.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { EtcdClient } from '@etcdlab/agent/etcd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMember, findEtcdctlBinary } from '../../agent/test/helpers/etcd-member.js';
 import { decode, type Encoding } from '../src/dump/dump-rows.js';
-import { runCli } from './helpers/cli.js';
+import { repoRoot, runCli } from './helpers/cli.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'etcdlab-dump-'));
@@ -164,6 +164,31 @@ describe('etcdlab dump', () => {
     expect(during).toBe(duringMod <= rev);
     expect(n).toBe(BIG + 9 + (during ? 1 : 0));
   }, 420_000);
+
+  it('Ctrl-C mid-dump stops after the page it is on: exit 130, said, every row in FILE.partial whole', async () => {
+    const file = join(work, 'interrupted.jsonl');
+    const child = spawn(process.execPath, [join(repoRoot, 'coordinator/bin/etcdlab.js'), 'dump', '--endpoints', member.clientUrl, '--prefix', 'd/', '--format', 'jsonl', '--out', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    // Once the first progress line is out (rows are being written), interrupt.
+    const deadline = Date.now() + 60_000;
+    while (!/^dump: [\d,]+ rows/m.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    const m = /dump: interrupted after ([\d,]+) rows.*whole rows\) are in (.*\.partial)$/m.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    expect(m![2]).toBe(`${file}.partial`);
+    expect(() => statSync(file)).toThrow();
+    let n = 0;
+    for await (const row of jsonlRows(`${file}.partial`)) {
+      n++;
+      expect(row.key.toString()).toBe(`d/big/${String(n - 1).padStart(5, '0')}`);
+    }
+    expect(n).toBe(Number(m![1]!.replace(/,/g, '')));
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(BIG);
+  }, 120_000);
 
   it('as CSV to stdout (quotes, commas, line breaks, bytes that are not text); keys only; the whole keyspace at an older --revision', async () => {
     const csv = await runCli(['dump', '--endpoints', member.clientUrl, '--prefix', 'd/odd/'], { timeoutMs: 60_000 });

@@ -10,6 +10,7 @@ import { finished } from 'node:stream/promises';
 import { ErrorCodes, InputError } from '@etcdlab/common';
 import { normalizeEndpoints, probeEndpoints, readTlsFiles, type TlsFiles } from '../cluster/external.js';
 import { dumpKeyspace } from '../dump/dump-keyspace.js';
+import { interruptSignal } from '../run/interrupt.js';
 import type { DumpFormat } from '../dump/dump-rows.js';
 import type { Registrar } from './register.js';
 
@@ -48,7 +49,10 @@ async function dump(o: DumpCliOptions): Promise<number> {
   await probeEndpoints(endpoints, tls);
   const partial = o.out !== undefined ? `${o.out}.partial` : undefined;
   const out: Writable = partial ? createWriteStream(partial, { flags: 'wx' }) : process.stdout;
-  const r = await dumpKeyspace({ endpoints, ...(tls ? { tls } : {}), prefix: o.prefix, format, keysOnly: o.keysOnly === true, ...(revision !== undefined ? { revision } : {}), out, progress: (l) => process.stderr.write(`${l}\n`) });
+  // The first Ctrl-C (or SIGTERM) ends the dump after the page it is on, with whole rows; a second exits at once.
+  const interrupt = interruptSignal(() => process.stderr.write('dump: interrupted; finishing the page it is on (Ctrl-C again to quit at once)\n'));
+  const r = await dumpKeyspace({ signal: interrupt.signal, endpoints, ...(tls ? { tls } : {}), prefix: o.prefix, format, keysOnly: o.keysOnly === true, ...(revision !== undefined ? { revision } : {}), out, progress: (l) => process.stderr.write(`${l}\n`) });
+  interrupt.dispose();
   if (partial) {
     // Flushed and closed (or failed: then r.error says why); finished() settles either way.
     out.end();
@@ -57,6 +61,10 @@ async function dump(o: DumpCliOptions): Promise<number> {
   const s = Math.max(r.durationMs, 1) / 1000;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const figures = `${r.rows.toLocaleString('en-US')} rows, ${(r.bytes / 1e6).toFixed(1)} MB of keys and values (${(r.written / 1e6).toFixed(1)} MB written) at revision ${r.revision} in ${s.toFixed(1)} s: ${Math.round(r.rows / s).toLocaleString('en-US')} rows/s, ${(r.bytes / 1e6 / s).toFixed(1)} MB/s, peak memory ${peakMb.toFixed(0)} MB`;
+  if (r.interrupted) {
+    process.stderr.write(`dump: interrupted after ${figures}${partial ? `; the rows read so far (whole rows) are in ${partial}` : ''}\n`);
+    return 130;
+  }
   if (r.error) {
     const fix = /EPIPE/.test(r.error)
       ? 'the reader stopped early (e.g. head); to keep every row, dump with --out FILE'

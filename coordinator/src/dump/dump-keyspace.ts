@@ -26,6 +26,8 @@ export interface DumpOptions {
   out: Writable;
   /** A progress line (stderr), about once a second. */
   progress(line: string): void;
+  /** Ctrl-C or SIGTERM: the dump stops after the page it is on, every row written whole. */
+  signal?: AbortSignal;
 }
 
 export interface DumpResult {
@@ -39,6 +41,8 @@ export interface DumpResult {
   durationMs: number;
   /** Why it stopped before the end (the rows before it were written). */
   error?: string;
+  /** It stopped because it was asked to (signal). */
+  interrupted?: boolean;
 }
 
 export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
@@ -59,6 +63,11 @@ export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
   try {
     await write(sink, header(o.format, o.keysOnly), r);
     for (;;) {
+      if (o.signal?.aborted) {
+        r.interrupted = true;
+        r.error = 'interrupted (Ctrl-C or SIGTERM)';
+        break;
+      }
       let page;
       try {
         page = await client.range({ key: next, rangeEnd: end, limit, keysOnly: o.keysOnly, ...(r.revision > 0 ? { revision: r.revision } : {}) }, CALL_DEADLINE_MS);
