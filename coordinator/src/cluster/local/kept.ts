@@ -10,6 +10,7 @@ import pino from 'pino';
 import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
 import type { ClusterInfo, ClusterOps, MemberState } from '../cluster-ops.js';
 import { startLocalCluster } from './cluster.js';
+import { findEtcdBinary } from './etcd-binary.js';
 import { probeHealth } from './health.js';
 import { memberArgs, memberEnv, spawnMember, type MemberSpec } from './member.js';
 import { isPidAlive, sleep, tailFile } from './processes.js';
@@ -75,14 +76,18 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
       ctx.note(`plan: start ${stopped.length ? stopped.map((m) => m.name).join(', ') : 'nothing (every member runs)'} in ${dir} on their data; nothing will be changed (--dry-run)`);
       return infoOf(s);
     }
+    // The etcd found now (ETCD_BIN or PATH), never the path cluster.json names: a results folder is data,
+    // and one copied from elsewhere must not choose what this machine executes.
+    const bin = (await findEtcdBinary()).path;
+    if (bin !== s.etcdBin) ctx.note(`starting the members with ${bin} (cluster.json recorded ${s.etcdBin})`);
     const env = memberEnv();
     const members = [...s.members];
     const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     for (const m of stopped) {
       // etcd reads its membership from the data folder; the bootstrap flags are the same as the first time.
-      const live = spawnMember(s.etcdBin, specOf(m), memberArgs(specOf(m), initialCluster, s.clusterToken), env);
+      const live = spawnMember(bin, specOf(m), memberArgs(specOf(m), initialCluster, s.clusterToken), env);
       live.child.unref();
-      if (live.info.pid === undefined) throw new ClusterError(ErrorCodes.memberStartFailed, `member ${m.name} could not be started (${s.etcdBin})`);
+      if (live.info.pid === undefined) throw new ClusterError(ErrorCodes.memberStartFailed, `member ${m.name} could not be started (${bin})`);
       members[members.indexOf(m)] = { ...m, pid: live.info.pid };
     }
     const next: ClusterState = { ...s, status: 'starting', members };
@@ -143,7 +148,7 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
       await stopClusterFromState(dir, { removeData: wipe, logger });
       if (!wipe) return startStopped(await state());
       // A new cluster in the same folder (stopClusterFromState removed the data): left running when we exit.
-      (await startLocalCluster({ members, dir, etcdBin: s.etcdBin, logger })).detach();
+      (await startLocalCluster({ members, dir, logger })).detach();
       return infoOf(await state());
     },
   };
