@@ -129,5 +129,11 @@ describe('a local cluster kept with --keep, managed by its run folder (end to en
     expect(await alive()).toEqual([]);
     expect(existsSync(last.members[0]!.dataDir)).toBe(false);
     expect(existsSync(join(dir, 'summary.json'))).toBe(true);
+    // up after clean: the data is gone, so it is refused with the command that makes a new cluster.
+    const again = await runCli(['cluster', 'up', '--run-dir', dir], { timeoutMs: 30_000 });
+    expect(again.code, again.stderr).toBe(2);
+    expect(again.stderr).toContain('E_RUN_DIR_INVALID');
+    expect(again.stderr).toContain('--wipe');
+    expect(await alive()).toEqual([]);
   }, 420_000);
 });

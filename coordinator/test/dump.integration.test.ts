@@ -216,7 +216,7 @@ describe('etcdlab dump', () => {
     expect(all.stdout).not.toContain('e/outside');
   }, 180_000);
 
-  it('refuses bad options with a coded error, and a compacted revision with E_DUMP_FAILED', async () => {
+  it('refuses bad options with a coded error, a compacted or future revision included, before writing anything', async () => {
     const existing = join(work, 'exists.csv');
     writeFileSync(existing, 'x');
     for (const [args, field] of [
@@ -234,12 +234,14 @@ describe('etcdlab dump', () => {
     expect(readFileSync(existing, 'utf8')).toBe('x');
     await run(etcdctl, ['--endpoints', member.clientUrl, 'compact', '5']);
     const out = join(work, 'compacted.csv');
-    const r = await runCli(['dump', '--endpoints', member.clientUrl, '--revision', '3', '--out', out], { timeoutMs: 30_000 });
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('error E_DUMP_FAILED');
-    expect(r.stderr).toContain('compacted');
-    // No whole-looking file: what was written is in the .partial.
-    expect(() => statSync(out)).toThrow();
-    expect(statSync(`${out}.partial`).isFile()).toBe(true);
+    // Refused before anything is written: a compacted revision, and one in the future.
+    for (const [rev, words] of [['3', 'is compacted'], ['99999999', 'is in the future']] as const) {
+      const r = await runCli(['dump', '--endpoints', member.clientUrl, '--revision', rev, '--out', out], { timeoutMs: 30_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('error E_OPTION_INVALID');
+      expect(r.stderr).toContain(words);
+      expect(() => statSync(out)).toThrow();
+      expect(() => statSync(`${out}.partial`)).toThrow();
+    }
   }, 120_000);
 });

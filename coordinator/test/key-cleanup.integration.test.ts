@@ -72,7 +72,7 @@ describe('run key cleanup', () => {
     const after = await client.status(member.clientUrl, 10_000);
     // The file shrank to about what is in use, and the figure printed is that drop.
     expect(after.dbSize).toBeLessThan(written.dbSize / 4);
-    expect(Number(line![1])).toBeGreaterThan(((written.dbSize - after.dbSize) / 1024 / 1024) * 0.9);
+    expect(Number(line![1])).toBeGreaterThan(((written.dbSize - after.dbSize) / 1e6) * 0.9);
     expect(defrag.stderr).toMatch(new RegExp(`${member.clientUrl.replace(/[.:/]/g, '\\$&')}: database [\\d.]+ MB -> [\\d.]+ MB`));
     expect(await client.get(Buffer.from('other/keep'), { serializable: false }, 10_000)).toEqual(Buffer.from('kept'));
   }, 180_000);

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ErrorCodes, InputError } from '@etcdlab/common';
 import { normalizeEndpoints, probeEndpoints, readTlsFiles, type TlsFiles } from '../cluster/external.js';
-import { dumpKeyspace } from '../dump/dump-keyspace.js';
+import { dumpKeyspace, revisionProblem } from '../dump/dump-keyspace.js';
 import { interruptSignal } from '../run/interrupt.js';
 import type { DumpFormat } from '../dump/dump-rows.js';
 import type { Registrar } from './register.js';
@@ -47,6 +47,10 @@ async function dump(o: DumpCliOptions): Promise<number> {
   const tls = readTlsFiles(o);
   const endpoints = normalizeEndpoints(o.endpoints, tls !== undefined);
   await probeEndpoints(endpoints, tls);
+  if (revision !== undefined) {
+    const problem = await revisionProblem({ endpoints, ...(tls ? { tls } : {}), revision });
+    if (problem) throw new InputError(ErrorCodes.optionInvalid, `--revision ${revision}: ${problem}`, [{ field: '--revision', message: problem, fix: 'a revision between the last compaction and the current one, or leave --revision out for the current one' }]);
+  }
   const partial = o.out !== undefined ? `${o.out}.partial` : undefined;
   const out: Writable = partial ? createWriteStream(partial, { flags: 'wx' }) : process.stdout;
   // The first Ctrl-C (or SIGTERM) ends the dump after the page it is on, with whole rows; a second exits at once.

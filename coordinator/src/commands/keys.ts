@@ -20,6 +20,7 @@ async function keysClean(runId: string, o: KeysCleanOptions): Promise<number> {
   await probeEndpoints(endpoints, tls);
   const r = await cleanRunKeys({ endpoints, ...(tls ? { tls } : {}), runId, logger: pino({ level: 'silent' }), note: (l) => process.stderr.write(`${l}\n`) });
   process.stderr.write(`keys: ${r.deleted.toLocaleString('en-US')} deleted under ${r.prefix} in ${r.batches} batch(es), ${(r.durationMs / 1000).toFixed(1)} s\n`);
+  if (r.deleted === 0 && !r.error) process.stderr.write(`  (no key was under ${r.prefix}: already clean, or not this run's id; \`etcdlab results list\` shows the ids)\n`);
   if (r.error) {
     process.stderr.write(`error ${ErrorCodes.keysCleanupFailed}: not every key was deleted: ${r.error}\n`);
     return 1;

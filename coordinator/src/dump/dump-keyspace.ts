@@ -109,6 +109,28 @@ export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
   return r;
 }
 
+/**
+ * A --revision etcd cannot serve, found before anything is written: compacted (older than the compaction
+ * point) or in the future. Returns the problem in words with the current revision, or undefined when fine.
+ */
+export async function revisionProblem(o: { endpoints: readonly string[]; tls?: TlsMaterial; revision: number }): Promise<string | undefined> {
+  const buffers = etcdClientTls(o.tls);
+  const client = new EtcdClient({ endpoints: [...o.endpoints], connections: 1, ...(buffers ? { tls: buffers } : {}) });
+  try {
+    const now = (await client.range({ key: Buffer.from([0]), limit: 1, keysOnly: true }, CALL_DEADLINE_MS)).header?.revision ?? 0;
+    if (o.revision > now) return `revision ${o.revision} is in the future: the cluster is at ${now}`;
+    try {
+      await client.range({ key: Buffer.from([0]), limit: 1, keysOnly: true, revision: o.revision }, CALL_DEADLINE_MS);
+    } catch (err) {
+      if (/compacted/.test((err as Error).message)) return `revision ${o.revision} is compacted: etcd keeps history only from its last compaction up to ${now}`;
+      throw err;
+    }
+    return undefined;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
 export function progressLine(r: DumpResult, start: number): string {
   const s = Math.max(Date.now() - start, 1) / 1000;
   return `dump: ${r.rows.toLocaleString('en-US')} rows, ${(r.bytes / 1e6).toFixed(1)} MB at revision ${r.revision} (${Math.round(r.rows / s).toLocaleString('en-US')} rows/s, ${(r.bytes / 1e6 / s).toFixed(1)} MB/s)`;

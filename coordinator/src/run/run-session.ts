@@ -158,6 +158,8 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
         if (space.error) warnings.push(`the ${req.reclaim === 'defrag' ? 'compaction and defragmentation' : 'compaction'} after the cleanup failed: ${space.error}`);
         else for (const l of describeReclaim(space)) progress.note(l);
       }
+    } else if (target.provider === 'external') {
+      progress.note(`keys: kept under etcdlab/${req.runId}/ (--keep-keys); etcdlab keys clean ${req.runId} --endpoints ... deletes them`);
     }
   } catch (err) {
     error = err as Error;

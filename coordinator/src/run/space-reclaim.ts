@@ -78,7 +78,8 @@ export async function reclaimSpace(o: { endpoints: readonly string[]; tls?: TlsM
   return out;
 }
 
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+/** Decimal megabytes, as `dump` and the run's figures print them. */
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
 /** One line per member and a total, for the terminal. */
 export function describeReclaim(r: SpaceReclaim): string[] {

@@ -12,9 +12,9 @@ import type { ClusterInfo, ClusterOps, MemberState } from '../cluster-ops.js';
 import { startLocalCluster } from './cluster.js';
 import { findEtcdBinary } from './etcd-binary.js';
 import { probeHealth } from './health.js';
-import { memberArgs, memberEnv, spawnMember, type MemberSpec } from './member.js';
+import { describeExit, memberArgs, memberEnv, spawnMember, type LiveMember, type MemberSpec } from './member.js';
 import { isPidAlive, sleep, tailFile } from './processes.js';
-import { CLUSTER_STATE_FILE, isOurMember, readClusterState, stopClusterFromState, writeClusterState, type ClusterState, type ClusterStateMember } from './state.js';
+import { CLUSTER_STATE_FILE, isInside, isOurMember, readClusterState, stopClusterFromState, writeClusterState, type ClusterState, type ClusterStateMember } from './state.js';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -49,15 +49,20 @@ async function running(m: ClusterStateMember): Promise<boolean> {
 }
 
 /** Bounded: every member healthy within 30 s, or the error names the ones that are not, with their log. */
-async function waitHealthy(members: ClusterStateMember[]): Promise<void> {
+async function waitHealthy(members: ClusterStateMember[], started: Map<string, LiveMember>, runDir: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const health = await Promise.all(members.map((m) => probeHealth(m.clientUrl)));
-    const bad = members.filter((_, i) => !health[i]?.healthy);
+    // A member that exited (a port taken, a bad data folder) fails the wait at once, not at its end.
+    const dead = members.find((m) => started.get(m.name)?.exit !== undefined);
+    const health = dead ? [] : await Promise.all(members.map((m) => probeHealth(m.clientUrl)));
+    const bad = dead ? [dead] : members.filter((_, i) => !health[i]?.healthy);
     if (bad.length === 0) return;
-    if (Date.now() >= deadline) {
+    if (dead || Date.now() >= deadline) {
       const first = bad[0] as ClusterStateMember;
-      throw new ClusterError(ErrorCodes.clusterUnhealthy, `member(s) ${bad.map((m) => m.name).join(', ')} not healthy within ${START_TIMEOUT_MS / 1000} s; last lines of ${first.logFile}:\n${(await tailFile(first.logFile, 15)) || '(empty)'}`);
+      const why = dead ? `${first.name} ${describeExit(started.get(first.name)!.exit!)}` : `member(s) ${bad.map((m) => m.name).join(', ')} not healthy within ${START_TIMEOUT_MS / 1000} s`;
+      const alive: string[] = [];
+      for (const m of members) if (m !== first && (await running(m))) alive.push(m.name);
+      throw new ClusterError(ErrorCodes.clusterUnhealthy, `${why}${alive.length ? ` (${alive.join(', ')} running: cluster down --run-dir ${runDir} stops them)` : ''}; last lines of ${first.logFile}:\n${(await tailFile(first.logFile, 15)) || '(empty)'}`);
     }
     await sleep(200);
   }
@@ -72,6 +77,11 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
   async function startStopped(s: ClusterState): Promise<ClusterInfo> {
     const stopped: ClusterStateMember[] = [];
     for (const m of s.members) if (!(await running(m))) stopped.push(m);
+    const gone = stopped.filter((m) => !existsSync(m.dataDir));
+    if (gone.length)
+      throw new InputError(ErrorCodes.runDirInvalid, `${gone.map((m) => m.name).join(', ')} in ${dir} have no data any more (cluster clean removed it)`, [
+        { file: path.join(dir, CLUSTER_STATE_FILE), field: 'members[].dataDir', message: gone.map((m) => m.dataDir).join(', '), fix: `cluster restart ${s.members.length} --wipe --run-dir ${runDir} makes a new cluster here, its data empty` },
+      ]);
     if (ctx.dryRun) {
       ctx.note(`plan: start ${stopped.length ? stopped.map((m) => m.name).join(', ') : 'nothing (every member runs)'} in ${dir} on their data; nothing will be changed (--dry-run)`);
       return infoOf(s);
@@ -82,6 +92,7 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
     if (bin !== s.etcdBin) ctx.note(`starting the members with ${bin} (cluster.json recorded ${s.etcdBin})`);
     const env = memberEnv();
     const members = [...s.members];
+    const started = new Map<string, LiveMember>();
     const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     for (const m of stopped) {
       // etcd reads its membership from the data folder; the bootstrap flags are the same as the first time.
@@ -89,10 +100,11 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
       live.child.unref();
       if (live.info.pid === undefined) throw new ClusterError(ErrorCodes.memberStartFailed, `member ${m.name} could not be started (${bin})`);
       members[members.indexOf(m)] = { ...m, pid: live.info.pid };
+      started.set(m.name, live);
     }
     const next: ClusterState = { ...s, status: 'starting', members };
     await writeClusterState(dir, next);
-    await waitHealthy(members);
+    await waitHealthy(members, started, runDir);
     await writeClusterState(dir, { ...next, status: 'running' });
     if (stopped.length) ctx.note(`started ${stopped.map((m) => m.name).join(', ')}`);
     return infoOf(next);
@@ -102,11 +114,16 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
     const s = await state();
     if (ctx.dryRun) {
       ctx.note(`plan: ${removeData ? 'clean' : 'down'} the local cluster in ${dir} (${s.members.length} member(s), status ${s.status}); nothing will be changed (--dry-run)`);
-      for (const m of s.members) ctx.note(`  stop ${m.name} (pid ${m.pid}, ${m.clientUrl}${(await running(m)) ? '' : ', not running'})${removeData ? `, remove ${m.dataDir}` : ''}`);
+      for (const m of s.members) {
+        const data = !removeData ? '' : isInside(dir, m.dataDir) ? `, remove ${m.dataDir}` : `, keep ${m.dataDir} (outside ${dir}: never removed)`;
+        ctx.note(`  stop ${m.name} (pid ${m.pid}, ${m.clientUrl}${(await running(m)) ? '' : ', not running'})${data}`);
+      }
       return;
     }
     const r = await stopClusterFromState(dir, { removeData, logger });
     ctx.note(`cluster in ${dir}: ${r.members.map((m) => `${m.name} ${m.outcome}`).join(', ')}${removeData ? `; ${r.removedDataDirs.length} data folder(s) removed` : ''}`);
+    const kept = removeData ? s.members.filter((m) => !r.removedDataDirs.includes(m.dataDir)) : [];
+    if (kept.length) ctx.note(`warning: kept ${kept.map((m) => m.dataDir).join(', ')}: outside ${dir}, etcdlab never removes it`);
   }
 
   return {

@@ -116,7 +116,7 @@ async function stopRecordedMember(m: ClusterStateMember, graceMs: number, log: L
 }
 
 /** True when `child` is `parent` or inside it: data dirs are only removed inside the cluster folder. */
-function isInside(parent: string, child: string): boolean {
+export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
