@@ -75,31 +75,27 @@ export async function main(argvIn: string[]): Promise<number> {
 /** `etcdlab help a b`: the first word that names no command (commander prints the top help for it, exit 0). */
 function helpTopicUnknown(program: Command, words: string[]): { word: string; choices: string[] } | undefined {
   if (words[0] !== 'help') return undefined;
-  let at = program;
-  for (const w of words.slice(1)) {
-    if (w.startsWith('-')) continue;
-    const next = at.commands.find((c) => c.name() === w || c.aliases().includes(w));
-    if (!next) return { word: w, choices: at.commands.map((c) => c.name()).filter((n) => n !== 'help') };
-    at = next;
-  }
-  return undefined;
+  const { at, unknown } = walkCommands(program, words.slice(1));
+  return unknown === undefined ? undefined : { word: unknown, choices: at.commands.map((c) => c.name()).filter((n) => n !== 'help') };
 }
 
 function allCommands(c: Command): Command[] {
   return [c, ...c.commands.flatMap(allCommands)];
 }
 
-/** The deepest command the words name (`cluster up` in `cluster up -i x --bad`). */
-function commandAt(program: Command, words: string[]): Command {
+/** The deepest command the words name (`cluster up` in `cluster up -i x --bad`), and the first word past it. */
+function walkCommands(program: Command, words: string[]): { at: Command; unknown?: string } {
   let at = program;
   for (const w of words) {
     if (w.startsWith('-')) continue;
     const next = at.commands.find((c) => c.name() === w || c.aliases().includes(w));
-    if (!next) break;
+    if (!next) return { at, unknown: w };
     at = next;
   }
-  return at;
+  return { at };
 }
+
+const commandAt = (program: Command, words: string[]): Command => walkCommands(program, words).at;
 
 function commandPath(c: Command): string {
   const names: string[] = [];

@@ -79,6 +79,7 @@ const rangeResult: ResponseDecoder<RangeResult> = (msg) => {
   const { kvs, more, count } = decodeRangeResponse(msg);
   return { kvs, more, count };
 };
+const REVISION_KEY = Buffer.from('etcdlab/revision');
 // StatusRequest and DefragmentRequest have no fields: one empty frame for both.
 const EMPTY_FRAME = encodeFrame(StatusRequestEncoder, {});
 const ALL_KEYS = Buffer.from([0]);
@@ -183,6 +184,15 @@ export class EtcdClient {
   /** A range with every option and the response header (revision); keys and values are views. */
   range(req: RangeRequest, deadlineMs: number, conn?: number): Promise<RangeResponse> {
     return this.call(Rpc.range, encodeFrame(RangeRequestEncoder, req), deadlineMs, conn, decodeRangeResponse);
+  }
+
+  /**
+   * The cluster's current revision: a linearizable read of one key (never written) answers with it in
+   * its header. One place for every reader of it (the witness, `dump`, compaction after a cleanup).
+   */
+  async currentRevision(deadlineMs: number, conn?: number): Promise<number> {
+    const r = await this.range({ key: REVISION_KEY, limit: 1, keysOnly: true, serializable: false }, deadlineMs, conn);
+    return r.header?.revision ?? 0;
   }
 
   /** A put that resolves with the revision it created (the header's). */

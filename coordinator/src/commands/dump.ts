@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ErrorCodes, InputError } from '@etcdlab/common';
 import { normalizeEndpoints, probeEndpoints, readTlsFiles, type TlsFiles } from '../cluster/external.js';
-import { dumpKeyspace, revisionProblem } from '../dump/dump-keyspace.js';
+import { type DumpStop, dumpKeyspace, revisionProblem } from '../dump/dump-keyspace.js';
 import { interruptSignal } from '../run/interrupt.js';
 import type { DumpFormat } from '../dump/dump-rows.js';
 import type { Registrar } from './register.js';
@@ -42,6 +42,14 @@ function checked(o: DumpCliOptions): { format: DumpFormat; revision?: number } {
   return { format: o.format, ...(revision !== undefined ? { revision } : {}) };
 }
 
+const STOP_FIX: Record<DumpStop['cause'], string> = {
+  interrupted: 'dump again to have every row',
+  'output-closed': 'the reader stopped early (e.g. head); to keep every row, dump with --out FILE',
+  output: 'make room (or choose another --out) and dump again',
+  compacted: 'dump at a newer --revision (or leave it out), or pause compaction for a long dump',
+  cluster: 'dump again once the cluster answers',
+};
+
 async function dump(o: DumpCliOptions): Promise<number> {
   const { format, revision } = checked(o);
   const tls = readTlsFiles(o);
@@ -58,26 +66,19 @@ async function dump(o: DumpCliOptions): Promise<number> {
   const r = await dumpKeyspace({ signal: interrupt.signal, endpoints, ...(tls ? { tls } : {}), prefix: o.prefix, format, keysOnly: o.keysOnly === true, ...(revision !== undefined ? { revision } : {}), out, progress: (l) => process.stderr.write(`${l}\n`) });
   interrupt.dispose();
   if (partial) {
-    // Flushed and closed (or failed: then r.error says why); finished() settles either way.
+    // Flushed and closed (or failed: then r.stopped says why); finished() settles either way.
     out.end();
-    await finished(out).catch((err: unknown) => (r.error ??= `the output could not be written: ${(err as Error).message}`));
+    await finished(out).catch((err: unknown) => (r.stopped ??= { cause: 'output', message: `the output could not be written: ${(err as Error).message}` }));
   }
   const s = Math.max(r.durationMs, 1) / 1000;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const figures = `${r.rows.toLocaleString('en-US')} rows, ${(r.bytes / 1e6).toFixed(1)} MB of keys and values (${(r.written / 1e6).toFixed(1)} MB written) at revision ${r.revision} in ${s.toFixed(1)} s: ${Math.round(r.rows / s).toLocaleString('en-US')} rows/s, ${(r.bytes / 1e6 / s).toFixed(1)} MB/s, peak memory ${peakMb.toFixed(0)} MB`;
-  if (r.interrupted) {
+  if (r.stopped?.cause === 'interrupted') {
     process.stderr.write(`dump: interrupted after ${figures}${partial ? `; the rows read so far (whole rows) are in ${partial}` : ''}\n`);
     return 130;
   }
-  if (r.error) {
-    const fix = /EPIPE/.test(r.error)
-      ? 'the reader stopped early (e.g. head); to keep every row, dump with --out FILE'
-      : /compacted/.test(r.error)
-        ? 'dump at a newer --revision (or leave it out), or pause compaction for a long dump'
-        : /output could not be written/.test(r.error)
-          ? 'make room (or choose another --out) and dump again'
-          : 'dump again once the cluster answers';
-    process.stderr.write(`error ${ErrorCodes.dumpFailed}: the dump stopped after ${figures}: ${r.error}\n${partial ? `  the rows read so far are in ${partial}\n` : ''}  fix: ${fix}\n`);
+  if (r.stopped) {
+    process.stderr.write(`error ${ErrorCodes.dumpFailed}: the dump stopped after ${figures}: ${r.stopped.message}\n${partial ? `  the rows read so far are in ${partial}\n` : ''}  fix: ${STOP_FIX[r.stopped.cause]}\n`);
     return 1;
   }
   if (partial && o.out) renameSync(partial, o.out);

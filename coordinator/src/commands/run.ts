@@ -96,7 +96,9 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
 function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
-  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys: cleanKeysFor(inv), ...(inv.defrag || inv.compact ? { reclaim: inv.defrag ? 'defrag' : 'compact' } : {}), labels: runLabels(inv), ...choice }, { json: o.json });
+  const cleanKeys = cleanKeysFor(inv);
+  const reclaim = reclaimFor(inv, cleanKeys);
+  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys, ...(reclaim ? { reclaim } : {}), labels: runLabels(inv), ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {

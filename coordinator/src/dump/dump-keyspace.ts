@@ -39,10 +39,20 @@ export interface DumpResult {
   written: number;
   pages: number;
   durationMs: number;
-  /** Why it stopped before the end (the rows before it were written). */
-  error?: string;
-  /** It stopped because it was asked to (signal). */
-  interrupted?: boolean;
+  /** Why it stopped before the end (the rows before it were written); the cause picks the fix shown. */
+  stopped?: DumpStop;
+}
+
+export interface DumpStop {
+  cause: 'interrupted' | 'output-closed' | 'output' | 'compacted' | 'cluster';
+  message: string;
+}
+
+/** An output stream that failed: its reader went away (EPIPE), or a write failed (a full disk). */
+export class DumpOutputError extends Error {
+  constructor(readonly closedByReader: boolean, message: string) {
+    super(message);
+  }
 }
 
 export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
@@ -64,8 +74,7 @@ export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
     await write(sink, header(o.format, o.keysOnly), r);
     for (;;) {
       if (o.signal?.aborted) {
-        r.interrupted = true;
-        r.error = 'interrupted (Ctrl-C or SIGTERM)';
+        r.stopped = { cause: 'interrupted', message: 'interrupted (Ctrl-C or SIGTERM)' };
         break;
       }
       let page;
@@ -100,7 +109,7 @@ export async function dumpKeyspace(o: DumpOptions): Promise<DumpResult> {
       limit = nextPageLimit(page.kvs.length, pageBytes, PAGE_TARGET_BYTES, PAGE_MAX_KEYS, FIRST_PAGE_KEYS);
     }
   } catch (err) {
-    r.error = reason(err, r.revision);
+    r.stopped = stopOf(err, r.revision);
   } finally {
     o.out.off('error', onError);
     await client.close().catch(() => undefined);
@@ -117,7 +126,7 @@ export async function revisionProblem(o: { endpoints: readonly string[]; tls?: T
   const buffers = etcdClientTls(o.tls);
   const client = new EtcdClient({ endpoints: [...o.endpoints], connections: 1, ...(buffers ? { tls: buffers } : {}) });
   try {
-    const now = (await client.range({ key: Buffer.from([0]), limit: 1, keysOnly: true }, CALL_DEADLINE_MS)).header?.revision ?? 0;
+    const now = await client.currentRevision(CALL_DEADLINE_MS);
     if (o.revision > now) return `revision ${o.revision} is in the future: the cluster is at ${now}`;
     try {
       await client.range({ key: Buffer.from([0]), limit: 1, keysOnly: true, revision: o.revision }, CALL_DEADLINE_MS);
@@ -136,10 +145,12 @@ export function progressLine(r: DumpResult, start: number): string {
   return `dump: ${r.rows.toLocaleString('en-US')} rows, ${(r.bytes / 1e6).toFixed(1)} MB at revision ${r.revision} (${Math.round(r.rows / s).toLocaleString('en-US')} rows/s, ${(r.bytes / 1e6 / s).toFixed(1)} MB/s)`;
 }
 
-function reason(err: unknown, revision: number): string {
-  const msg = (err as Error).message ?? String(err);
-  if (/compacted/.test(msg)) return `revision ${revision} was compacted while the dump ran (${msg})`;
-  return msg;
+function stopOf(err: unknown, revision: number): DumpStop {
+  const message = (err as Error).message ?? String(err);
+  if (err instanceof DumpOutputError) return { cause: err.closedByReader ? 'output-closed' : 'output', message };
+  // etcd's ErrCompacted: the revision went while the dump ran (a --revision compacted before is refused earlier).
+  if (isEtcdRequestError(err) && /compacted/.test(message)) return { cause: 'compacted', message: `revision ${revision} was compacted while the dump ran (${message})` };
+  return { cause: 'cluster', message };
 }
 
 interface Sink {
@@ -162,14 +173,15 @@ async function write(sink: Sink, s: string, r: DumpResult): Promise<void> {
       else resolve();
     };
     const drained = () => done();
-    const closed = () => done(sink.failed ?? new Error('the output was closed before the dump ended'));
+    const closed = () => done(sink.failed ?? new DumpOutputError(true, 'the output was closed before the dump ended'));
     sink.out.on('drain', drained);
     sink.out.on('error', done);
     sink.out.on('close', closed);
   });
 }
 
-function outputError(err: Error): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  return new Error(code === 'EPIPE' ? 'the output was closed by its reader (EPIPE) before the dump ended' : `the output could not be written: ${err.message}`);
+function outputError(err: Error): DumpOutputError {
+  if (err instanceof DumpOutputError) return err;
+  const epipe = (err as NodeJS.ErrnoException).code === 'EPIPE';
+  return new DumpOutputError(epipe, epipe ? 'the output was closed by its reader (EPIPE) before the dump ended' : `the output could not be written: ${err.message}`);
 }

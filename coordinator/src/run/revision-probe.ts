@@ -8,8 +8,6 @@ export interface RevisionProbe {
   close(): Promise<void>;
 }
 
-const PROBE_KEY = Buffer.from('etcdlab/witness');
-
 /**
  * Reads the cluster's revision around each phase: every write etcd acknowledges makes one, so the
  * difference is etcd's own count of the phase's writes, beside the agents' (the witness, docs/resilience.md).
@@ -22,8 +20,8 @@ export function revisionProbe(endpoints: readonly string[], tls: TlsMaterial | u
     async read() {
       for (let attempt = 0; attempt < Math.max(1, endpoints.length); attempt++) {
         try {
-          const r = await client.range({ key: PROBE_KEY, limit: 1, serializable: false }, 3000);
-          if (r.header?.revision !== undefined) return r.header.revision;
+          const revision = await client.currentRevision(3000);
+          if (revision > 0) return revision; // etcd's revisions start at 1: 0 is a header that said nothing
         } catch (err) {
           logger.warn({ err: String(err), attempt }, 'revision probe: no answer');
         }

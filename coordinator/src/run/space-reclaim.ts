@@ -40,9 +40,7 @@ export async function reclaimSpace(o: { endpoints: readonly string[]; tls?: TlsM
   const out: SpaceReclaim = { compactedTo: 0, defragmented: false, members: [], freedBytes: 0, durationMs: 0 };
   try {
     const before = await Promise.all(o.endpoints.map((e) => client.status(e, STATUS_DEADLINE_MS)));
-    // The current revision: a one-key read's header (etcd answers a range of nothing with its revision).
-    const page = await client.range({ key: Buffer.from([0]), limit: 1, keysOnly: true }, STATUS_DEADLINE_MS);
-    const revision = page.header?.revision ?? 0;
+    const revision = await client.currentRevision(STATUS_DEADLINE_MS);
     if (revision > 1) {
       // physical: the call returns once the history is gone from the backend, so defrag sees the free pages.
       await client.compact(revision, true, COMPACT_DEADLINE_MS).catch((err: unknown) => {

@@ -12,7 +12,7 @@ import type { ClusterInfo, ClusterOps, MemberState } from '../cluster-ops.js';
 import { startLocalCluster } from './cluster.js';
 import { findEtcdBinary } from './etcd-binary.js';
 import { probeHealth } from './health.js';
-import { describeExit, memberArgs, memberEnv, spawnMember, type LiveMember, type MemberSpec } from './member.js';
+import { describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, type LiveMember, type MemberSpec } from './member.js';
 import { isPidAlive, sleep, tailFile } from './processes.js';
 import { CLUSTER_STATE_FILE, isInside, isOurMember, readClusterState, stopClusterFromState, writeClusterState, type ClusterState, type ClusterStateMember } from './state.js';
 
@@ -93,7 +93,7 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
     const env = memberEnv();
     const members = [...s.members];
     const started = new Map<string, LiveMember>();
-    const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+    const initialCluster = initialClusterFlag(members.map(specOf));
     for (const m of stopped) {
       // etcd reads its membership from the data folder; the bootstrap flags are the same as the first time.
       const live = spawnMember(bin, specOf(m), memberArgs(specOf(m), initialCluster, s.clusterToken), env);
