@@ -96,7 +96,8 @@ export class PhaseExecution {
       await runner?.release();
       await client?.close();
     }
-    recorder.finish(performance.now());
+    const endPerf = performance.now();
+    recorder.finish(endPerf);
     const measuredFrom = Math.max(startPerf + warmupMs + startSkewMs, joinPerf ?? -Infinity);
     const elapsedMs = performance.now() - measuredFrom;
     this.logger.info({ phase: plan.phase, ...outcome, elapsedMs }, 'phase finished');
@@ -110,6 +111,7 @@ export class PhaseExecution {
       elapsedMs: Math.max(0, elapsedMs),
       ...(joinedAtMs !== undefined ? { joinedAtMs } : {}),
       endedBy: outcome.endedBy,
+      ...(runner?.observed(endPerf) ?? {}),
     });
   }
 }

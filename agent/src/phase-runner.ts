@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { type AgentPhasePlan, KeyPicker, RateSchedule } from '@etcdlab/common';
+import { type AgentPhasePlan, KeyPicker, type PhaseDone, RateSchedule } from '@etcdlab/common';
 import { prefixRangeEnd } from './etcd/proto.js';
 import { errorCode } from './ops/errors.js';
 import { LeasePool } from './ops/lease.js';
+import { AckedPuts, GapTracker, type OpClass, opClass } from './ops/observe.js';
 import { runOpenLoop } from './ops/open-loop.js';
 import { PatternDriver } from './ops/pattern/driver.js';
 import { WeightedPicker } from './ops/picker.js';
@@ -63,6 +64,10 @@ export class PhaseRunner {
   private readonly random: () => number;
   private readonly joinPerf: number | undefined;
   private prepared: Watchers | undefined;
+  /** A fault phase (plan.observe): availability gaps by op class, and acknowledged puts. */
+  private readonly gaps: GapTracker | undefined;
+  private readonly acked: AckedPuts | undefined;
+  private readonly classOf = new Map<string, OpClass | undefined>();
 
   constructor(
     private readonly plan: AgentPhasePlan,
@@ -78,6 +83,20 @@ export class PhaseRunner {
     this.coordNowMs = opts.coordNowMs ?? (() => performance.timeOrigin + performance.now());
     this.random = opts.random ?? Math.random;
     this.joinPerf = opts.joinPerf;
+    if (plan.observe) {
+      for (const [label, spec] of Object.entries(plan.ops)) this.classOf.set(label, opClass(spec.op));
+      const classes = new Set([...this.classOf.values()].filter((c): c is OpClass => c !== undefined));
+      if (plan.pattern) classes.add('write').add('read');
+      this.gaps = new GapTracker(Math.max(this.measuredPerf, this.joinPerf ?? -Infinity), classes);
+      this.acked = new AckedPuts(plan.observe.ackedKeys);
+    }
+  }
+
+  /** What a fault phase observed: gaps in coordinator ms up to `endPerf`, and the tracked acknowledged puts. */
+  observed(endPerf: number): Pick<PhaseDone, 'gaps' | 'acked'> {
+    if (!this.gaps || !this.acked) return {};
+    const toCoord = (perf: number) => this.coordNowMs() - (performance.now() - perf);
+    return { gaps: this.gaps.finish(endPerf, toCoord), acked: this.acked.list() };
   }
 
   /** Open-loop operations that could not start when due because every client was busy. */
@@ -152,6 +171,7 @@ export class PhaseRunner {
       revisions: new RevisionTracker(),
       leases,
       deadlineMs: plan.deadlineMs,
+      ...(this.acked ? { acked: this.acked } : {}),
     };
     const executors = buildExecutors(ctx);
     const picker = new WeightedPicker(new Map([...executors.keys()].map((op) => [op, plan.ops[op]?.weight ?? 0])), this.random);
@@ -248,6 +268,7 @@ export class PhaseRunner {
     try {
       const name = (await pending) ?? op;
       const end = performance.now();
+      if (this.gaps && !warm) this.gaps.success(this.classOf.has(op) ? this.classOf.get(op) : opClass(name), end);
       this.recorder.success(name, (end - fromPerf) * 1000, end, sendPerf === undefined ? undefined : (end - sendPerf) * 1000, warm);
     } catch (err) {
       this.recorder.failure(op, errorCode(err), performance.now(), warm);

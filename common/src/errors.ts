@@ -118,6 +118,8 @@ export const ErrorCodes = {
   usage: 'E_USAGE',
   keysCleanupFailed: 'E_KEYS_CLEANUP_FAILED',
   dumpFailed: 'E_DUMP_FAILED',
+  faultFailed: 'E_FAULT_FAILED',
+  durabilityLost: 'E_DURABILITY_LOST',
   internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -14,6 +14,7 @@ import { EtcdRequestError, GrpcStatus } from './grpc-status.js';
 import type { EtcdTlsOptions } from './endpoint.js';
 import {
   DeleteRangeRequestEncoder,
+  MoveLeaderRequestEncoder,
   PutRequestEncoder,
   RangeRequestEncoder,
   Rpc,
@@ -276,6 +277,20 @@ export class EtcdClient {
       return Promise.reject(err);
     }
     return c.unary(Rpc.defragment, EMPTY_FRAME, deadlineMs, () => undefined);
+  }
+
+  /**
+   * Maintenance/MoveLeader: the leader (`leaderEndpoint`; etcd refuses it elsewhere) hands leadership to
+   * the member with id `targetIdHex` (as status() gives ids).
+   */
+  moveLeader(leaderEndpoint: string, targetIdHex: string, deadlineMs: number): Promise<void> {
+    let c: Connection;
+    try {
+      c = this.memberConnection(leaderEndpoint, Rpc.moveLeader);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return c.unary(Rpc.moveLeader, encodeFrame(MoveLeaderRequestEncoder, { targetId: BigInt(`0x${targetIdHex}`) }), deadlineMs, () => undefined);
   }
 
   /** Maintenance/Status of one specific member, whatever the round-robin position. */

@@ -25,6 +25,7 @@ export const Rpc = {
   deleteRange: { path: '/etcdserverpb.KV/DeleteRange', name: 'KV.DeleteRange' },
   status: { path: '/etcdserverpb.Maintenance/Status', name: 'Maintenance.Status' },
   defragment: { path: '/etcdserverpb.Maintenance/Defragment', name: 'Maintenance.Defragment' },
+  moveLeader: { path: '/etcdserverpb.Maintenance/MoveLeader', name: 'Maintenance.MoveLeader' },
   txn: { path: '/etcdserverpb.KV/Txn', name: 'KV.Txn' },
   compact: { path: '/etcdserverpb.KV/Compact', name: 'KV.Compact' },
   leaseGrant: { path: '/etcdserverpb.Lease/LeaseGrant', name: 'Lease.LeaseGrant' },
@@ -105,6 +106,14 @@ export const DeleteRangeRequestEncoder: MessageEncoder<DeleteRangeRequest> = {
   write(w, m) {
     w.bytes(1, m.key);
     w.bytes(2, m.rangeEnd ?? NO_BYTES);
+  },
+};
+
+/** MoveLeaderRequest: targetID (1), the member to hand leadership to. */
+export const MoveLeaderRequestEncoder: MessageEncoder<{ targetId: bigint }> = {
+  size: (m) => varintFieldSize(m.targetId),
+  write(w, m) {
+    w.uint(1, m.targetId);
   },
 };
 

@@ -1,6 +1,7 @@
 /** Plain key-value operations: put, get, delete, range, delete-range. */
 import type { OpSpec } from '@etcdlab/common';
 import { prefixRangeEnd } from '../etcd/proto.js';
+import { valueDigest } from './observe.js';
 import type { OpContext, OpExecutor } from './types.js';
 
 /** [key(i), key(i + span)), or to the end of the phase's prefix when that runs past the key space. */
@@ -11,8 +12,16 @@ export function spanRange(ctx: OpContext, i: number, span: number): { key: Buffe
 }
 
 export function put(ctx: OpContext): OpExecutor {
-  const { target, keys, values, deadlineMs } = ctx;
-  return (j, conn) => target.put(Buffer.from(keys.key(keys.index(j))), values.next(), deadlineMs, conn);
+  const { target, keys, values, deadlineMs, acked } = ctx;
+  if (!acked) return (j, conn) => target.put(Buffer.from(keys.key(keys.index(j))), values.next(), deadlineMs, conn);
+  // Tracked (a fault phase): the revision etcd acknowledged and the value's digest, taken before the
+  // await (the value is a view of a shared buffer).
+  return async (j, conn) => {
+    const key = Buffer.from(keys.key(keys.index(j)));
+    const value = values.next();
+    const digest = valueDigest(value);
+    acked.record(key, await target.putRevision(key, value, 0n, deadlineMs, conn), digest);
+  };
 }
 
 export function get(ctx: OpContext, spec: OpSpec): OpExecutor {

@@ -15,6 +15,8 @@ export type EtcdTarget = Pick<
  * or with the name to record it under instead (e.g. `cas-miss` when the compare failed); rejects with
  * the etcd error to count.
  */
+import type { AckedPuts } from './observe.js';
+
 export type OpExecutor = (j: number, conn: number) => Promise<string | void>;
 
 /** What every operation of an agent's phase shares. */
@@ -26,6 +28,8 @@ export interface OpContext {
   readonly revisions: RevisionTracker;
   readonly leases: LeasePool;
   readonly deadlineMs: number;
+  /** A fault phase: the last acknowledged put per tracked key (the durability check). */
+  readonly acked?: AckedPuts;
 }
 
 /** A recorder for what operations observe besides their own latency (watch events, stream failures). */

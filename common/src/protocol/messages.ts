@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { agentPhasePlanSchema } from '../workload/plan-schema.js';
 
 /** Bumped on any incompatible change to the messages below; agents and coordinator must agree exactly. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** An agent process's instance id (hello, and every report it makes). */
 export const instanceSchema = z.string().regex(/^[A-Za-z0-9-]{1,40}$/);
@@ -109,6 +109,17 @@ export const intervalReportSchema = z.strictObject({
 });
 export type IntervalReport = z.infer<typeof intervalReportSchema>;
 
+const gapSchema = z.tuple([z.number(), z.number()]);
+export const ackedPutSchema = z.strictObject({
+  /** The key, base64. */
+  key: z.string(),
+  /** The revision etcd answered the put with: the key's mod revision. */
+  revision: z.number().int().min(1),
+  /** sha256 of the value, base64, first 16 characters. */
+  value: z.string(),
+});
+export type AckedPut = z.infer<typeof ackedPutSchema>;
+
 export const phaseDoneSchema = z.strictObject({
   runId: z.string(),
   agentId: z.string(),
@@ -125,6 +136,10 @@ export const phaseDoneSchema = z.strictObject({
   joinedAtMs: z.number().min(0).optional(),
   /** Why it ended: completed, duration, stopped. */
   endedBy: z.enum(['total', 'duration', 'stopped', 'idle']),
+  /** Fault phases (plan.observe): stretches without a successful write / read, [fromMs, toMs] in coordinator clock. */
+  gaps: z.strictObject({ write: z.array(gapSchema).optional(), read: z.array(gapSchema).optional() }).optional(),
+  /** Fault phases: the last acknowledged put of each tracked key (the durability check reads them back). */
+  acked: z.array(ackedPutSchema).optional(),
 });
 export type PhaseDone = z.infer<typeof phaseDoneSchema>;
 

@@ -5,6 +5,7 @@
  * extra fields never stop a reader; the fields named here are checked at both ends.
  */
 import { z } from 'zod';
+import { FAULT_ACTIONS, MAX_FAULT_WINDOWS } from '../workload/faults.js';
 
 /** Bumped on any incompatible change; 1 = folders written before the manifest carried phase outcomes. */
 export const MANIFEST_SCHEMA_VERSION = 2;
@@ -34,6 +35,23 @@ export type ClusterRecordView = z.infer<typeof clusterRecordSchema>;
 export const agentEndSchema = z.enum(['total', 'duration', 'stopped', 'idle', 'lost', 'failed', 'interrupted']);
 export const phaseOutcomeSchema = z.enum(['completed', 'interrupted', 'incomplete', 'failed']);
 
+const faultRecordSchema = z.looseObject({
+  fault: num.int().min(0),
+  action: z.enum(FAULT_ACTIONS),
+  target: str,
+  members: z.array(str).max(7),
+  plannedMs: num.min(0),
+  fromMs: num,
+  toMs: num,
+  leaderBefore: str.optional(),
+  leaderAfter: str.optional(),
+  electionMs: num.min(0).optional(),
+  backMs: num.min(0).optional(),
+  error: str.optional(),
+});
+const gapPair = z.tuple([num, num]);
+const classAvailabilitySchema = z.looseObject({ longestMs: num.min(0), fromMs: num.optional(), toMs: num.optional(), agents: z.record(str, num.min(0)), gaps: z.array(gapPair).max(100) });
+
 export const phaseRecordSchema = z.looseObject({
   name: str,
   startedAtMs: num,
@@ -44,6 +62,11 @@ export const phaseRecordSchema = z.looseObject({
   absent: z.array(str).optional(),
   restarts: z.array(z.looseObject({ agentId: str, lostAtMs: num, awayAtMs: num.optional(), backAtMs: num, rejoined: z.boolean() })).optional(),
   witness: z.looseObject({ fromRevision: num.int().min(0), toRevision: num.int().min(0) }).optional(),
+  faults: z.array(faultRecordSchema).max(MAX_FAULT_WINDOWS).optional(),
+  availability: z.looseObject({ write: classAvailabilitySchema.optional(), read: classAvailabilitySchema.optional() }).optional(),
+  durability: z
+    .looseObject({ checked: num.int().min(0), lost: num.int().min(0), changed: num.int().min(0), unreadable: num.int().min(0), compacted: num.int().min(0), examples: z.array(z.looseObject({ key: str, revision: num, problem: str })).max(100) })
+    .optional(),
 });
 
 export const integritySchema = z.object({ ok: z.boolean(), mismatches: z.array(z.object({ agentId: str, phase: str, op: str, detail: str, kind: z.enum(['histogram', 'witness']).optional() })) });

@@ -3,6 +3,7 @@
  * verdict's completeness (report model). Pure.
  */
 import type { PhaseDone } from '../protocol/messages.js';
+import type { AvailabilityRecord, DurabilityRecord, FaultRecord } from './faults.js';
 
 export type AgentEnd = PhaseDone['endedBy'] | 'lost' | 'failed' | 'interrupted';
 export type PhaseOutcome = 'completed' | 'interrupted' | 'incomplete' | 'failed';
@@ -42,6 +43,10 @@ export interface PhaseRecordInput {
   absent?: string[];
   restarts?: AgentRestart[];
   witness?: RevisionWitness;
+  /** A fault phase: the faults as injected, the availability the agents saw, the durability check. */
+  faults?: FaultRecord[];
+  availability?: AvailabilityRecord;
+  durability?: DurabilityRecord;
   /** The run was interrupted while this phase ran. */
   interrupted: boolean;
 }

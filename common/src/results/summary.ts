@@ -1,3 +1,4 @@
+import type { PhaseFaultSummary } from './faults.js';
 import type { LatencySummaryUs } from '../histogram.js';
 import type { OpenLoopCheck } from './open-loop-check.js';
 import type { PhaseOutcome } from './phase-record.js';
@@ -110,6 +111,8 @@ export interface PhaseSummary {
   intervals: IntervalStat[];
   /** Absent when the cluster's revision could not be read. */
   witness?: PhaseWitness;
+  /** A phase with faults: the windows, availability and durability (docs/faults.md). */
+  faults?: PhaseFaultSummary;
 }
 
 export interface IntegrityMismatch {

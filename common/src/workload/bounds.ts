@@ -7,6 +7,8 @@
 export const WORKLOAD_BOUNDS = {
   /** Phases in a workload. */
   phases: 100,
+  /** Fault entries of a phase (each may repeat with every:). */
+  faults: 100,
   /** Concurrent clients of a phase (in all agents): each is an in-flight request and its bookkeeping. */
   clients: 10_000,
   /** HTTP/2 connections of a phase (in all agents): each is a socket to a member. */

@@ -1,5 +1,6 @@
 import { parsePattern, PatternSyntaxError } from '../patterns/parse.js';
 import { MAX_PATTERN_KEYS, patternCounts } from '../patterns/tree.js';
+import { faultIssues } from './faults.js';
 import { resolvePhase } from './resolve.js';
 import type { ParsedWorkload } from './schema.js';
 import type { PhaseSpec } from './spec.js';
@@ -59,6 +60,7 @@ function phaseChecks(p: PhaseSpec, at: (string | number)[], named: boolean): Che
   for (const [label, o] of Object.entries(p.ops)) {
     if (o.op === 'txn-put' && (o.ops ?? 1) > p.keys.space) out.push({ path: [...at, 'ops', label, 'ops'], message: `${o.ops} puts per transaction over a key space of ${p.keys.space}`, fix: 'etcd refuses a transaction that puts one key twice: use a larger key space' });
   }
+  out.push(...faultIssues(p.faults ?? [], p, at));
   if (p.valueSizeMax > 1_572_864) out.push({ path: [...at, 'value', 'size'], message: 'values above 1.5 MiB exceed etcd\'s default request limit', fix: 'use at most 1572864' });
   const pat = p.pattern;
   if (!pat) return out;

@@ -1,6 +1,7 @@
 import { formatDurationMs } from '../duration.js';
 import { parsePattern } from '../patterns/parse.js';
 import { patternCounts } from '../patterns/tree.js';
+import { faultWindows } from './faults.js';
 import { RateSchedule } from './ramp.js';
 import type { PatternLoadSpec, PhaseSpec, Workload } from './spec.js';
 
@@ -28,6 +29,8 @@ export interface PhaseExplanation {
   clients: number;
   connections: number;
   rates: ExpectedRate[];
+  /** The fault timeline: one line per window, in time order (docs/faults.md). */
+  faults?: string[];
   watchers?: number;
   pattern?: { source: string; drivers: number; keysPerDriver: number; keys: number; levels: PatternLevelInfo[]; values: string };
 }
@@ -99,7 +102,19 @@ export function explainPhase(p: PhaseSpec): PhaseExplanation {
     return { ...base, kind: 'pattern', loop: 'open (per-hour rates)', bound: bound || 'until the initial load is done', rates: x.rates, watchers: x.watchers, pattern: x.info };
   }
   const loop = p.rate === undefined ? `closed (${p.clients} clients)` : `open (${fmt(p.rate)} ops/s${p.rateStages ? ', ramped' : ''}, at most ${p.clients} in flight)`;
-  return { ...base, kind: 'ops', loop, bound, rates: opsRates(p), ...(p.watch ? { watchers: p.watch.streams * p.watch.watchersPerStream } : {}) };
+  return { ...base, kind: 'ops', loop, bound, rates: opsRates(p), ...(p.watch ? { watchers: p.watch.streams * p.watch.watchersPerStream } : {}), ...faultTimeline(p) };
+}
+
+/** "+5s  kill leader, started again at +10s" per window. */
+function faultTimeline(p: PhaseSpec): { faults?: string[] } {
+  if (!p.faults?.length || p.durationMs === undefined) return {};
+  const at = (ms: number): string => `+${formatDurationMs(ms)}`;
+  const undo: Record<string, string> = { kill: 'started again', stop: 'started again', pause: 'resumed' };
+  const lines = faultWindows(p.faults, p.durationMs).map((w) => {
+    const who = w.action === 'compact' ? 'the cluster (to the newest revision)' : w.action === 'move-leader' ? `to ${w.target === 'leader' || w.target === 'follower' ? 'a follower (chosen then)' : w.target}` : `${w.count > 1 ? `${w.count} ` : ''}${w.target}${w.count > 1 ? 's' : ''} (chosen then)`;
+    return `${at(w.fromMs).padEnd(8)} ${w.action} ${who}${w.toMs !== undefined ? `, ${undo[w.action]} at ${at(w.toMs)}` : ''}`;
+  });
+  return { faults: lines };
 }
 
 export function explainWorkload(w: Workload): PhaseExplanation[] {

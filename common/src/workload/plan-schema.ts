@@ -76,6 +76,8 @@ export const agentPhasePlanSchema = z.strictObject({
   watch: z.strictObject({ streams: z.number().int().min(0), watchersPerStream: z.number().int().min(1), on: z.enum(['prefix', 'key']) }).optional(),
   lease: z.strictObject({ ttlMs: z.number().int().min(1), pool: z.number().int().min(1) }).optional(),
   pattern: patternPlanSchema.optional(),
+  /** A fault phase: record availability gaps, and the last acknowledged put of up to ackedKeys keys (durability). */
+  observe: z.strictObject({ ackedKeys: z.number().int().min(0) }).optional(),
 });
 
 export type AgentPhasePlan = z.infer<typeof agentPhasePlanSchema>;

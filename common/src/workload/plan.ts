@@ -18,6 +18,9 @@ const ones = (n: number): number[] => new Array<number>(n).fill(1);
  *  - Pattern phases split their simulated drivers (each with its own key tree) over the agents that have
  *    clients, and the clients follow the drivers; rates are per driver, so they follow too.
  */
+/** Acknowledged puts a fault phase tracks for its durability check, split over the agents. */
+export const ACKED_KEYS = 4096;
+
 export function planPhase(phase: PhaseSpec, agentCount: number, namespace: string): AgentPhasePlan[] {
   if (!Number.isInteger(agentCount) || agentCount < 1) throw new RangeError(`planPhase: agentCount must be >= 1, got ${agentCount}`);
   const ns = namespace.replace(/\/+$/, '');
@@ -71,6 +74,7 @@ export function planPhase(phase: PhaseSpec, agentCount: number, namespace: strin
       ...(phase.watch && streams ? { watch: { ...phase.watch, streams: streams[i] as number } } : {}),
       ...(phase.lease ? { lease: phase.lease } : {}),
       ...(phase.pattern && drivers ? { pattern: patternPlan(phase, ns, firstDriver, drivers[i] as number) } : {}),
+      ...(phase.faults?.length ? { observe: { ackedKeys: Math.ceil(ACKED_KEYS / agentCount) } } : {}),
     };
     start += count;
     firstDriver += drivers?.[i] ?? 0;

@@ -1,6 +1,7 @@
 import type { ParsedPhase } from './schema.js';
 import type { OpName, OpSpec, RateInput } from './schema-fields.js';
 import { PATTERN_DEFAULTS, type QuickPatternInput } from './schema-pattern.js';
+import { toFaultSpec } from './faults.js';
 import type { KeySpec, PatternLoadSpec, PhaseSpec, RateStage } from './spec.js';
 
 const size = (s: number | { min: number; max: number }): { min: number; max: number } => (typeof s === 'number' ? { min: s, max: s } : s);
@@ -114,5 +115,6 @@ export function resolvePhase(p: ParsedPhase, quick: boolean, named?: Record<stri
     ...(watch ? { watch: watch as PhaseSpec['watch'] & object } : {}),
     ...(usesLease ? { lease: { ttlMs: p.lease?.ttl ?? 60_000, pool: p.lease?.pool ?? 100 } } : {}),
     ...(pat ? { pattern: pat } : {}),
+    ...(p.faults?.length ? { faults: p.faults.map(toFaultSpec) } : {}),
   };
 }

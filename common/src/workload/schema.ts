@@ -19,6 +19,7 @@ import {
   watchSchema,
 } from './schema-fields.js';
 import { patternLoadSchema, quickPatternSchema } from './schema-pattern.js';
+import { faultSchema } from './faults.js';
 
 export { OP_NAMES, OP_OPTIONS, type OpName, type OpSpec, KEY_DISTRIBUTIONS, type KeyDistribution } from './schema-fields.js';
 
@@ -48,6 +49,8 @@ const phaseFields = {
   watch: watchSchema.optional(),
   /** Lease settings for the lease operations of the mix. */
   lease: leaseSchema.optional(),
+  /** Faults injected during the phase (docs/faults.md). */
+  faults: z.array(faultSchema).max(B.faults).optional(),
 };
 
 // Quick overrides carry no defaults of their own: an absent field keeps the phase's value.

@@ -1,3 +1,4 @@
+import type { FaultSpec } from './faults.js';
 import type { Rule } from './rules.js';
 import type { KeyDistribution, OpSpec } from './schema-fields.js';
 
@@ -83,6 +84,8 @@ export interface PhaseSpec {
   watch?: WatchSpec;
   lease?: LeaseSpec;
   pattern?: PatternLoadSpec;
+  /** Faults injected during the phase, in the order written (docs/faults.md). */
+  faults?: FaultSpec[];
 }
 
 export interface Workload {

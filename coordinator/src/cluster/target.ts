@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../metrics/http-get.js';
+import type { MemberFaults } from './member-faults.js';
 
 export type { TlsMaterial };
 
@@ -47,6 +48,8 @@ export interface ClusterTarget {
   readonly manifestExtra: Record<string, unknown>;
   /** Command-line markers of the run's own processes on its hosts (work directories). */
   readonly ownMarkers: string[];
+  /** Faults on purpose (kill, stop, pause a member), where the provider can (docs/faults.md). */
+  readonly faults?: MemberFaults;
   /**
    * Ends the run's hold on the cluster. A cluster the run started (local) is stopped unless kept; one
    * that was there before the run is left as it is. Returns lines for the terminal.

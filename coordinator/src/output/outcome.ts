@@ -12,6 +12,7 @@ export function reportOutcome(summary: RunSummary, error: Error | undefined, opt
     // The witness, per phase: etcd's count of the writes beside the agents' (docs/resilience.md).
     const witnessed = summary.phases.filter((p) => p.witness);
     if (witnessed.length) process.stdout.write(`\n${witnessed.map((p) => `witness ${p.name}: ${p.witness?.statement}`).join('\n')}\n`);
+    for (const line of faultLines(summary)) process.stdout.write(line);
     process.stdout.write(`\nresults: ${summary.runDir}\n`);
   }
   for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -26,4 +27,23 @@ export function reportOutcome(summary: RunSummary, error: Error | undefined, opt
   if (error) process.stderr.write(`\n${error instanceof EtcdlabError ? error.describe() : `error: ${error.message}`}\n`);
   process.stderr.write(`\n${verdictLine(summary)}\n`);
   return exitStatusOf(summary, error);
+}
+
+/** The fault windows, availability and durability of each fault phase, as the summary has them (docs/faults.md). */
+export function faultLines(summary: RunSummary): string[] {
+  const out: string[] = [];
+  for (const p of summary.phases) {
+    const f = p.faults;
+    if (!f) continue;
+    out.push(`\nfaults ${p.name}:\n`);
+    for (const w of f.windows) out.push(`  ${w.statement}\n`);
+    for (const cls of ['write', 'read'] as const) {
+      const a = f.availability?.[cls];
+      if (!a) continue;
+      const worst = Object.entries(a.agents).sort((x, y) => y[1] - x[1])[0];
+      out.push(`  ${cls}s: longest stretch without a success ${(a.longestMs / 1000).toFixed(2)} s cluster-wide${worst ? `, ${(worst[1] / 1000).toFixed(2)} s on ${worst[0]}` : ''}\n`);
+    }
+    if (f.durabilityStatement) out.push(`  durability: ${f.durabilityStatement}\n`);
+  }
+  return out;
 }

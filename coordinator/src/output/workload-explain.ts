@@ -19,6 +19,10 @@ export function renderExplanation(w: Workload, phases: PhaseExplanation[]): stri
     if (p.watchers) out.push(`  watchers: ${int(p.watchers)}`);
     out.push('  expected rates:');
     for (const r of p.rates) out.push(`    ${r.op.padEnd(24)} ${r.perSec === undefined ? '        -' : `${per(r.perSec).padStart(9)}/s`}${r.note ? `  ${r.note}` : ''}`);
+    if (p.faults?.length) {
+      out.push('  faults (after the measured start; availability and durability are checked):');
+      for (const f of p.faults) out.push(`    ${f}`);
+    }
   }
   if (w.rules?.length) {
     out.push('', 'rules (evaluated by the report):');

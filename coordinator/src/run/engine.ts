@@ -10,7 +10,11 @@ import {
   type PhasePrepare,
   type PhaseSpec,
   type PhaseStart,
+  type AckedPut,
+  availabilityOf,
   type ClockEstimate,
+  faultWindows,
+  GAP_MIN_MS,
   type InProgressPhase,
   type LivePhaseSummary,
   planPhase,
@@ -24,6 +28,8 @@ import type { AgentServer } from '../fleet/agent-server.js';
 import { agentsPresent, type RosterEntry } from './agent-roster.js';
 import { syncClock } from './clock-sync.js';
 import { PhaseAgents } from './phase-agents.js';
+import { type FaultTarget, type PhaseFaults, startPhaseFaults } from '../faults/fault-runner.js';
+import { checkDurability } from '../faults/durability-check.js';
 import { type PhaseRecord, phaseRecord } from '@etcdlab/common';
 
 export interface EngineOptions {
@@ -51,6 +57,8 @@ export interface EngineOptions {
   onPhaseStart?(phase: InProgressPhase): void;
   /** A resumed run (run --resume): phases already recorded are skipped; the one in progress is taken over. */
   resume?: EngineResume;
+  /** The cluster as faults see it: phases with `faults:` inject them on it (docs/faults.md). */
+  faultTarget?: FaultTarget;
 }
 
 export interface EngineResume {
@@ -161,6 +169,8 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   });
 
   if (adopt) agents.takeOver();
+  const gapsOf = new Map<string, NonNullable<PhaseDone['gaps']>>();
+  const ackedOf = new Map<string, AckedPut[]>();
   server.setHandler({
     interval: (report): Ack => {
       if (report.runId !== runId) return { ok: false, code: ErrorCodes.payloadInvalid, message: `report for run ${report.runId}, not ${runId}` };
@@ -179,6 +189,8 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     done: (msg: PhaseDone): Ack => {
       if (msg.runId !== runId || msg.phase !== phase.name || !agents.pending.has(msg.agentId)) return { ok: true };
       const current = instanceOf.get(msg.agentId) === msg.instance;
+      if (msg.gaps) gapsOf.set(msg.agentId, msg.gaps);
+      if (msg.acked) ackedOf.set(msg.agentId, msg.acked);
       const mismatches = merger.addDone(msg);
       for (const m of mismatches) logger.error(m, 'HISTOGRAM MISMATCH: final histogram is not the sum of its intervals');
       result.mismatches.push(...mismatches);
@@ -211,16 +223,25 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   }, 1000);
 
   let toRevision: number | undefined;
+  let faults: PhaseFaults | undefined;
+  const fault: Pick<PhaseRecord, 'faults' | 'availability' | 'durability'> = {};
   try {
     if (!adopt) {
       await Promise.all(present.map(async (id) => expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs }))));
       logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
+      const windows = phase.faults?.length && opts.faultTarget ? faultWindows(phase.faults, phase.durationMs ?? 0) : [];
+      if (windows.length) faults = startPhaseFaults(windows, measuredAtMs, opts.faultTarget as FaultTarget, logger, (m) => result.warnings.push(`phase ${phase.name}: ${m}`));
     }
     // Taken over: every agent gets the lost limit from now to be heard of again.
     agents.watch(adopt ? Math.max(startAtMs, adopt.resumedAtMs) : startAtMs, opts.intervalMs);
     await agents.done;
+    // Every fault is undone before anything is read back (an interrupt ends them at once too).
+    if (faults) fault.faults = await faults.finish();
+    faults = undefined;
+    if (phase.faults?.length) Object.assign(fault, await faultFigures(gapsOf, ackedOf, opts, aborted));
     toRevision = await opts.revision?.();
   } finally {
+    await faults?.finish().catch((err: unknown) => logger.error({ err }, 'undoing the phase\'s faults failed'));
     clearInterval(live);
     opts.signal?.removeEventListener('abort', onAbort);
     agents.close();
@@ -236,9 +257,20 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
     ...(absent.length ? { absent } : {}),
     ...(agents.restarts.length ? { restarts: agents.restarts } : {}),
     ...(fromRevision !== undefined && toRevision !== undefined ? { witness: { fromRevision, toRevision } } : {}),
+    ...fault,
   });
   logger.info({ phase: phase.name, all: summary.all, durationMs: summary.durationMs, outcome: record.outcome, reasons: record.reasons, witness: record.witness }, 'phase merged');
   return { summary, record };
+}
+
+/** Availability from the agents' gaps, and the durability check of their acknowledged puts (skipped after an interrupt). */
+async function faultFigures(gaps: Map<string, NonNullable<PhaseDone['gaps']>>, acked: Map<string, AckedPut[]>, opts: PhaseOpts, aborted: boolean): Promise<Pick<PhaseRecord, 'availability' | 'durability'>> {
+  const availability = availabilityOf(gaps, GAP_MIN_MS);
+  const all = [...acked.values()].flat();
+  if (aborted || all.length === 0 || !opts.faultTarget) return { availability };
+  const durability = await checkDurability(all, opts.endpoints, opts.faultTarget.tls);
+  opts.logger.info({ durability }, 'durability check');
+  return { availability, durability };
 }
 
 /** An agent whose process changed since its clock was measured (a restart between phases) is measured again. */

@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
 import type { ClusterSource, ClusterTarget } from '../cluster/target.js';
+import { checkFaultTargets } from '../faults/fault-check.js';
 import type { Fleet, FleetFactory } from '../fleet/fleet.js';
 import { reportOutcome } from '../output/outcome.js';
 import { Progress } from '../output/progress.js';
@@ -60,6 +61,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
     try {
       target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}) });
       progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
+      checkFaultTargets(spec.workload, { provider: target.provider, members: target.members.map((m) => m.name) });
       if (spec.resume) {
         const stopped = await stopOrphanAgents(spec.resume, logger);
         if (stopped) progress.note(`stopped ${stopped} agent process(es) the earlier coordinator left; new ones resend their spools`);
@@ -83,6 +85,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
 /** A run as a command: precheck, one run, the outcome printed; returns the exit status. */
 export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
   if (!spec.resume) checkResultsRoot(spec.resultsRoot);
+  checkFaultTargets(spec.workload, { provider: spec.source.provider });
   await spec.precheck?.();
   await spec.source.precheck();
   const progress = new Progress(process.stderr);

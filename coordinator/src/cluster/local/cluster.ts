@@ -14,6 +14,8 @@ import {
   describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, terminateMember,
   type LiveMember, type MemberSpec,
 } from './member.js';
+import type { MemberFaults } from '../member-faults.js';
+import { localMemberFaults } from './member-faults.js';
 import { pickMemberPorts } from './ports.js';
 import { signalGroup, sleep, tailFile } from './processes.js';
 import { writeClusterState, type ClusterState } from './state.js';
@@ -29,6 +31,8 @@ export interface LocalCluster {
   stop(): Promise<void>;
   /** leave it running (for --keep) */
   detach(): void;
+  /** Faults on purpose: signals to the members, a member started again (docs/faults.md). */
+  faults: MemberFaults;
 }
 
 export const MIN_MEMBERS = 1;
@@ -169,7 +173,13 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
 
   const members: LiveMember[] = [];
   const exitOrder: LiveMember[] = [];
+  const paused = new Set<string>();
+  const resumePaused = (): void => {
+    for (const m of members) if (paused.has(m.info.name) && m.info.pid !== undefined && !m.exit) signalGroup(m.info.pid, 'SIGCONT');
+    paused.clear();
+  };
   const stopAll = async (): Promise<void> => {
+    resumePaused();
     const running = members.filter((m) => !m.exit);
     const leaders = await Promise.all(running.map((m) => isLeader(m.info.clientUrl)));
     const last = running.filter((_, i) => leaders[i]);
@@ -229,7 +239,16 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   log.info({ members: members.length, version, elapsedMs: Date.now() - started }, 'cluster healthy');
 
   let stopping: Promise<void> | undefined;
+  const faults = localMemberFaults({
+    members, specs, bin: bin.path, env, log, paused,
+    argsOf: (spec) => memberArgs(spec, initialCluster, token),
+    changed: async () => {
+      state.members = members.flatMap((m) => (m.info.pid === undefined ? [] : [{ name: m.info.name, pid: m.info.pid, clientUrl: m.info.clientUrl, peerUrl: m.info.peerUrl, dataDir: m.info.dataDir ?? '', logFile: m.info.logFile ?? '' }]));
+      await writeClusterState(root, state);
+    },
+  });
   return {
+    faults,
     members: members.map((m) => ({ ...m.info })),
     clientEndpoints: members.map((m) => m.info.clientUrl),
     ...(version !== undefined ? { etcdVersion: version } : {}),
@@ -245,6 +264,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       return stopping;
     },
     detach(): void {
+      resumePaused(); // a kept cluster is never left paused
       // Unref'd children no longer keep the event loop alive; they already write to their log files directly.
       for (const m of members) m.child.unref();
       process.off('exit', onExit);

@@ -37,6 +37,7 @@ export function localSource(o: LocalSourceOptions): ClusterSource {
         record: clusterRecord(t, { etcdBinary: bin.path }),
         manifestExtra: {},
         ownMarkers: [],
+        faults: cluster.faults,
         async release({ keep }) {
           if (!keep) {
             await cluster.stop();

@@ -59,12 +59,12 @@ export function thresholdLine(value: number, label: string): object {
 }
 
 /** Shaded spans (warm-up, phases) as a mark area on a series. */
-export function spans(list: { from: number; to: number; label?: string }[], color = 'rgba(120,120,120,0.10)'): object | undefined {
+export function spans(list: { from: number; to: number; label?: string; itemStyle?: { color: string } }[], color = 'rgba(120,120,120,0.10)'): object | undefined {
   if (list.length === 0) return undefined;
   return {
     silent: true,
     itemStyle: { color },
     label: { fontSize: 9, color: '#555', position: 'insideTop' },
-    data: list.map((s) => [{ xAxis: s.from, ...(s.label ? { name: s.label } : {}) }, { xAxis: s.to }]),
+    data: list.map((s) => [{ xAxis: s.from, ...(s.label ? { name: s.label } : {}), ...(s.itemStyle ? { itemStyle: s.itemStyle } : {}) }, { xAxis: s.to }]),
   };
 }

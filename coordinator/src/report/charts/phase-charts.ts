@@ -10,6 +10,12 @@ function warmupSpans(p: ReportPhase, intervalSec: number) {
   return warm.length ? [{ from: Math.min(...warm), to: Math.max(...warm) + intervalSec, label: 'warm-up' }] : [];
 }
 
+/** Each fault window, from injection to its undo (at least 0.2 s wide, so a one-request fault shows). */
+export function faultSpans(p: ReportPhase): { from: number; to: number; label: string }[] {
+  return (p.faults?.windows ?? []).filter((w) => !w.error).map((w) => ({ from: round1(w.fromSec), to: round1(Math.max(w.toSec, w.fromSec + 0.2)), label: w.action }));
+}
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
 const line = (name: string, data: Pair[], extra: object = {}) => ({ type: 'line' as const, name, data, showSymbol: data.length <= 2, symbolSize: 4, lineStyle: { width: 1.6 }, ...extra });
 
 /**
@@ -28,8 +34,11 @@ function timeAxis(p: ReportPhase, intervalSec: number) {
     return { type: 'bar' as const, name, data: offsets.map((o) => at.get(o) ?? null), barMaxWidth: 40 };
   };
   const shade = (first: object | undefined) => {
-    const area = few ? undefined : spans(warmupSpans(p, intervalSec));
-    if (area && first) Object.assign(first, { markArea: area });
+    if (few || !first) return;
+    // Warm-up in grey, fault windows in red (each item carries its colour).
+    const red = { color: 'rgba(200,40,40,0.14)' };
+    const area = spans([...warmupSpans(p, intervalSec), ...faultSpans(p).map((f) => ({ ...f, itemStyle: red }))]);
+    if (area) Object.assign(first, { markArea: area });
   };
   return { xAxis, series, shade };
 }

@@ -2,6 +2,7 @@ import type { RawRun } from '../raw/types.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { rulesFromWorkload } from '../rules/read.js';
 import { etcdHealth, etcdWindow, groupByMember } from './etcd-health.js';
+import { durabilityProblems } from './faults.js';
 import { hostHealth } from './hosts.js';
 import { buildPhase } from './phase.js';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type ReportModel, type ReportPhase } from './types.js';
@@ -40,7 +41,7 @@ export function buildReport(raw: RawRun): ReportModel {
       ...(raw.mergedFrom ? { mergedFrom: raw.mergedFrom.map((m) => ({ runId: m.runId, mode: m.mode })) } : {}),
     },
     phases,
-    verdict: evaluateRules(rules, phases, problems, { status: raw.status, quick: raw.workload.quick }),
+    verdict: evaluateRules(rules, phases, [...problems, ...durabilityProblems(phases)], { status: raw.status, quick: raw.workload.quick }),
     warnings: trustWarnings(raw, phases, etcd.run, hosts),
     integrity: integrityWithWitness(raw.integrity, phases),
     etcd,

@@ -2,6 +2,7 @@ import { isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
 import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
 import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
 import type { AgentStats, ErrorPoint, ReportPhase, TimelinePoint } from './types.js';
+import { phaseFaults } from './faults.js';
 import { witnessOf } from './witness.js';
 
 interface SpecView {
@@ -159,6 +160,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     leases: spec.leases === true,
     intervals: raw.intervals,
   });
+  const faults = phaseFaults(phase, timeline.all ?? [], errorsOverTime);
   return {
     name: phase.name,
     startedAtMs: phase.startedAtMs,
@@ -177,6 +179,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     timeline,
     percentiles,
     errorsOverTime,
+    ...(faults ? { faults } : {}),
     agents,
   };
 }

@@ -33,6 +33,7 @@ export function toRunSummary(raw: RawRun, model: ReportModel): RunSummary {
       ...(p.events ? { events: { count: p.events.count, perSec: p.events.perSec, timed: p.events.timed, ...(p.events.latencyUs ? { latencyUs: latencySummary(p.events.latencyUs) } : {}) } } : {}),
       ...(p.openLoop ? { openLoop: p.openLoop } : {}),
       ...(p.witness ? { witness: p.witness } : {}),
+      ...(p.faults ? { faults: p.faults } : {}),
       agents: p.agents.map((a) => ({
         agentId: a.agentId,
         clients: a.clients,

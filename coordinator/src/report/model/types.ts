@@ -4,7 +4,7 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (a renamed or removed field, a changed unit).
  */
 
-import type { LatencySummaryUs, OpenLoopCheck, PhaseWitness, Verdict } from '@etcdlab/common';
+import type { LatencySummaryUs, OpenLoopCheck, PhaseFaultSummary, PhaseWitness, Verdict } from '@etcdlab/common';
 import type { RawCluster } from '../raw/types.js';
 
 export const REPORT_SCHEMA = 'etcdlab-report';
@@ -162,6 +162,8 @@ export interface ReportPhase {
   etcd: EtcdWindow[];
   /** etcd's count of the phase's writes beside the agents' (absent when the revision was not read). */
   witness?: PhaseWitness;
+  /** A phase with faults: windows, availability, durability (model/faults.ts). */
+  faults?: PhaseFaultSummary;
 }
 
 export type { RuleResult, Verdict, VerdictStatus } from '@etcdlab/common';

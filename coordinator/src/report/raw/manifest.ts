@@ -10,7 +10,7 @@ const num = z.number();
 const str = z.string();
 
 export { manifestSchema, type ManifestView } from '@etcdlab/common';
-import type { ManifestView } from '@etcdlab/common';
+import type { AvailabilityRecord, DurabilityRecord, FaultRecord, ManifestView } from '@etcdlab/common';
 
 /** summary.json of folders written before the manifest carried the phases (manifest schema 1). */
 export const summarySchema = z.looseObject({
@@ -74,6 +74,9 @@ export function phasesOf(m: ManifestView, s: SummaryView | undefined): RawPhase[
       ...(p.absent ? { absent: p.absent } : {}),
       ...(p.restarts ? { restarts: p.restarts.map((r) => ({ agentId: r.agentId, lostAtMs: r.lostAtMs, ...(r.awayAtMs !== undefined ? { awayAtMs: r.awayAtMs } : {}), backAtMs: r.backAtMs, rejoined: r.rejoined })) } : {}),
       ...(p.witness ? { witness: { fromRevision: p.witness.fromRevision, toRevision: p.witness.toRevision } } : {}),
+      ...(p.faults ? { faults: p.faults as FaultRecord[] } : {}),
+      ...(p.availability ? { availability: p.availability as AvailabilityRecord } : {}),
+      ...(p.durability ? { durability: p.durability as DurabilityRecord } : {}),
     }));
   return s?.phases.map((p) => ({ name: p.name, startedAtMs: p.startedAtMs, durationMs: p.durationMs, agents: p.agents.map((a) => ({ agentId: a.agentId, clients: a.clients, startSkewMs: a.startSkewMs, elapsedMs: a.elapsedMs, endedBy: a.endedBy })) }));
 }

@@ -1,4 +1,4 @@
-import type { AgentRestart, IntegrityMismatch, RevisionWitness } from '@etcdlab/common';
+import type { AgentRestart, AvailabilityRecord, DurabilityRecord, FaultRecord, IntegrityMismatch, RevisionWitness } from '@etcdlab/common';
 import type { MetricsSample } from '../../metrics/index.js';
 
 /**
@@ -60,6 +60,9 @@ export interface RawPhase {
   absent?: string[];
   restarts?: AgentRestart[];
   witness?: RevisionWitness;
+  faults?: FaultRecord[];
+  availability?: AvailabilityRecord;
+  durability?: DurabilityRecord;
 }
 
 export interface RawAgent {

@@ -128,6 +128,7 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   const out = [`<section class="phase" id="${esc(id)}"><h2>Phase ${esc(p.name)}</h2><p class="meta">${esc(facts.join(' · '))}</p>`];
   // The witness: etcd's own count of the phase's writes beside the agents'; a gap is flagged with its causes.
   if (p.witness) out.push(`<p class="witness ${p.witness.status === 'equal' ? 'ok' : p.witness.status === 'unexplained' ? 'bad' : 'warn'}">Witness: ${esc(p.witness.statement)}${p.witness.causes.length ? `: ${esc(p.witness.causes.join('; '))}` : ''}</p>`);
+  if (p.faults) out.push(faultSection(p));
   out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)));
   out.push(chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
   out.push(chart(`${id}-percentiles`, percentileChart(p)));
@@ -145,5 +146,22 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   out.push(codes.length ? table(['op', 'gRPC code', 'count'], codes, { numeric: [false, false, true] }) : '<p class="good">No failed request.</p>');
   out.push(chart(`${id}-errors`, errorsChart(p, intervalSec), 240));
   out.push('</section>');
+  return out.join('\n');
+}
+
+/** The phase's faults: each window's statement, availability per class, the durability check (docs/faults.md). */
+function faultSection(p: ReportPhase): string {
+  const f = p.faults as NonNullable<ReportPhase['faults']>;
+  const rows = f.windows.map((w) => [`+${w.fromSec.toFixed(1)} s`, `${w.action} ${w.target}`, w.members.join(', ') || '-', `${(w.toSec - w.fromSec).toFixed(2)} s`, w.writeGapMs !== undefined ? (w.writeGapMs / 1000).toFixed(2) : '-', w.readGapMs !== undefined ? (w.readGapMs / 1000).toFixed(2) : '-', w.electionMs !== undefined ? `${(w.electionMs / 1000).toFixed(2)} s → ${w.leaderAfter ?? '?'}` : '-', Object.entries(w.errors).map(([c, k]) => `${c} ${int(k)}`).join(', ') || '0', w.p99RecoverySec !== undefined ? `${w.p99RecoverySec.toFixed(1)} s` : '-', { text: w.error ?? 'ok', cls: w.error ? 'bad' : '' }]);
+  const out = ['<h3>Faults</h3>', '<p class="meta">Shaded red in the time charts. Gaps: the longest time no agent had a successful write (read) overlapping the window and the 5 s after it. How to read them: docs/faults.md in the etcdlab checkout.</p>'];
+  out.push(table(['at', 'fault', 'members', 'lasted', 'write gap s', 'read gap s', 'election', 'errors (window + 5 s)', 'p99 back after', 'status'], rows, { numeric: [true, false, false, true, true, true, false, false, true, false] }));
+  for (const cls of ['write', 'read'] as const) {
+    const a = f.availability?.[cls];
+    if (a) out.push(`<p class="meta">${cls}s: longest stretch without a success ${(a.longestMs / 1000).toFixed(2)} s cluster-wide; per agent: ${esc(Object.entries(a.agents).map(([id, ms]) => `${id} ${(ms / 1000).toFixed(2)} s`).join(', '))}</p>`);
+  }
+  if (f.durabilityStatement) {
+    const bad = (f.durability?.lost ?? 0) + (f.durability?.changed ?? 0) > 0;
+    out.push(`<p class="witness ${bad ? 'bad' : 'ok'}">Durability: ${esc(f.durabilityStatement)}</p>`);
+  }
   return out.join('\n');
 }

@@ -34,6 +34,10 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('');
   for (const p of model.phases) if (p.witness) out.push(`Witness, ${p.name}: ${p.witness.statement}.`);
   if (model.phases.some((p) => p.witness)) out.push('');
+  for (const p of model.phases) {
+    if (!p.faults) continue;
+    out.push(`Faults, ${p.name}:`, ...p.faults.windows.map((w) => `- ${w.statement}`), ...(p.faults.durabilityStatement ? [`- durability: ${p.faults.durabilityStatement}`] : []), '');
+  }
   const errors = model.phases.flatMap((p) => Object.entries(p.all.errorsByCode).map(([c, n]) => `${p.name} ${c} ${int(n)}`));
   if (errors.length) out.push(`Errors by gRPC code: ${errors.join(', ')}.`, '');
   if (model.etcd.run.length) {

@@ -1,0 +1,27 @@
+/**
+ * What a provider can do to one of its members on purpose (docs/faults.md): the mechanism only. Which
+ * member, when and for how long is the fault runner's (faults/), so every provider gets the same schedule.
+ */
+import type { FaultAction } from '@etcdlab/common';
+
+export interface MemberFaults {
+  /** The lasting actions this provider can inject (compact, defrag, move-leader go through etcd itself). */
+  readonly supports: readonly FaultAction[];
+  /** SIGKILL; resolves once the member is gone. */
+  kill(member: string): Promise<void>;
+  /** A graceful stop (SIGTERM, as etcd expects); resolves once the member is gone. */
+  stop(member: string): Promise<void>;
+  /** Starts a killed or stopped member on its own data; resolves once it has been spawned. */
+  start(member: string): Promise<void>;
+  /** SIGSTOP / SIGCONT. */
+  pause(member: string): Promise<void>;
+  resume(member: string): Promise<void>;
+}
+
+/** The lasting faults each provider can inject (docs/faults.md); compact, defrag and move-leader work on all. */
+export const PROVIDER_FAULTS: Record<'local' | 'docker' | 'ssh' | 'external', readonly FaultAction[]> = {
+  local: ['kill', 'stop', 'pause'],
+  docker: [],
+  ssh: [],
+  external: [],
+};

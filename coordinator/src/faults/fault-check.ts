@@ -1,0 +1,29 @@
+/**
+ * A workload's faults against the cluster it will run on, before anything is measured: the provider can
+ * inject each lasting action, and a member named as a target is in the cluster (pure).
+ */
+import { ErrorCodes, FAULT_TARGETS, InputError, LASTING_ACTIONS, type Workload } from '@etcdlab/common';
+import { PROVIDER_FAULTS } from '../cluster/member-faults.js';
+import type { ProviderName } from '../cluster/target.js';
+
+export function checkFaultTargets(workload: Workload, cluster: { provider: ProviderName; members?: readonly string[] }): void {
+  const problems: { file: string; field: string; message: string; fix: string }[] = [];
+  const can = PROVIDER_FAULTS[cluster.provider];
+  workload.phases.forEach((p, i) => {
+    (p.faults ?? []).forEach((f, j) => {
+      const field = `phases[${i}].faults[${j}]`;
+      if (LASTING_ACTIONS.includes(f.action) && !can.includes(f.action)) {
+        problems.push({ file: workload.source, field: `${field}.action`, message: `the ${cluster.provider} provider cannot ${f.action} a member${can.length ? ` (it can: ${can.join(', ')})` : ''}`, fix: 'run it on a local cluster (quickstart / run without -i or --endpoints), or use compact, defrag or move-leader, which work on every cluster (docs/faults.md)' });
+      }
+      const named = !(FAULT_TARGETS as readonly string[]).includes(f.target) && f.action !== 'compact';
+      if (named && cluster.members && !cluster.members.includes(f.target)) {
+        problems.push({ file: workload.source, field: `${field}.target`, message: `no member named ${f.target} in this cluster`, fix: `use leader, follower, random, or one of: ${cluster.members.join(', ')}` });
+      }
+      const size = cluster.members?.length;
+      if (size !== undefined && f.count > (f.target === 'follower' ? size - 1 : size)) {
+        problems.push({ file: workload.source, field: `${field}.count`, message: `${f.count} ${f.target} member(s) asked of a ${size}-member cluster`, fix: `use a count of at most ${f.target === 'follower' ? size - 1 : size}` });
+      }
+    });
+  });
+  if (problems.length) throw new InputError(ErrorCodes.workloadInvalid, `${workload.source}: ${problems.length} problem(s) with the faults on this cluster`, problems);
+}
