@@ -4,10 +4,10 @@
  * writes anywhere else. Short forms (--quick --duration 1s --total 200) keep this to a few seconds each.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunSummary } from '@etcdlab/common';
+import { LASTING_ACTIONS, parseWorkload, type RunSummary } from '@etcdlab/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMember, findEtcdctlBinary } from '../../agent/test/helpers/etcd-member.js';
 import { repoRoot, runCli } from './helpers/cli.js';
@@ -32,9 +32,25 @@ describe('run --endpoints with every preset deletes its keys at the end', () => 
   it('finds the presets', () => expect(presets.length).toBeGreaterThanOrEqual(10));
 
   for (const preset of presets) {
+    const faults = parseWorkload(readFileSync(join(repoRoot, 'workloads', preset), 'utf8'), preset).phases.flatMap((p) => p.faults ?? []);
+    if (faults.length) {
+      // This cluster is one member given by --endpoints: etcdlab cannot kill or pause a member it did not
+      // start, and one member has no follower to hand leadership to.
+      const lasting = faults.some((f) => LASTING_ACTIONS.includes(f.action));
+      it(`${preset}: its faults refused on a 1-member --endpoints cluster before anything is written`, async () => {
+        const r = await runCli(['run', '--endpoints', member.clientUrl, '-w', `workloads/${preset}`, '--quick', '--agents', '1', '--results', results], { timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/error E_WORKLOAD_INVALID: .*faults/);
+        expect(r.stderr).toMatch(lasting ? /the external provider cannot (kill|stop|pause) a member/ : /a 1-member cluster has no follower/);
+        expect(countKeys(''), 'keys anywhere in the cluster').toBe(0);
+      });
+      continue;
+    }
     it(preset, async () => {
-      // Both ends given: phases with a total take --total, every other (patterns included) --duration.
-      const r = await runCli(['run', '--endpoints', member.clientUrl, '-w', `workloads/${preset}`, '--quick', '--duration', '1s', '--total', '200', '--agents', '1', '--json', '--results', results], { timeoutMs: 90_000 });
+      // Both ends given: phases with a total take --total, every other (patterns included) --duration;
+      // a phase with faults keeps its quick duration (its faults' timeline).
+      const short = faults.length ? [] : ['--duration', '1s', '--total', '200'];
+      const r = await runCli(['run', '--endpoints', member.clientUrl, '-w', `workloads/${preset}`, '--quick', ...short, '--agents', '1', '--json', '--results', results], { timeoutMs: 90_000 });
       // A preset's rules may say FAIL on this machine (exit 1): the cleanup is what is checked here.
       expect([0, 1], r.stderr).toContain(r.code);
       expect(r.stderr).not.toMatch(/error E_/);

@@ -20,9 +20,10 @@ export function checkFaultTargets(workload: Workload, cluster: { provider: Provi
         problems.push({ file: workload.source, field: `${field}.target`, message: `no member named ${f.target} in this cluster`, fix: `use leader, follower, random, or one of: ${cluster.members.join(', ')}` });
       }
       const size = cluster.members?.length;
-      if (size !== undefined && f.count > (f.target === 'follower' ? size - 1 : size)) {
-        problems.push({ file: workload.source, field: `${field}.count`, message: `${f.count} ${f.target} member(s) asked of a ${size}-member cluster`, fix: `use a count of at most ${f.target === 'follower' ? size - 1 : size}` });
-      }
+      const followers = f.target === 'follower' || (f.action === 'move-leader' && f.target === 'leader');
+      const room = size === undefined ? undefined : followers ? size - 1 : size;
+      if (room === 0 && f.action !== 'compact') problems.push({ file: workload.source, field: `${field}.target`, message: `a ${size}-member cluster has no follower`, fix: 'run it on 3 members or more (--members 3)' });
+      else if (room !== undefined && f.count > room) problems.push({ file: workload.source, field: `${field}.count`, message: `${f.count} ${f.target} member(s) asked of a ${size}-member cluster`, fix: `use a count of at most ${room}` });
     });
   });
   if (problems.length) throw new InputError(ErrorCodes.workloadInvalid, `${workload.source}: ${problems.length} problem(s) with the faults on this cluster`, problems);

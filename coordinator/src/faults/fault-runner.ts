@@ -31,7 +31,7 @@ const BACK_WAIT_MS = 30_000;
 const MAINTENANCE_DEADLINE_MS = 120_000;
 const POLL_MS = 50;
 
-export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAtMs: number, target: FaultTarget, logger: Logger, warn: (m: string) => void): PhaseFaults {
+export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAtMs: number, target: FaultTarget, logger: Logger, warn: (m: string) => void, note: (line: string) => void = () => {}): PhaseFaults {
   const buffers = etcdClientTls(target.tls);
   const client = new EtcdClient({ endpoints: [...target.endpoints], connections: 1, ...(buffers ? { tls: buffers } : {}) });
   const ending = new AbortController();
@@ -81,6 +81,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
     rec.members = pick.names;
     if (lasting && !mech?.supports.includes(w.action)) return fail(rec, `not injected: this provider cannot ${w.action} a member (docs/faults.md)`);
     log.warn({ fault: w.fault, action: w.action, members: rec.members, leader: rec.leaderBefore }, 'fault: injecting');
+    note(`fault: ${w.action} ${w.target}${rec.members.length ? ` (${rec.members.join(', ')})` : ''} at +${(w.fromMs / 1000).toFixed(1)} s${w.toMs !== undefined ? `, undone at +${(w.toMs / 1000).toFixed(1)} s` : ''}`);
     try {
       rec.fromMs = wallNowMs();
       if (!lasting) {
@@ -139,6 +140,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
       else rec.backMs = Math.round(back - rec.toMs);
     }
     log.warn({ action: rec.action, members: rec.members, backMs: rec.backMs }, 'fault undone');
+    note(`fault undone: ${rec.action === 'pause' ? 'resumed' : 'started again'} ${rec.members.join(', ')}`);
   }
 
   function fail(rec: FaultRecord, message: string): void {

@@ -59,6 +59,8 @@ export interface EngineOptions {
   resume?: EngineResume;
   /** The cluster as faults see it: phases with `faults:` inject them on it (docs/faults.md). */
   faultTarget?: FaultTarget;
+  /** A line for the terminal as each fault is injected and undone. */
+  onFaultNote?(line: string): void;
 }
 
 export interface EngineResume {
@@ -230,7 +232,7 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
       await Promise.all(present.map(async (id) => expectOk(id, 'phase:start', await emitWithAck(server, id, 'phase:start', { runId, phase: phase.name, startAtMs }))));
       logger.info({ phase: phase.name, startAtMs, leadMs: opts.leadMs }, 'phase start sent');
       const windows = phase.faults?.length && opts.faultTarget ? faultWindows(phase.faults, phase.durationMs ?? 0) : [];
-      if (windows.length) faults = startPhaseFaults(windows, measuredAtMs, opts.faultTarget as FaultTarget, logger, (m) => result.warnings.push(`phase ${phase.name}: ${m}`));
+      if (windows.length) faults = startPhaseFaults(windows, measuredAtMs, opts.faultTarget as FaultTarget, logger, (m) => result.warnings.push(`phase ${phase.name}: ${m}`), opts.onFaultNote);
     }
     // Taken over: every agent gets the lost limit from now to be heard of again.
     agents.watch(adopt ? Math.max(startAtMs, adopt.resumedAtMs) : startAtMs, opts.intervalMs);

@@ -132,6 +132,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       logger,
       signal: req.signal,
       revision: () => probe.read(),
+      onFaultNote: (line) => progress.note(line),
       faultTarget: { members: target.members, endpoints: target.endpoints, ...(target.tls ? { tls: target.tls } : {}), ...(target.faults ? { faults: target.faults } : {}) },
       onInterval: (r, maxima) => writer.appendInterval(r, maxima),
       onLive: (m, online, asked) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length, asked),

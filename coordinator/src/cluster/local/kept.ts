@@ -13,7 +13,7 @@ import { startLocalCluster } from './cluster.js';
 import { findEtcdBinary } from './etcd-binary.js';
 import { probeHealth } from './health.js';
 import { describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, type LiveMember, type MemberSpec } from './member.js';
-import { isPidAlive, sleep, tailFile } from './processes.js';
+import { isPidAlive, signalGroup, sleep, tailFile } from './processes.js';
 import { CLUSTER_STATE_FILE, isInside, isOurMember, readClusterState, stopClusterFromState, writeClusterState, type ClusterState, type ClusterStateMember } from './state.js';
 
 const START_TIMEOUT_MS = 30_000;
@@ -88,6 +88,8 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
     }
     // The etcd found now (ETCD_BIN or PATH), never the path cluster.json names: a results folder is data,
     // and one copied from elsewhere must not choose what this machine executes.
+    // A member a killed coordinator left paused (a fault, docs/faults.md) is resumed: harmless when it runs.
+    for (const m of s.members) if (!stopped.includes(m)) signalGroup(m.pid, 'SIGCONT');
     const bin = (await findEtcdBinary()).path;
     if (bin !== s.etcdBin) ctx.note(`starting the members with ${bin} (cluster.json recorded ${s.etcdBin})`);
     const env = memberEnv();

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, parseWorkload, type FaultRecord } from '@etcdlab/common';
+import { checkFaultTargets } from '../src/faults/fault-check.js';
+import { pickMembers } from '../src/faults/cluster-roles.js';
+import { durabilityProblems, phaseFaults } from '../src/report/model/faults.js';
+import type { RawPhase } from '../src/report/raw/types.js';
+import type { TimelinePoint } from '../src/report/model/types.js';
+
+const T0 = 1_000_000;
+const point = (offsetSec: number, p99Ms: number, count = 100): TimelinePoint => ({ offsetSec, count, errors: 0, opsPerSec: count, p50Us: 1000, p90Us: 2000, p99Us: p99Ms * 1000, p999Us: p99Ms * 1000, maxUs: p99Ms * 1000 });
+const kill: FaultRecord = { fault: 0, action: 'kill', target: 'leader', members: ['etcd-2'], plannedMs: 3000, fromMs: T0 + 3000, toMs: T0 + 7000, leaderBefore: 'etcd-2', leaderAfter: 'etcd-1', electionMs: 1500, backMs: 300 };
+
+describe('the fault model of a phase', () => {
+  const phase: RawPhase = {
+    name: 'p',
+    startedAtMs: T0,
+    durationMs: 12_000,
+    agents: [],
+    faults: [kill],
+    availability: { write: { longestMs: 2500, fromMs: T0 + 3100, toMs: T0 + 5600, agents: { a1: 2600 }, gaps: [[T0 + 100, T0 + 250], [T0 + 3100, T0 + 5600]] } },
+    durability: { checked: 50, lost: 0, changed: 0, unreadable: 0, compacted: 0, examples: [] },
+  };
+  const timeline = [point(0, 10), point(1, 12), point(2, 10), point(3, 900), point(4, 0, 0), point(5, 800), point(6, 40), point(7, 30), point(8, 14), point(9, 11)];
+
+  it('matches the gap, the errors and the p99 recovery to the window, and says it in one statement', () => {
+    const f = phaseFaults(phase, timeline, [{ offsetSec: 3, op: 'put', code: 'UNAVAILABLE', count: 40 }, { offsetSec: 0, op: 'put', code: 'UNAVAILABLE', count: 1 }, { offsetSec: 5, op: 'put', code: 'DEADLINE_EXCEEDED', count: 8 }]);
+    const w = f?.windows[0];
+    expect(w).toMatchObject({ fromSec: 3, toSec: 7, writeGapMs: 2500, errors: { UNAVAILABLE: 40, DEADLINE_EXCEEDED: 8 }, p99RecoverySec: 2 });
+    expect(w?.readGapMs).toBeUndefined();
+    expect(w?.statement).toBe('kill leader (etcd-2) at +3.0 s for 4.00 s: new leader etcd-1 after 1.50 s; member answering 0.30 s after its start; no write succeeded for 2.50 s; errors UNAVAILABLE 40, DEADLINE_EXCEEDED 8; p99 back to its level 2.0 s after');
+    expect(f?.durabilityStatement).toBe('50 acknowledged put(s) read back: none lost');
+    expect(durabilityProblems([{ name: 'p', ...(f ? { faults: f } : {}) }])).toEqual([]);
+  });
+
+  it('a lost write is a problem that fails the verdict, with examples', () => {
+    const f = phaseFaults({ ...phase, durability: { checked: 50, lost: 1, changed: 0, unreadable: 2, compacted: 0, examples: [{ key: 'etcdlab/r/p/7', revision: 42, problem: 'missing at revision 42' }] } }, timeline, []);
+    expect(durabilityProblems([{ name: 'p', ...(f ? { faults: f } : {}) }])).toEqual(['E_DURABILITY_LOST: phase p: 50 acknowledged put(s) read back: 1 LOST, 0 with another value, 2 could not be read; e.g. etcdlab/r/p/7 @42: missing at revision 42']);
+  });
+
+  it('a phase without faults has no fault model', () => {
+    expect(phaseFaults({ name: 'p', startedAtMs: 0, durationMs: 1, agents: [] }, [], [])).toBeUndefined();
+  });
+});
+
+describe('fault targets', () => {
+  const roles = { members: [{ name: 'etcd-1', clientUrl: 'a', id: '1', leader: '2' }, { name: 'etcd-2', clientUrl: 'b', id: '2', leader: '2' }, { name: 'etcd-3', clientUrl: 'c', id: '3', leader: '2' }], leader: { name: 'etcd-2', clientUrl: 'b', id: '2', leader: '2' } };
+  it('resolve leader, followers and names at the moment, or say why not', () => {
+    expect(pickMembers('leader', 1, roles).names).toEqual(['etcd-2']);
+    expect(pickMembers('follower', 2, roles).names.sort()).toEqual(['etcd-1', 'etcd-3']);
+    expect(pickMembers('follower', 3, roles).problem).toBe('3 follower(s) asked, the cluster has 2');
+    expect(pickMembers('etcd-9', 1, roles).problem).toBe('no member named etcd-9 (members: etcd-1, etcd-2, etcd-3)');
+    expect(pickMembers('leader', 1, { members: roles.members }).problem).toBe('no member knows a leader at this moment');
+  });
+
+  it('are checked against the provider and the cluster before a run, naming the file and field', () => {
+    const w = parseWorkload('name: f\nphases:\n  - name: p\n    ops: { put: 1 }\n    duration: 10s\n    faults:\n      - { action: pause, target: etcd-7, at: 1s, for: 1s }\n      - { action: kill, target: follower, count: 3, at: 2s, for: 1s }\n      - { action: defrag, target: follower, at: 5s }\n', 'f.yaml');
+    const problems = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        expect(err).toBeInstanceOf(InputError);
+        return (err as InputError).problems.map((p) => `${p.file} ${p.field}: ${p.message}`);
+      }
+      return [];
+    };
+    expect(problems(() => checkFaultTargets(w, { provider: 'external' }))).toEqual(['f.yaml phases[0].faults[0].action: the external provider cannot pause a member', 'f.yaml phases[0].faults[1].action: the external provider cannot kill a member']);
+    expect(problems(() => checkFaultTargets(w, { provider: 'local', members: ['etcd-1', 'etcd-2', 'etcd-3'] }))).toEqual(['f.yaml phases[0].faults[0].target: no member named etcd-7 in this cluster', 'f.yaml phases[0].faults[1].count: 3 follower member(s) asked of a 3-member cluster']);
+    expect(problems(() => checkFaultTargets(w, { provider: 'local' }))).toEqual([]);
+  });
+});
