@@ -4,7 +4,7 @@
  * paused. Members are real etcd processes; the faults are real signals.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultWindowSummary, PhaseSummary, RunSummary } from '@etcdlab/common';
@@ -79,6 +79,39 @@ describe('faults on a local 3-member cluster', () => {
     expect(w.readGapMs).toBeLessThan(1000);
     expect(r.stderr).toContain(`fault undone: resumed ${w.members[0]}`);
     expect(r.phase.faults?.durability?.lost).toBe(0);
+  });
+
+  it('the leader partitioned from its peers (through the link proxies): another member elected, no acknowledged write lost, links restored', async () => {
+    const r = await quick('fault-partition');
+    expect(r.code, r.stderr).toBe(0);
+    const w = r.phase.faults?.windows[0] as FaultWindowSummary;
+    expect(w).toMatchObject({ action: 'partition', target: 'leader' });
+    expect(w.error).toBeUndefined();
+    expect(w.members).toEqual([w.leaderBefore]);
+    expect(w.leaderAfter).toBeDefined();
+    expect(w.leaderAfter).not.toBe(w.leaderBefore);
+    expect(w.electionMs).toBeLessThan(3 * ELECTION_TIMEOUT_MS + 1000);
+    expect(w.writeGapMs).toBeLessThan(3 * ELECTION_TIMEOUT_MS + DEADLINE_MS + 1000);
+    expect(r.stderr).toContain(`fault undone: links restored for ${w.members[0]}`);
+    expect(r.phase.faults?.durability?.lost).toBe(0);
+    // After the heal every member answers and agrees on one leader (the cluster is whole again).
+    expect(r.phase.outcome).toBe('completed');
+  });
+
+  it('a follower cut off from its clients: its clients wait for their deadline, the cluster keeps writing, no leader change', async () => {
+    const file = join(results, 'clients-partition.yaml');
+    writeFileSync(file, readFileSync(join(repoRoot, 'workloads', 'fault-partition.yaml'), 'utf8').replace('target: leader, from: peers', 'target: follower, from: clients'));
+    const before = new Set(readdirSync(results));
+    const run = await runCli(['quickstart', '-w', file, '--quick', '--results', results], { timeoutMs: 150_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const runDir = join(results, readdirSync(results).find((d) => !before.has(d) && d !== 'clients-partition.yaml') as string);
+    const w = (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary).phases[0]?.faults?.windows[0] as FaultWindowSummary;
+    expect(w).toMatchObject({ action: 'partition', target: 'follower' });
+    expect(w.members[0]).not.toBe(w.leaderBefore);
+    expect(w.electionMs).toBeUndefined();
+    expect(w.writeGapMs).toBeLessThan(1000);
+    // The clients connected to it: every request in flight there waits out its deadline.
+    expect(w.errors.DEADLINE_EXCEEDED ?? 0).toBeGreaterThan(0);
   });
 
   it('Ctrl-C during a pause: exit 130, the member resumed, the kept cluster healthy, nothing paused', async () => {

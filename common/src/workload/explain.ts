@@ -109,10 +109,11 @@ export function explainPhase(p: PhaseSpec): PhaseExplanation {
 function faultTimeline(p: PhaseSpec): { faults?: string[] } {
   if (!p.faults?.length || p.durationMs === undefined) return {};
   const at = (ms: number): string => `+${formatDurationMs(ms)}`;
-  const undo: Record<string, string> = { kill: 'started again', stop: 'started again', pause: 'resumed' };
+  const undo: Record<string, string> = { kill: 'started again', stop: 'started again', pause: 'resumed', partition: 'healed', delay: 'removed', drop: 'removed' };
+  const how = (l: NonNullable<(typeof p.faults)[number]['link']>): string => (l.cut ? ` from ${l.from === 'both' ? 'peers and clients' : l.from}` : l.delayMs ? ` of its peer traffic by ${formatDurationMs(l.delayMs)}${l.jitterMs ? ` ± ${formatDurationMs(l.jitterMs)}` : ''}` : ` ${Math.round(l.dropShare * 100)}% of its peer traffic`);
   const lines = faultWindows(p.faults, p.durationMs).map((w) => {
     const who = w.action === 'compact' ? 'the cluster (to the newest revision)' : w.action === 'move-leader' ? `to ${w.target === 'leader' || w.target === 'follower' ? 'a follower (chosen then)' : w.target}` : `${w.count > 1 ? `${w.count} ` : ''}${w.target}${w.count > 1 ? 's' : ''} (chosen then)`;
-    return `${at(w.fromMs).padEnd(8)} ${w.action} ${who}${w.toMs !== undefined ? `, ${undo[w.action]} at ${at(w.toMs)}` : ''}`;
+    return `${at(w.fromMs).padEnd(8)} ${w.action} ${who}${w.link ? how(w.link) : ''}${w.toMs !== undefined ? `, ${undo[w.action]} at ${at(w.toMs)}` : ''}`;
   });
   return { faults: lines };
 }

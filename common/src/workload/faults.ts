@@ -8,14 +8,18 @@ import { duration, durationAtMost, positiveDuration } from './schema-fields.js';
 
 /**
  * What a fault does. kill: SIGKILL, started again after `for`; stop: a graceful stop (SIGTERM), started
- * again after `for`; pause: SIGSTOP, SIGCONT after `for`; compact: compaction to the newest revision;
- * defrag: defragment the member; move-leader: hand leadership to another member.
+ * again after `for`; pause: SIGSTOP, SIGCONT after `for`; partition: the member cut off from its peers,
+ * its clients or both; delay: its peer traffic delayed; drop: a share of its peer traffic lost (as TCP
+ * sees a loss: late by a retransmission); compact: compaction to the newest revision; defrag: defragment
+ * the member; move-leader: hand leadership to another member.
  */
-export const FAULT_ACTIONS = ['kill', 'stop', 'pause', 'compact', 'defrag', 'move-leader'] as const;
+export const FAULT_ACTIONS = ['kill', 'stop', 'pause', 'partition', 'delay', 'drop', 'compact', 'defrag', 'move-leader'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 /** Actions that last (`for:` says how long); the others are one request, over when etcd answers. */
-export const LASTING_ACTIONS: readonly FaultAction[] = ['kill', 'stop', 'pause'];
+export const LASTING_ACTIONS: readonly FaultAction[] = ['kill', 'stop', 'pause', 'partition', 'delay', 'drop'];
+/** Actions on a member's links (a proxy on them, docs/faults.md). */
+export const LINK_ACTIONS: readonly FaultAction[] = ['partition', 'delay', 'drop'];
 
 /** Chosen when the fault starts: the leader then, a follower then, any member, or a member by name. */
 export const FAULT_TARGETS = ['leader', 'follower', 'random'] as const;
@@ -35,6 +39,18 @@ export const faultSchema = z.strictObject({
   for: durationAtMost(positiveDuration, B.durationMs).optional(),
   /** Repeat the fault this often (from `at`) until the phase ends. */
   every: durationAtMost(positiveDuration, B.durationMs).optional(),
+  /** partition: cut the member off from its peers, its clients, or both (default). */
+  from: z.enum(['peers', 'clients', 'both']).optional(),
+  /** delay: added to each piece of the member's peer traffic, both ways, with up to `jitter` more. */
+  ms: durationAtMost(positiveDuration, 60_000).optional(),
+  jitter: durationAtMost(duration, 60_000).optional(),
+  /** drop: the share of the member's peer traffic lost, 0 to 1. */
+  share: z.number().gt(0).max(1).optional(),
+}).superRefine((f, ctx) => {
+  const only: [keyof typeof f, FaultAction][] = [['from', 'partition'], ['ms', 'delay'], ['jitter', 'delay'], ['share', 'drop']];
+  for (const [field, action] of only) if (f[field] !== undefined && f.action !== action) ctx.addIssue({ code: 'custom', path: [field], message: `\`${field}\` applies to ${action} only`, params: { fix: 'remove it' } });
+  if (f.action === 'delay' && f.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'delay needs how much', params: { fix: 'add ms:, e.g. ms: 50ms (and jitter: 10ms)' } });
+  if (f.action === 'drop' && f.share === undefined) ctx.addIssue({ code: 'custom', path: ['share'], message: 'drop needs the share of the traffic lost', params: { fix: 'add share:, e.g. share: 0.1 (10%)' } });
 });
 export type FaultInput = z.output<typeof faultSchema>;
 
@@ -46,12 +62,25 @@ export interface FaultSpec {
   atMs: number;
   forMs?: number;
   everyMs?: number;
+  /** Link faults: what is cut, delayed or dropped. */
+  link?: LinkFault;
+}
+
+/** A fault on a member's links: partition (from peers, clients or both), delay, or loss of its peer traffic. */
+export interface LinkFault {
+  from: 'peers' | 'clients' | 'both';
+  /** Cut: nothing passes while it lasts (held, as TCP holds what it cannot send). */
+  cut: boolean;
+  delayMs: number;
+  jitterMs: number;
+  dropShare: number;
 }
 
 /** One injection: when (ms after the measured start), what, on which target. */
 export interface FaultWindowPlan {
   /** Index of the phase's fault entry this window comes from. */
   fault: number;
+  link?: LinkFault;
   action: FaultAction;
   target: string;
   count: number;
@@ -67,6 +96,9 @@ export const toFaultSpec = (f: FaultInput): FaultSpec => ({
   atMs: f.at,
   ...(f.for !== undefined ? { forMs: f.for } : {}),
   ...(f.every !== undefined ? { everyMs: f.every } : {}),
+  ...(LINK_ACTIONS.includes(f.action)
+    ? { link: { from: f.action === 'partition' ? (f.from ?? 'both') : 'peers', cut: f.action === 'partition', delayMs: f.action === 'delay' ? (f.ms ?? 0) : 0, jitterMs: f.action === 'delay' ? (f.jitter ?? 0) : 0, dropShare: f.action === 'drop' ? (f.share ?? 0) : 0 } }
+    : {}),
 });
 
 /** At most this many windows per phase: a schedule is read by people, and every window is recorded. */
@@ -77,7 +109,7 @@ export function faultWindows(faults: readonly FaultSpec[], phaseMs: number): Fau
   const out: FaultWindowPlan[] = [];
   faults.forEach((f, fault) => {
     for (let at = f.atMs; at < phaseMs && out.length < MAX_FAULT_WINDOWS; at += f.everyMs ?? Infinity) {
-      out.push({ fault, action: f.action, target: f.target, count: f.count, fromMs: at, ...(f.forMs !== undefined ? { toMs: Math.min(at + f.forMs, phaseMs) } : {}) });
+      out.push({ fault, action: f.action, target: f.target, count: f.count, fromMs: at, ...(f.forMs !== undefined ? { toMs: Math.min(at + f.forMs, phaseMs) } : {}), ...(f.link ? { link: f.link } : {}) });
     }
   });
   return out.sort((a, b) => a.fromMs - b.fromMs || a.fault - b.fault);

@@ -2,7 +2,7 @@
  * What a provider can do to one of its members on purpose (docs/faults.md): the mechanism only. Which
  * member, when and for how long is the fault runner's (faults/), so every provider gets the same schedule.
  */
-import type { FaultAction } from '@etcdlab/common';
+import type { FaultAction, LinkFault } from '@etcdlab/common';
 
 export interface MemberFaults {
   /** The lasting actions this provider can inject (compact, defrag, move-leader go through etcd itself). */
@@ -16,11 +16,14 @@ export interface MemberFaults {
   /** SIGSTOP / SIGCONT. */
   pause(member: string): Promise<void>;
   resume(member: string): Promise<void>;
+  /** A fault on the member's links (partition, delay, drop), until clearLink. */
+  link(member: string, fault: LinkFault): Promise<void>;
+  clearLink(member: string): Promise<void>;
 }
 
 /** The lasting faults each provider can inject (docs/faults.md); compact, defrag and move-leader work on all. */
 export const PROVIDER_FAULTS: Record<'local' | 'docker' | 'ssh' | 'external', readonly FaultAction[]> = {
-  local: ['kill', 'stop', 'pause'],
+  local: ['kill', 'stop', 'pause', 'partition', 'delay', 'drop'],
   docker: [],
   ssh: [],
   external: [],

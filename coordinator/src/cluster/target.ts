@@ -62,6 +62,8 @@ export interface AcquireContext {
   logger: Logger;
   note(line: string): void;
   signal: AbortSignal;
+  /** The workload's link faults need proxies on the members' peer / client links (local provider). */
+  links?: { peer: boolean; client: boolean };
 }
 
 /** Where clusters come from: one per provider. */

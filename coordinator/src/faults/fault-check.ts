@@ -6,8 +6,18 @@ import { ErrorCodes, FAULT_TARGETS, InputError, LASTING_ACTIONS, type Workload }
 import { PROVIDER_FAULTS } from '../cluster/member-faults.js';
 import type { ProviderName } from '../cluster/target.js';
 
-export function checkFaultTargets(workload: Workload, cluster: { provider: ProviderName; members?: readonly string[] }): void {
+/** The links a workload's faults need proxies on (a partition from clients needs the client links). */
+export function linkNeeds(workload: Workload): { peer: boolean; client: boolean } | undefined {
+  const links = workload.phases.flatMap((p) => (p.faults ?? []).flatMap((f) => (f.link ? [f.link] : [])));
+  if (links.length === 0) return undefined;
+  return { peer: links.some((l) => l.from !== 'clients'), client: links.some((l) => l.from !== 'peers') };
+}
+
+export function checkFaultTargets(workload: Workload, cluster: { provider: ProviderName; members?: readonly string[]; keep?: boolean }): void {
   const problems: { file: string; field: string; message: string; fix: string }[] = [];
+  if (cluster.keep && cluster.provider === 'local' && linkNeeds(workload)) {
+    problems.push({ file: '--keep', field: '--keep', message: `${workload.source} has link faults (partition, delay, drop): its cluster's links run through proxies in this process, which end with the run`, fix: 'run it without --keep' });
+  }
   const can = PROVIDER_FAULTS[cluster.provider];
   workload.phases.forEach((p, i) => {
     (p.faults ?? []).forEach((f, j) => {

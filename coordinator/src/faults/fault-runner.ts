@@ -91,7 +91,10 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
         return;
       }
       const m = mech as MemberFaults;
-      for (const name of rec.members) await (w.action === 'kill' ? m.kill(name) : w.action === 'stop' ? m.stop(name) : m.pause(name));
+      for (const name of rec.members) {
+        if (w.link) await m.link(name, w.link);
+        else await (w.action === 'kill' ? m.kill(name) : w.action === 'stop' ? m.stop(name) : m.pause(name));
+      }
       const onLeader = rec.leaderBefore !== undefined && rec.members.includes(rec.leaderBefore);
       // The election is measured while the fault lasts; the undo waits for it (bounded by the window's end).
       const election = onLeader ? noteElection(rec, rec.leaderBefore) : Promise.resolve();
@@ -129,18 +132,20 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
 
   async function undo(rec: FaultRecord, m: MemberFaults): Promise<void> {
     if (rec.toMs > rec.fromMs) return; // undone already
+    const restarts = rec.action === 'kill' || rec.action === 'stop';
     for (const name of rec.members) {
       if (rec.action === 'pause') await m.resume(name);
-      else await m.start(name);
+      else if (restarts) await m.start(name);
+      else await m.clearLink(name);
     }
     rec.toMs = wallNowMs();
-    if (rec.action !== 'pause') {
+    if (restarts) {
       const back = await poll(async () => ((await clusterRoles(client, target.members.filter((x) => rec.members.includes(x.name)))).members.every((r) => r.id !== undefined) ? wallNowMs() : undefined), BACK_WAIT_MS);
       if (back === undefined) warn(`fault ${rec.action} of ${rec.members.join(', ')}: started again, but not answering within ${BACK_WAIT_MS / 1000} s`);
       else rec.backMs = Math.round(back - rec.toMs);
     }
     log.warn({ action: rec.action, members: rec.members, backMs: rec.backMs }, 'fault undone');
-    note(`fault undone: ${rec.action === 'pause' ? 'resumed' : 'started again'} ${rec.members.join(', ')}`);
+    note(`fault undone: ${rec.action === 'pause' ? 'resumed' : restarts ? 'started again' : 'links restored for'} ${rec.members.join(', ')}`);
   }
 
   function fail(rec: FaultRecord, message: string): void {

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
 import type { ClusterSource, ClusterTarget } from '../cluster/target.js';
-import { checkFaultTargets } from '../faults/fault-check.js';
+import { checkFaultTargets, linkNeeds } from '../faults/fault-check.js';
 import type { Fleet, FleetFactory } from '../fleet/fleet.js';
 import { reportOutcome } from '../output/outcome.js';
 import { Progress } from '../output/progress.js';
@@ -59,7 +59,8 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
     progress.note(`etcdlab ${spec.invocation.command} ${runId}: ${spec.source.label}`);
     let fleet: Fleet;
     try {
-      target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}) });
+      const links = linkNeeds(spec.workload);
+      target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}), ...(links ? { links } : {}) });
       progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
       checkFaultTargets(spec.workload, { provider: target.provider, members: target.members.map((m) => m.name) });
       if (spec.resume) {
@@ -85,7 +86,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
 /** A run as a command: precheck, one run, the outcome printed; returns the exit status. */
 export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
   if (!spec.resume) checkResultsRoot(spec.resultsRoot);
-  checkFaultTargets(spec.workload, { provider: spec.source.provider });
+  checkFaultTargets(spec.workload, { provider: spec.source.provider, keep: Boolean(spec.keep) });
   await spec.precheck?.();
   await spec.source.precheck();
   const progress = new Progress(process.stderr);

@@ -11,11 +11,14 @@ import type { MemberInfo } from '../types.js';
 import { checkEtcdBinary, findEtcdBinary } from './etcd-binary.js';
 import { isLeader, probeHealth, readServerVersion } from './health.js';
 import {
-  describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, terminateMember,
+  clientUrlOf, describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, terminateMember,
   type LiveMember, type MemberSpec,
 } from './member.js';
 import type { MemberFaults } from '../member-faults.js';
 import { localMemberFaults } from './member-faults.js';
+import { type LinkProxy, startLinkProxy } from './link-proxy.js';
+import { LinkTable } from './link-table.js';
+import { memberIds } from './member-ids.js';
 import { pickMemberPorts } from './ports.js';
 import { signalGroup, sleep, tailFile } from './processes.js';
 import { writeClusterState, type ClusterState } from './state.js';
@@ -57,6 +60,8 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** Aborting (e.g. on Ctrl-C) during startup stops the members already started. */
   signal?: AbortSignal;
+  /** Link proxies in front of the members' peer and/or client listeners, for link faults (docs/faults.md). */
+  links?: { peer: boolean; client: boolean };
 }
 
 function validate(opts: LocalClusterOptions): void {
@@ -167,6 +172,25 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   log.info({ ports, basePort: opts.basePort ?? 'auto' }, 'ports chosen');
 
   for (const s of specs) await mkdir(s.dataDir, { recursive: true, mode: 0o700 });
+  // Proxies first, so that their ports are what the members advertise (and the peers dial).
+  const linkTable = opts.links?.peer || opts.links?.client ? new LinkTable() : undefined;
+  const nameOfId = new Map<string, string>();
+  const proxies: LinkProxy[] = [];
+  const closeProxies = async (): Promise<void> => {
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+  };
+  if (linkTable) {
+    for (const s of specs) {
+      for (const kind of ['peer', 'client'] as const) {
+        if (!opts.links?.[kind]) continue;
+        const p = await startLinkProxy({ member: s.name, kind, targetPort: kind === 'peer' ? s.peerPort : s.clientPort, rules: linkTable, nameOfId: (id) => nameOfId.get(id) });
+        proxies.push(p);
+        if (kind === 'peer') s.peerProxyPort = p.port;
+        else s.clientProxyPort = p.port;
+      }
+    }
+    log.info({ proxies: specs.map((s) => ({ member: s.name, peerProxyPort: s.peerProxyPort, clientProxyPort: s.clientProxyPort })) }, 'link proxies listening');
+  }
   const token = opts.clusterToken ?? `etcdlab-${randomUUID()}`;
   const initialCluster = initialClusterFlag(specs);
   const env = memberEnv();
@@ -226,6 +250,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   } catch (err) {
     log.error({ err }, 'cluster start failed; stopping members already started');
     await stopAll().catch((e: unknown) => log.error({ err: e }, 'stopping members failed'));
+    await closeProxies();
     process.off('exit', onExit);
     if (members.length > 0) {
       await writeClusterState(root, { ...state, status: 'failed' }).catch(() => undefined);
@@ -233,6 +258,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     throw err;
   }
 
+  if (linkTable) for (const [name, id] of await memberIds(members.map((m) => ({ name: m.info.name, clientUrl: m.info.clientUrl })))) nameOfId.set(id, name);
   const version = (await readServerVersion(members[0]?.info.clientUrl ?? '')) ?? bin.version;
   Object.assign(state, { status: 'running', ...(version !== undefined ? { etcdVersion: version } : {}) });
   await writeClusterState(root, state);
@@ -241,6 +267,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   let stopping: Promise<void> | undefined;
   const faults = localMemberFaults({
     members, specs, bin: bin.path, env, log, paused,
+    ...(linkTable ? { links: linkTable } : {}),
     argsOf: (spec) => memberArgs(spec, initialCluster, token),
     changed: async () => {
       state.members = members.flatMap((m) => (m.info.pid === undefined ? [] : [{ name: m.info.name, pid: m.info.pid, clientUrl: m.info.clientUrl, peerUrl: m.info.peerUrl, dataDir: m.info.dataDir ?? '', logFile: m.info.logFile ?? '' }]));
@@ -250,13 +277,15 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   return {
     faults,
     members: members.map((m) => ({ ...m.info })),
-    clientEndpoints: members.map((m) => m.info.clientUrl),
+    // Agents dial the client proxies when there are any; scraping and status go to the members themselves.
+    clientEndpoints: specs.map((s, i) => (s.clientProxyPort !== undefined ? clientUrlOf(s.clientProxyPort) : (members[i]?.info.clientUrl ?? ''))),
     ...(version !== undefined ? { etcdVersion: version } : {}),
     stop(): Promise<void> {
       stopping ??= (async () => {
         const t0 = Date.now();
         log.info('stopping cluster');
         await stopAll();
+        await closeProxies();
         process.off('exit', onExit);
         await writeClusterState(root, { ...state, status: 'stopped' }).catch((e: unknown) => log.warn({ err: e }, 'could not update cluster.json'));
         log.info({ elapsedMs: Date.now() - t0 }, 'cluster stopped');

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ClusterError, ErrorCodes } from '@etcdlab/common';
 import { type MemberFaults, PROVIDER_FAULTS } from '../member-faults.js';
 import { type LiveMember, type MemberSpec, spawnMember } from './member.js';
+import type { LinkTable } from './link-table.js';
 import { signalGroup, sleep } from './processes.js';
 
 export interface LocalMemberSet {
@@ -20,6 +21,8 @@ export interface LocalMemberSet {
   paused: Set<string>;
   /** After a member's process changed (its pid): cluster.json is written again. */
   changed(): Promise<void>;
+  /** The link faults the proxies read; absent: the cluster has no proxies (no link fault was asked for). */
+  links?: LinkTable;
 }
 
 const GONE_WAIT_MS = 15_000;
@@ -66,6 +69,15 @@ export function localMemberFaults(set: LocalMemberSet): MemberFaults {
       signal(name, 'SIGSTOP');
       set.paused.add(name);
       set.log.warn({ member: name }, 'fault: member paused (SIGSTOP)');
+    },
+    async link(name, fault) {
+      find(name);
+      if (!set.links) throw new ClusterError(ErrorCodes.faultFailed, `the cluster was started without link proxies, so ${name}'s links cannot be cut or slowed`);
+      set.links.set(name, fault);
+      set.log.warn({ member: name, fault }, 'fault: link fault set');
+    },
+    async clearLink(name) {
+      if (set.links?.clear(name)) set.log.warn({ member: name }, 'fault undone: links restored');
     },
     async resume(name) {
       signal(name, 'SIGCONT');

@@ -13,6 +13,9 @@ export interface MemberSpec {
   name: string;
   clientPort: number;
   peerPort: number;
+  /** A link proxy in front of the peer (client) listener: what the member advertises (link-proxy.ts). */
+  peerProxyPort?: number;
+  clientProxyPort?: number;
   dataDir: string;
   logFile: string;
 }
@@ -38,7 +41,7 @@ export const peerUrlOf = (port: number): string => `http://${LOOPBACK}:${port}`;
 
 /** `name=peerUrl,...` for --initial-cluster: a static bootstrap, no discovery service needed. */
 export function initialClusterFlag(specs: MemberSpec[]): string {
-  return specs.map((s) => `${s.name}=${peerUrlOf(s.peerPort)}`).join(',');
+  return specs.map((s) => `${s.name}=${peerUrlOf(s.peerProxyPort ?? s.peerPort)}`).join(',');
 }
 
 /** The etcd flags for one member. `--flag=value` form so the data dir is one argv entry (see state.ts). */
@@ -49,9 +52,9 @@ export function memberArgs(spec: MemberSpec, initialCluster: string, clusterToke
     `--name=${spec.name}`,
     `--data-dir=${spec.dataDir}`,
     `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
+    `--advertise-client-urls=${clientUrlOf(spec.clientProxyPort ?? spec.clientPort)}`,
     `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peerUrlOf(spec.peerProxyPort ?? spec.peerPort)}`,
     `--initial-cluster=${initialCluster}`,
     `--initial-cluster-token=${clusterToken}`,
     '--initial-cluster-state=new',

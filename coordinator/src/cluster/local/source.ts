@@ -30,7 +30,7 @@ export function localSource(o: LocalSourceOptions): ClusterSource {
       ctx.note(`starting a ${members}-member etcd cluster (${bin.path}, ${bin.version}) ...`);
       warnEvenSize(members, ctx.note);
       const dir = join(ctx.runDir, 'cluster');
-      const cluster = await startLocalCluster({ members, dir, etcdBin: bin.path, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}), logger: ctx.logger, signal: ctx.signal });
+      const cluster = await startLocalCluster({ members, dir, etcdBin: bin.path, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}), logger: ctx.logger, signal: ctx.signal, ...(ctx.links ? { links: ctx.links } : {}) });
       const t = { provider: 'local' as const, endpoints: cluster.clientEndpoints, members: cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl })), ...(cluster.etcdVersion ? { etcdVersion: cluster.etcdVersion } : {}) };
       return {
         ...t,

@@ -2,7 +2,7 @@
  * A fault phase's figures as every output shows them (pure, docs/faults.md): each window with the gap,
  * the errors and the p99's recovery that go with it, and the durability check in one line.
  */
-import type { FaultRecord, FaultWindowSummary, PhaseFaultSummary } from '@etcdlab/common';
+import { type FaultRecord, type FaultWindowSummary, LASTING_ACTIONS, type PhaseFaultSummary } from '@etcdlab/common';
 import type { RawPhase } from '../raw/types.js';
 import type { ErrorPoint, TimelinePoint } from './types.js';
 
@@ -61,7 +61,7 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
 
 function statementOf(w: Omit<FaultWindowSummary, 'statement'>, hadBaseline: boolean): string {
   const who = w.members.length ? ` (${w.members.join(', ')})` : '';
-  const lasting = w.action === 'kill' || w.action === 'stop' || w.action === 'pause';
+  const lasting = LASTING_ACTIONS.includes(w.action);
   const head = `${w.action} ${w.action === 'compact' ? 'the cluster' : w.target}${who} at +${(w.fromSec).toFixed(1)} s${lasting ? ` for ${sec(w.toMs - w.fromMs)}` : `, ${sec(w.toMs - w.fromMs)}`}`;
   if (w.error) return `${head}: ${w.error}`;
   const parts: string[] = [];
