@@ -58,13 +58,15 @@ phases:
       const s = JSON.parse(r.stdout) as RunSummary;
       expect(s.integrity.ok).toBe(true);
       const p = s.phases[0]!;
-      // The ramp's schedule: (50 + 200) / 2 ops/s over 2 s = 250 puts, the warm-up's left out.
-      expect(p.ops.put!.count + p.ops.put!.errors).toBe(250);
+      // The ramp's schedule: (50 + 200) / 2 ops/s over 2 s = 250 puts, the warm-up's left out; on a loaded
+      // machine a few may find all 8 clients busy until the end (dropped starts, counted as such).
+      expect(p.ops.put!.count + p.ops.put!.errors + p.droppedStarts).toBe(250);
+      expect(p.droppedStarts).toBeLessThan(25);
       expect(p.ops.put!.serviceUs!.max).toBeLessThanOrEqual(p.ops.put!.latencyUs.max);
       expect(p.durationMs).toBeGreaterThan(1900);
       expect(p.durationMs).toBeLessThan(2900);
       // 2 streams of 2 watchers in all (one stream per agent): each watcher sees every put of both agents.
-      expect(p.ops['watch-event']!.count).toBe(250 * 4);
+      expect(p.ops['watch-event']!.count).toBe(p.ops.put!.count * 4);
       expect(p.ops['watch-event-untimed']).toBeUndefined();
       const hlog = readFileSync(join(s.runDir, 'agents', 'agent-1.hlog'), 'utf8');
       expect(hlog).toMatch(/^Tag=ramp\/warmup\/put,/m);

@@ -24,7 +24,7 @@ export interface MemberFaults {
 /** The lasting faults each provider can inject (docs/faults.md); compact, defrag and move-leader work on all. */
 export const PROVIDER_FAULTS: Record<'local' | 'docker' | 'ssh' | 'external', readonly FaultAction[]> = {
   local: ['kill', 'stop', 'pause', 'partition', 'delay', 'drop'],
-  docker: [],
-  ssh: [],
+  docker: ['kill', 'stop', 'pause', 'partition'],
+  ssh: ['kill', 'stop', 'pause'],
   external: [],
 };

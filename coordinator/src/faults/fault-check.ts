@@ -25,6 +25,9 @@ export function checkFaultTargets(workload: Workload, cluster: { provider: Provi
       if (LASTING_ACTIONS.includes(f.action) && !can.includes(f.action)) {
         problems.push({ file: workload.source, field: `${field}.action`, message: `the ${cluster.provider} provider cannot ${f.action} a member${can.length ? ` (it can: ${can.join(', ')})` : ''}`, fix: 'run it on a local cluster (quickstart / run without -i or --endpoints), or use compact, defrag or move-leader, which work on every cluster (docs/faults.md)' });
       }
+      if (f.link?.cut && cluster.provider === 'docker' && f.link.from !== 'both') {
+        problems.push({ file: workload.source, field: `${field}.from`, message: `the docker provider cuts a member off from its network entirely; it cannot cut it from ${f.link.from} only`, fix: 'use from: both (or run it on a local cluster)' });
+      }
       const named = !(FAULT_TARGETS as readonly string[]).includes(f.target) && f.action !== 'compact';
       if (named && cluster.members && !cluster.members.includes(f.target)) {
         problems.push({ file: workload.source, field: `${field}.target`, message: `no member named ${f.target} in this cluster`, fix: `use leader, follower, random, or one of: ${cluster.members.join(', ')}` });

@@ -8,7 +8,10 @@ import pino from 'pino';
 import type { ClusterInfo } from '../cluster-ops.js';
 import { probeEndpoints } from '../external.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
+import { dockerConfig } from './config.js';
+import { connectEngine } from './engine.js';
 import { dockerClusterOps } from './index.js';
+import { dockerMemberFaults } from './member-faults.js';
 
 export function dockerSource(inv: Inventory): ClusterSource {
   let info: ClusterInfo | undefined;
@@ -32,7 +35,9 @@ export function dockerSource(inv: Inventory): ClusterSource {
       version ??= current.etcdVersion ?? (await probeEndpoints(current.clientEndpoints, current.tls));
       const members = current.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, peerUrl: m.peerUrl }));
       const t = { provider: 'docker' as const, endpoints: current.clientEndpoints, members, ...(version ? { etcdVersion: version } : {}), ...(current.tls ? { tls: current.tls } : {}) };
-      return { ...t, record: clusterRecord(t, { inventory: inv.source }), manifestExtra: {}, ownMarkers: [], release: async () => [] };
+      const cfg = dockerConfig(inv);
+      const engine = await connectEngine(cfg.socket, cfg.source);
+      return { ...t, record: clusterRecord(t, { inventory: inv.source }), manifestExtra: {}, ownMarkers: [], faults: dockerMemberFaults(engine, cfg.cluster, cfg.network, ctx.logger), release: async () => [] };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
 import { sshClusterInfo } from './cluster-lifecycle.js';
 import { hostChecksForRun, type RunHostChecks } from './host-record.js';
+import { sshMemberFaults } from './member-faults.js';
 import { memberHealth } from './probes.js';
 import { resizeSshCluster } from './resize.js';
 
@@ -72,6 +73,7 @@ export function sshSource(inv: Inventory, o: { acceptNew?: boolean } = {}): Clus
         record: clusterRecord(t, { name: inv.cluster.name, inventory: inv.source }),
         manifestExtra: { inventory: inventoryRecord(used), placement: placementRecord(used), hostChecks, members: hostsWithRole(used, 'etcd').map((h) => h.name) },
         ownMarkers: used.hosts.map((h) => h.workDir),
+        faults: sshMemberFaults(used, ctx.logger, Boolean(o.acceptNew)),
         release: async () => [],
       };
     },
