@@ -20,7 +20,11 @@ export interface FaultRecord {
   fromMs: number;
   toMs: number;
   leaderBefore?: string;
+  /** The first other leader during the fault, else the leader once it was over. */
   leaderAfter?: string;
+  /** The cluster's raft term before the fault and once it was over: a rise is an election (or a campaign). */
+  termBefore?: number;
+  termAfter?: number;
   /** A fault on the leader (or move-leader): ms from fromMs until another member was leader. */
   electionMs?: number;
   /** kill / stop: ms from the member's start again until it answered. */

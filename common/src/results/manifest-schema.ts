@@ -45,6 +45,8 @@ const faultRecordSchema = z.looseObject({
   toMs: num,
   leaderBefore: str.optional(),
   leaderAfter: str.optional(),
+  termBefore: num.int().min(0).optional(),
+  termAfter: num.int().min(0).optional(),
   electionMs: num.min(0).optional(),
   backMs: num.min(0).optional(),
   error: str.optional(),

@@ -12,12 +12,16 @@ export interface MemberRole {
   id?: string;
   /** The leader this member follows (hex); '0' or undefined: none known. */
   leader?: string;
+  /** Its raft term: every election (even a failed campaign) raises it. */
+  term?: number;
 }
 
 export interface ClusterRoles {
   members: MemberRole[];
   /** The member most members name as leader, when it is one of them. */
   leader?: MemberRole;
+  /** The highest raft term any member answered with. */
+  term?: number;
 }
 
 const STATUS_DEADLINE_MS = 1000;
@@ -27,7 +31,7 @@ export async function clusterRoles(client: EtcdClient, members: readonly TargetM
     members.map(async (m): Promise<MemberRole> => {
       try {
         const s = await client.status(m.clientUrl, STATUS_DEADLINE_MS);
-        return { name: m.name, clientUrl: m.clientUrl, id: s.memberId, leader: s.leader };
+        return { name: m.name, clientUrl: m.clientUrl, id: s.memberId, leader: s.leader, term: s.raftTerm };
       } catch {
         return { name: m.name, clientUrl: m.clientUrl };
       }
@@ -37,7 +41,8 @@ export async function clusterRoles(client: EtcdClient, members: readonly TargetM
   for (const r of roles) if (r.leader && r.leader !== '0') votes.set(r.leader, (votes.get(r.leader) ?? 0) + 1);
   const top = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0];
   const leader = roles.find((r) => r.id !== undefined && r.id === top);
-  return { members: roles, ...(leader ? { leader } : {}) };
+  const terms = roles.flatMap((r) => (r.term !== undefined ? [r.term] : []));
+  return { members: roles, ...(leader ? { leader } : {}), ...(terms.length ? { term: Math.max(...terms) } : {}) };
 }
 
 /** The members a target names at this moment: `count` of them for follower and random. */

@@ -68,11 +68,29 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
       return r.leader && r.leader.name !== old ? { at: wallNowMs(), name: r.leader.name } : undefined;
     }, ELECTION_WAIT_MS);
 
+  /** Once the fault is over: the leader then (bounded wait for one) and the term, to show an election it caused. */
+  async function settle(rec: FaultRecord): Promise<void> {
+    if (rec.error) return;
+    const r = await poll(async () => {
+      const x = await clusterRoles(client, target.members);
+      return x.leader ? x : undefined;
+    }, ELECTION_WAIT_MS);
+    if (!r) return;
+    rec.leaderAfter ??= r.leader?.name;
+    if (r.term !== undefined) rec.termAfter = r.term;
+  }
+
   async function run(w: FaultWindowPlan): Promise<void> {
+    await inject(w);
+    const rec = records.find((r) => r.plannedMs === w.fromMs && r.fault === w.fault);
+    if (rec) await settle(rec);
+  }
+
+  async function inject(w: FaultWindowPlan): Promise<void> {
     await until(measuredAtMs + w.fromMs);
     if (ending.signal.aborted) return; // the phase ended first: never injected
     const roles = await clusterRoles(client, target.members);
-    const rec: FaultRecord = { fault: w.fault, action: w.action, target: w.target, members: [], plannedMs: w.fromMs, fromMs: wallNowMs(), toMs: wallNowMs(), ...(roles.leader ? { leaderBefore: roles.leader.name } : {}) };
+    const rec: FaultRecord = { fault: w.fault, action: w.action, target: w.target, members: [], plannedMs: w.fromMs, fromMs: wallNowMs(), toMs: wallNowMs(), ...(roles.leader ? { leaderBefore: roles.leader.name } : {}), ...(roles.term !== undefined ? { termBefore: roles.term } : {}) };
     records.push(rec);
     const lasting = LASTING_ACTIONS.includes(w.action);
     const mech = target.faults;

@@ -66,6 +66,8 @@ function statementOf(w: Omit<FaultWindowSummary, 'statement'>, hadBaseline: bool
   if (w.error) return `${head}: ${w.error}`;
   const parts: string[] = [];
   if (w.electionMs !== undefined) parts.push(`new leader ${w.leaderAfter ?? '?'} after ${sec(w.electionMs)}`);
+  else if (w.leaderAfter !== undefined && w.leaderBefore !== undefined && w.leaderAfter !== w.leaderBefore) parts.push(`leader ${w.leaderBefore} → ${w.leaderAfter}`);
+  if (w.termBefore !== undefined && w.termAfter !== undefined && w.termAfter > w.termBefore) parts.push(`raft term ${w.termBefore} → ${w.termAfter} (an election)`);
   if (w.backMs !== undefined) parts.push(`member answering ${sec(w.backMs)} after its start`);
   if (w.writeGapMs !== undefined) parts.push(w.writeGapMs > 0 ? `no write succeeded for ${sec(w.writeGapMs)}` : 'writes never stopped');
   if (w.readGapMs !== undefined) parts.push(w.readGapMs > 0 ? `no read succeeded for ${sec(w.readGapMs)}` : 'reads never stopped');
