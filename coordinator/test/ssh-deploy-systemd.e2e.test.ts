@@ -141,6 +141,47 @@ describe('systemd hosts over SSH', () => {
     expect(manifest.monitors.every((m) => m.connected)).toBe(true);
   });
 
+  it('a workload\'s faults on systemd hosts: the leader SIGKILLed through systemd and started again, a follower paused and resumed (one reached through sudo), checked on the hosts', async () => {
+    const wl = path.join(scratch, 'member-faults.yaml');
+    writeFileSync(wl, `name: member-faults
+phases:
+  - name: put-faults
+    ops: { put: 1 }
+    clients: 8
+    duration: 16s
+    deadline: 2s
+    faults:
+      - { action: kill, target: leader, at: 3s, for: 4s }
+      - { action: pause, target: follower, at: 10s, for: 3s }
+`);
+    const r = await cli(['run', '-i', inv, '-w', wl, '--json', '--results', path.join(scratch, 'results-member-faults')]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as RunSummary;
+    const [kill, pause] = s.phases[0]?.faults?.windows ?? [];
+    expect(kill, r.stderr).toMatchObject({ action: 'kill', target: 'leader' });
+    expect(kill?.error, kill?.statement).toBeUndefined();
+    expect(kill?.members).toEqual([kill?.leaderBefore]);
+    expect(kill?.leaderAfter, kill?.statement).not.toBe(kill?.leaderBefore);
+    expect(kill?.electionMs, kill?.statement).toBeGreaterThan(0);
+    expect(kill?.backMs, kill?.statement).toBeGreaterThanOrEqual(0);
+    expect(kill?.writeGapMs, kill?.statement).toBeGreaterThan(0);
+    expect(kill?.writeGapMs, kill?.statement).toBeLessThan(3 * 1000 + 2000 + 1000);
+    expect(pause, r.stderr).toMatchObject({ action: 'pause', target: 'follower' });
+    expect(pause?.error, pause?.statement).toBeUndefined();
+    expect(s.phases[0]?.faults?.durability?.lost).toBe(0);
+    expect(s.phases[0]?.faults?.durability?.checked).toBeGreaterThan(0);
+    // On the hosts: every member's unit active with one running (not stopped) etcd, the killed one
+    // started again by etcdlab (its main process is new), nothing left paused.
+    for (const h of hosts.slice(0, 3)) {
+      const st = await onHost(h.address, 'systemctl is-active etcdlab-e2e-etcd; ps -o stat= -p "$(systemctl show -p MainPID --value etcdlab-e2e-etcd)"');
+      const [active, stat] = st.stdout.trim().split(/\s+/);
+      expect(active, `${h.name}: ${st.stdout}${st.stderr}`).toBe('active');
+      expect(stat, `${h.name}: process state`).toMatch(/^[RS]/);
+    }
+    const status = await cli(['cluster', 'status', '-i', inv], 60_000);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+  });
+
   it('run -i with faults: the agent service SIGKILLed, then its host container restarted, mid-phase: the run completes, both restarts are stated, the witness holds', async () => {
     const results = path.join(scratch, 'results-fault');
     const wl = path.join(scratch, 'fault.yaml');
