@@ -3,8 +3,9 @@
  * successful write or read (the availability gaps) and the last acknowledged put of a bounded set of keys
  * (read back by the coordinator's durability check). Pure bookkeeping, no I/O.
  */
-import { createHash } from 'node:crypto';
 import { type AckedPut, GAP_MIN_MS, type OpName } from '@etcdlab/common';
+
+export { valueDigest } from '@etcdlab/common';
 
 export type OpClass = 'write' | 'read';
 
@@ -67,8 +68,6 @@ function longest(list: Gap[]): Gap[] {
   return [...kept].sort((a, b) => a[0] - b[0]);
 }
 
-/** The value's digest as AckedPut.value carries it. */
-export const valueDigest = (value: Buffer): string => createHash('sha256').update(value).digest('base64').slice(0, 16);
 
 /**
  * The last acknowledged put of up to `max` keys: a later put of a tracked key replaces its entry (a

@@ -3,7 +3,11 @@
  * availability figures from the agents' gaps (pure): one place, read by the summary, the report and
  * compare alike (docs/faults.md).
  */
+import { createHash } from 'node:crypto';
 import type { FaultAction } from '../workload/faults.js';
+
+/** A value's digest as an acknowledged put carries it (AckedPut.value): the agent's and the check's, one definition. */
+export const valueDigest = (value: Uint8Array): string => createHash('sha256').update(value).digest('base64').slice(0, 16);
 
 /** One injected fault as it happened. Times are coordinator-clock ms. */
 export interface FaultRecord {
@@ -101,17 +105,20 @@ export function availabilityOf(perAgent: ReadonlyMap<string, { write?: readonly 
     const agents = [...perAgent].filter(([, g]) => g[cls] !== undefined);
     if (agents.length === 0) continue;
     const longestOf = (gaps: readonly Gap[]): Gap | undefined => gaps.reduce<Gap | undefined>((best, g) => (!best || g[1] - g[0] > best[1] - best[0] ? g : best), undefined);
-    const all = intersectGaps(agents.map(([, g]) => sorted(g[cls] ?? []))).filter((g) => g[1] - g[0] >= minMs);
+    // Rounded once, here: the longest gap and the list a window is matched against are the same numbers.
+    const all = intersectGaps(agents.map(([, g]) => sorted(g[cls] ?? [])))
+      .map(([a, b]): Gap => [Math.round(a), Math.round(b)])
+      .filter((g) => g[1] - g[0] >= minMs);
     const cluster = longestOf(all);
     const kept = [...all].sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, 100).sort((a, b) => a[0] - b[0]);
     out[cls] = {
-      longestMs: cluster ? Math.round(cluster[1] - cluster[0]) : 0,
+      longestMs: cluster ? cluster[1] - cluster[0] : 0,
       ...(cluster ? { fromMs: cluster[0], toMs: cluster[1] } : {}),
       agents: Object.fromEntries(agents.map(([id, g]) => {
         const l = longestOf(g[cls] ?? []);
         return [id, l ? Math.round(l[1] - l[0]) : 0];
       })),
-      gaps: kept.map(([a, b]) => [Math.round(a), Math.round(b)]),
+      gaps: kept.map(([a, b]) => [a, b]),
     };
   }
   return out;

@@ -4,15 +4,13 @@
  * whose revision was compacted since is read at the current revision and must not be older.
  */
 import { EtcdClient } from '@etcdlab/agent/etcd';
-import type { AckedPut, DurabilityRecord } from '@etcdlab/common';
-import { createHash } from 'node:crypto';
+import { type AckedPut, type DurabilityRecord, valueDigest } from '@etcdlab/common';
 import { etcdClientTls, type TlsMaterial } from '../cluster/target.js';
 
 const READ_DEADLINE_MS = 5000;
 const PARALLEL = 16;
 const EXAMPLES = 10;
 
-const digest = (v: Uint8Array): string => createHash('sha256').update(v).digest('base64').slice(0, 16);
 const printable = (b: Buffer): string => (/^[\x20-\x7e]*$/.test(b.toString('latin1')) ? b.toString('latin1') : `base64:${b.toString('base64')}`);
 
 export async function checkDurability(acked: readonly AckedPut[], endpoints: readonly string[], tls: TlsMaterial | undefined): Promise<DurabilityRecord> {
@@ -31,7 +29,7 @@ export async function checkDurability(acked: readonly AckedPut[], endpoints: rea
       if (!kv || kv.modRevision !== a.revision) {
         rec.lost++;
         problem(a, kv ? `at revision ${a.revision} the key was last written at ${kv.modRevision}` : `missing at revision ${a.revision}`);
-      } else if (digest(kv.value) !== a.value) {
+      } else if (valueDigest(kv.value) !== a.value) {
         rec.changed++;
         problem(a, `another value at revision ${a.revision}`);
       }

@@ -37,6 +37,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
   const ending = new AbortController();
   const log = logger.child({ component: 'faults' });
   const records: FaultRecord[] = [];
+  const undone = new Set<FaultRecord>();
 
   /** Resolves at `atMs` (coordinator clock) or when the phase's faults end, whichever is first. */
   const until = (atMs: number): Promise<void> =>
@@ -81,14 +82,14 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
   }
 
   async function run(w: FaultWindowPlan): Promise<void> {
-    await inject(w);
-    const rec = records.find((r) => r.plannedMs === w.fromMs && r.fault === w.fault);
+    const rec = await inject(w);
     if (rec) await settle(rec);
   }
 
-  async function inject(w: FaultWindowPlan): Promise<void> {
+  /** The window's record, or undefined when the phase ended before its time. */
+  async function inject(w: FaultWindowPlan): Promise<FaultRecord | undefined> {
     await until(measuredAtMs + w.fromMs);
-    if (ending.signal.aborted) return; // the phase ended first: never injected
+    if (ending.signal.aborted) return undefined; // the phase ended first: never injected
     const roles = await clusterRoles(client, target.members);
     const rec: FaultRecord = { fault: w.fault, action: w.action, target: w.target, members: [], plannedMs: w.fromMs, fromMs: wallNowMs(), toMs: wallNowMs(), ...(roles.leader ? { leaderBefore: roles.leader.name } : {}), ...(roles.term !== undefined ? { termBefore: roles.term } : {}) };
     records.push(rec);
@@ -106,7 +107,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
         await maintenance(w.action, rec, roles);
         rec.toMs = wallNowMs();
         if (w.action === 'move-leader') await noteElection(rec, rec.leaderBefore);
-        return;
+        return rec;
       }
       const m = mech as MemberFaults;
       for (const name of rec.members) {
@@ -121,8 +122,10 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
       await election;
     } catch (err) {
       fail(rec, String((err as Error).message ?? err));
-      if (lasting && target.faults) await undo(rec, target.faults).catch(() => undefined);
+      // Whatever part of it was injected is undone (a member killed before the next one failed).
+      if (lasting && target.faults) await undo(rec, target.faults);
     }
+    return rec;
   }
 
   async function noteElection(rec: FaultRecord, old: string | undefined): Promise<void> {
@@ -149,12 +152,18 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
   const urlOf = (name: string): string => target.members.find((m) => m.name === name)?.clientUrl ?? '';
 
   async function undo(rec: FaultRecord, m: MemberFaults): Promise<void> {
-    if (rec.toMs > rec.fromMs) return; // undone already
+    if (undone.has(rec)) return;
+    undone.add(rec);
     const restarts = rec.action === 'kill' || rec.action === 'stop';
+    // Every member is undone even when one of them fails (it may never have been faulted).
     for (const name of rec.members) {
-      if (rec.action === 'pause') await m.resume(name);
-      else if (restarts) await m.start(name);
-      else await m.clearLink(name);
+      try {
+        if (rec.action === 'pause') await m.resume(name);
+        else if (restarts) await m.start(name);
+        else await m.clearLink(name);
+      } catch (err) {
+        warn(`fault ${rec.action} of ${name}: not undone: ${(err as Error).message}`);
+      }
     }
     rec.toMs = wallNowMs();
     if (restarts) {
@@ -166,11 +175,12 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
     note(`fault undone: ${rec.action === 'pause' ? 'resumed' : restarts ? 'started again' : 'links restored for'} ${rec.members.join(', ')}`);
   }
 
-  function fail(rec: FaultRecord, message: string): void {
+  function fail(rec: FaultRecord, message: string): FaultRecord {
     rec.error = message;
     rec.toMs = Math.max(rec.toMs, wallNowMs());
     log.error({ fault: rec.fault, action: rec.action, target: rec.target, message }, 'fault failed');
     warn(`E_FAULT_FAILED: fault ${rec.fault + 1} (${rec.action} ${rec.target}) at +${(rec.plannedMs / 1000).toFixed(1)} s: ${message}`);
+    return rec;
   }
 
   const tasks = windows.map((w) =>
