@@ -38,6 +38,10 @@ fi
 if [ "${ETCDLAB_NEED_SYSTEMD_ANALYZE:-0}" = 1 ] && ! command -v systemd-analyze >/dev/null; then
   apt_install systemd || { echo "The tests need systemd-analyze: apt-get install systemd." >&2; exit 1; }
 fi
+# The ssh link-fault tests check generated nftables rulesets with `nft -c` (check only, nothing applied).
+if [ "${ETCDLAB_NEED_NFT:-0}" = 1 ] && ! command -v nft >/dev/null; then
+  apt_install nftables || { echo "The tests need nft: apt-get install nftables." >&2; exit 1; }
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"

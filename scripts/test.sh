@@ -6,7 +6,7 @@
 # still running (each run holds a shared lock; stopping needs it exclusively).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ETCDLAB_NEED_ETCDCTL=1 ETCDLAB_NEED_SYSTEMD_ANALYZE=1 bash scripts/setup.sh
+ETCDLAB_NEED_ETCDCTL=1 ETCDLAB_NEED_SYSTEMD_ANALYZE=1 ETCDLAB_NEED_NFT=1 bash scripts/setup.sh
 # vitest strips types without checking them: the tests and their helpers are type-checked here first,
 # so a test fixture that no longer matches the code fails the run instead of misbehaving in it.
 npx tsc -p tsconfig.tests.json

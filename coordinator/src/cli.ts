@@ -6,6 +6,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerImage } from './commands/image.js';
 import { registerDump } from './commands/dump.js';
+import { registerFault } from './commands/fault.js';
 import { registerKeys } from './commands/keys.js';
 import { registerResults } from './commands/results.js';
 import { registerQuickstart } from './commands/quickstart.js';
@@ -17,7 +18,7 @@ import { registerWorkload } from './commands/workload.js';
 import { TOOL_VERSION } from './version.js';
 
 /** Every command family; add a new one here (one line), its options and action live in its own module. */
-const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster, registerAgents, registerHosts, registerReport, registerCompare, registerSweep, registerWorkload, registerImage, registerKeys, registerDump, registerResults];
+const registrars: Registrar[] = [registerQuickstart, registerRun, registerCluster, registerFault, registerAgents, registerHosts, registerReport, registerCompare, registerSweep, registerWorkload, registerImage, registerKeys, registerDump, registerResults];
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('etcdlab')

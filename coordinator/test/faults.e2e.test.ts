@@ -114,7 +114,7 @@ describe('faults on a local 3-member cluster', () => {
     expect(w.errors.DEADLINE_EXCEEDED ?? 0).toBeGreaterThan(0);
   });
 
-  it('Ctrl-C during a pause: exit 130, the member resumed, the kept cluster healthy, nothing paused', async () => {
+  it('Ctrl-C during a pause: exit 130, the member resumed, the kept cluster healthy, nothing paused; then drills on the kept cluster (`etcdlab fault`): a leader kill, a pause ended by Ctrl-C, a link fault refused', async () => {
     const child = spawn(process.execPath, ['coordinator/bin/etcdlab.js', 'quickstart', '-w', 'workloads/fault-follower-pause.yaml', '--keep', '--results', results], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -139,9 +139,52 @@ describe('faults on a local 3-member cluster', () => {
       const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
       expect(summary.status).toBe('aborted');
       expect(summary.phases[0]?.faults?.windows[0]?.members).toEqual([member]);
+      await drills(runDir, state.members);
     } finally {
       await runCli(['cluster', 'clean', '--run-dir', runDir], { timeoutMs: 60_000 });
     }
     expect(await pidsMatching(runDir)).toEqual([]);
   });
 });
+
+/** `etcdlab fault` on a kept local cluster: the statement, the exit status, nothing left stopped or paused. */
+async function drills(runDir: string, members: { name: string }[]): Promise<void> {
+  const kill = await runCli(['fault', 'kill', 'leader', '--for', '2s', '--run-dir', runDir, '--json'], { timeoutMs: 90_000 });
+  expect(kill.code, kill.stderr).toBe(0);
+  const rec = JSON.parse(kill.stdout) as { members: string[]; leaderBefore?: string; leaderAfter?: string; electionMs?: number; backMs?: number; statement: string; error?: string };
+  expect(rec.error).toBeUndefined();
+  expect(rec.members).toEqual([rec.leaderBefore]);
+  expect(rec.leaderAfter, rec.statement).not.toBe(rec.leaderBefore);
+  expect(rec.electionMs, rec.statement).toBeLessThan(3 * ELECTION_TIMEOUT_MS + 1000);
+  expect(rec.backMs, rec.statement).toBeGreaterThanOrEqual(0);
+  expect(rec.statement).toMatch(/^kill leader \(etcd-\d\) at \+0\.0 s for [\d.]+ s: new leader etcd-\d after/);
+  expect(kill.stderr).toContain(`fault undone: started again ${rec.leaderBefore}`);
+
+  // A long pause ended by Ctrl-C: undone before the exit (130), the member running again.
+  const child = spawn(process.execPath, ['coordinator/bin/etcdlab.js', 'fault', 'pause', 'follower', '--for', '60s', '--run-dir', runDir], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!/fault: pause follower \(etcd-\d\)/.test(stderr) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  const paused = /fault: pause follower \((etcd-\d)\)/.exec(stderr)?.[1];
+  expect(paused, stderr).toBeDefined();
+  process.kill(-child.pid!, 'SIGINT');
+  expect(await exited, stderr).toBe(130);
+  expect(stderr).toContain(`fault undone: resumed ${paused}`);
+  const state = JSON.parse(readFileSync(join(runDir, 'cluster', 'cluster.json'), 'utf8')) as { members: { name: string; pid: number }[] };
+  expect(state.members.map((m) => m.name)).toEqual(members.map((m) => m.name));
+  for (const m of state.members) {
+    const stat = readFileSync(`/proc/${m.pid}/stat`, 'utf8');
+    expect(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), `${m.name} process state after the drills`).not.toBe('T');
+  }
+  const status = await runCli(['cluster', 'status', '--run-dir', runDir], { timeoutMs: 30_000 });
+  expect(status.code, status.stdout + status.stderr).toBe(0);
+
+  // A link fault needs the proxies of a run: refused with the reason, nothing done.
+  const link = await runCli(['fault', 'partition', 'follower', '--for', '1s', '--run-dir', runDir], { timeoutMs: 30_000 });
+  expect(link.code).toBe(2);
+  expect(link.stderr).toContain('E_OPTION_INVALID');
+  expect(link.stderr).toContain('no link proxies');
+}

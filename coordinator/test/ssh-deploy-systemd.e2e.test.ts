@@ -182,6 +182,63 @@ phases:
     expect(status.code, status.stdout + status.stderr).toBe(0);
   });
 
+  it('link faults on systemd hosts through nftables: a member reached through sudo cut off from its peers, a share of the leader\'s peer packets dropped, a table a dead coordinator left cleared; checked on the hosts while it runs and after', async () => {
+    const check = await cli(['hosts', 'check', '-i', inv, '--json', '--fsync-size', '23000'], 120_000);
+    const report = JSON.parse(check.stdout) as { hosts: { name: string; faults?: { can: string[]; cannot: { action: string; why: string }[] } }[] };
+    for (const h of report.hosts.filter((x) => x.name !== 'sys-4')) expect(h.faults?.can, `${h.name}: ${check.stderr}`).toEqual(['kill', 'stop', 'pause', 'partition', 'drop']);
+    expect(report.hosts.find((x) => x.name === 'sys-2')?.faults?.cannot.map((c) => c.action)).toEqual(['delay']);
+    expect(report.hosts.find((x) => x.name === 'sys-4')?.faults).toBeUndefined(); // an agent host has no member
+    const planted = await onHost(hosts[2]!.address, 'nft add table inet etcdlab_fault && nft list tables');
+    expect(planted.stdout, planted.stderr).toContain('etcdlab_fault');
+    const wl = path.join(scratch, 'link-faults.yaml');
+    writeFileSync(wl, `name: link-faults
+phases:
+  - name: put-links
+    ops: { put: 1, get: 1 }
+    clients: 8
+    duration: 14s
+    deadline: 2s
+    faults:
+      - { action: partition, target: sys-2, from: peers, at: 2s, for: 4s }
+      - { action: drop, target: leader, share: 0.3, at: 8s, for: 3s }
+`);
+    // While the run goes on, which hosts hold the fault table (polled through OpenSSH, as root).
+    const seen = new Map<string, string>();
+    let running = true;
+    const watch = (async () => {
+      while (running) {
+        for (const h of hosts.slice(0, 3)) {
+          const t = await onHost(h.address, 'nft list table inet etcdlab_fault 2>/dev/null || true');
+          if (t.stdout.includes('drop')) seen.set(h.name, t.stdout);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const r = await cli(['run', '-i', inv, '-w', wl, '--json', '--results', path.join(scratch, 'results-link-faults')]);
+    running = false;
+    await watch;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('cleared a link fault an earlier coordinator left on sys-3');
+    const s = JSON.parse(r.stdout) as RunSummary;
+    const [cut, drop] = s.phases[0]?.faults?.windows ?? [];
+    expect(cut, r.stderr).toMatchObject({ action: 'partition', target: 'sys-2', members: ['sys-2'] });
+    expect(cut?.error, cut?.statement).toBeUndefined();
+    expect(drop, r.stderr).toMatchObject({ action: 'drop', target: 'leader' });
+    expect(drop?.error, drop?.statement).toBeUndefined();
+    expect(s.phases[0]?.faults?.durability?.lost).toBe(0);
+    // The cut on sys-2 (through sudo) was in place: its own address, the peer port, both ways.
+    expect(seen.get('sys-2'), [...seen.keys()].join(',')).toMatch(new RegExp(`ip daddr ${hosts[1]!.address.replace(/\./g, '\\.')} tcp dport 2380 drop`));
+    expect([...seen.values()].some((t) => /numgen random mod 1000 < 300 drop/.test(t)), 'the drop table was seen on the leader').toBe(true);
+    // Afterwards no host holds a fault table, and the cluster is healthy.
+    for (const h of hosts.slice(0, 3)) {
+      const t = await onHost(h.address, 'nft list tables');
+      expect(t.stdout, h.name).not.toContain('etcdlab_fault');
+    }
+    const status = await cli(['cluster', 'status', '-i', inv], 60_000);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    console.log(`[systemd link faults] ${cut?.statement}; ${drop?.statement}`);
+  });
+
   it('run -i with faults: the agent service SIGKILLed, then its host container restarted, mid-phase: the run completes, both restarts are stated, the witness holds', async () => {
     const results = path.join(scratch, 'results-fault');
     const wl = path.join(scratch, 'fault.yaml');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real systemd hosts for etcdlab's ssh provider tests: containers made from a Debian root file system
-# with systemd (as PID 1), sshd, iproute2, dbus and sudo, on the private dockerd's bridge (198.18.0.0/24,
+# with systemd (as PID 1), sshd, iproute2, nftables (for link faults), dbus and sudo, on the private dockerd's bridge (198.18.0.0/24,
 # see dockerd.sh). Each host gets its own ed25519 host key and the test key for root and for `etcdops`,
 # a non-root user with password-less sudo (as many sites require instead of root logins).
 # The hosts have no Node.js and no etcd: etcdlab has to bring them, as on bare machines.
@@ -23,8 +23,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$repo/.testbed/systemd-hosts
 dir=${ETCDLAB_SYSTEMD_HOSTS_DIR:-$cache/run}
 prefix=${ETCDLAB_SYSTEMD_HOSTS_PREFIX:-etcdlab-sys}
-image=etcdlab-systemd-host:bookworm-2
-rootfs=$cache/rootfs-2.tar # the name changes with what build_rootfs puts in
+image=etcdlab-systemd-host:bookworm-3
+rootfs=$cache/rootfs-3.tar # the name changes with what build_rootfs puts in
 sudo_user=etcdops
 suite=bookworm
 mirror=${ETCDLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -63,7 +63,7 @@ build_rootfs() {
   local root=$cache/rootfs.tmp
   rm -rf "$root"
   log "building a Debian $suite root file system with systemd and sshd (debootstrap, about a minute)"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,openssh-server,iproute2,dbus,procps,sudo \
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,openssh-server,iproute2,nftables,dbus,procps,sudo \
     "$suite" "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
     { tail -n 20 "$cache/debootstrap.log" >&2; die "debootstrap failed (log: $cache/debootstrap.log)"; }
   # Per-host keys arrive at start; the shared ones made by the package are removed.

@@ -1,5 +1,6 @@
 import type { Inventory } from '@etcdlab/common';
 import type { Logger } from 'pino';
+import type { MemberFaults } from './member-faults.js';
 import type { MemberInfo } from './types.js';
 
 /** What every provider reports about a member beside etcd's own endpoint status. */
@@ -67,6 +68,8 @@ export interface ClusterOps {
   restart?(o: { members: number; wipe: boolean }): Promise<ClusterInfo>;
   /** ssh: the member leaves the cluster, its data is wiped, it joins again as a new member (docs/ssh-deploy.md). */
   replace?(member: string): Promise<MemberReplaced | undefined>;
+  /** The provider's mechanism for faults on purpose (`etcdlab fault`, docs/faults.md). */
+  faults?(): Promise<MemberFaults>;
   /** Write an equivalent docker-compose.yml. */
   generate?(o: { file: string; members?: number }): Promise<void>;
 }

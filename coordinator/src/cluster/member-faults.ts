@@ -19,12 +19,18 @@ export interface MemberFaults {
   /** A fault on the member's links (partition, delay, drop), until clearLink. */
   link(member: string, fault: LinkFault): Promise<void>;
   clearLink(member: string): Promise<void>;
+  /**
+   * Before anything is measured: checks that every member can take the workload's lasting actions
+   * (throws InputError naming the host and the fix), and undoes what a coordinator that died during a
+   * fault left behind; returns lines saying what it cleared.
+   */
+  prepare?(actions: readonly FaultAction[]): Promise<string[]>;
 }
 
 /** The lasting faults each provider can inject (docs/faults.md); compact, defrag and move-leader work on all. */
 export const PROVIDER_FAULTS: Record<'local' | 'docker' | 'ssh' | 'external', readonly FaultAction[]> = {
   local: ['kill', 'stop', 'pause', 'partition', 'delay', 'drop'],
   docker: ['kill', 'stop', 'pause', 'partition'],
-  ssh: ['kill', 'stop', 'pause'],
+  ssh: ['kill', 'stop', 'pause', 'partition', 'drop'],
   external: [],
 };

@@ -1,38 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes, InputError } from '@etcdlab/common';
 import { Option } from 'commander';
-import pino from 'pino';
 import { clientFor, memberReports, renderMemberReports } from '../output/endpoint-status.js';
 import type { ClusterOps } from '../cluster/cluster-ops.js';
-import { keptClusterOps } from '../cluster/local/kept.js';
-import { clusterOpsFor } from '../cluster/registry.js';
-import { loadInventoryFile } from './inventory-file.js';
+import { acceptNewOption, type ClusterCommandOptions, inventoryOption, opsFrom as opsFromOptions, runDirOption } from './cluster-ops-options.js';
 import { intOption } from './options.js';
 import { type Registrar, subcommand } from './register.js';
 
-interface CommonOpts {
-  inventory?: string;
-  /** A local cluster kept by `quickstart --keep` / `run --keep` (instead of -i). */
-  runDir?: string;
-  dryRun?: boolean;
+interface CommonOpts extends ClusterCommandOptions {
   json?: boolean;
-  acceptNew?: boolean;
 }
 
 const note = (line: string) => process.stderr.write(line + '\n');
-
-async function opsFrom(o: CommonOpts): Promise<ClusterOps> {
-  if (o.inventory !== undefined && o.runDir !== undefined)
-    throw new InputError(ErrorCodes.optionInvalid, 'give -i or --run-dir, not both', [{ field: '-i / --run-dir', message: 'both given', fix: '-i INVENTORY for a docker or ssh cluster, --run-dir results/<run-id> for a local cluster kept with --keep' }]);
-  if (o.runDir !== undefined) {
-    if (o.runDir === '') throw new InputError(ErrorCodes.optionInvalid, 'invalid value for --run-dir', [{ field: '--run-dir', message: 'empty', fix: '--run-dir results/<run-id> (the folder of a run kept with --keep)' }]);
-    return keptClusterOps(o.runDir, { dryRun: Boolean(o.dryRun), note });
-  }
-  if (!o.inventory) throw new InputError(ErrorCodes.optionInvalid, 'no cluster given', [{ field: '-i, --inventory / --run-dir', message: 'one is required', fix: 'e.g. -i inventory/docker.example.yaml, or --run-dir results/<run-id> for a local cluster kept with --keep' }]);
-  const inventory = loadInventoryFile(o.inventory);
-  const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
-  return clusterOpsFor({ inventory, logger, dryRun: Boolean(o.dryRun), note, acceptNew: Boolean(o.acceptNew) });
-}
+const opsFrom = (o: CommonOpts): Promise<ClusterOps> => opsFromOptions(o, note);
 
 function unsupported(ops: ClusterOps, what: string, provider = 'docker', instead?: string): never {
   throw new InputError(ErrorCodes.optionInvalid, `\`cluster ${what}\` is not available with the ${ops.provider} provider`, [{ field: 'provider', message: ops.provider, fix: `use provider: ${provider} for this command${instead ? ` (${instead})` : ''}` }]);
@@ -65,10 +45,10 @@ async function roundTrip(ops: ClusterOps): Promise<boolean> {
 
 export const registerCluster: Registrar = (program, setExit) => {
   const cluster = subcommand(program, 'cluster', 'bring an etcd cluster up and down (docker, ssh, or a local one kept with --keep) and look at it');
-  const inv = () => new Option('-i, --inventory <file>', 'inventory file');
-  const runDir = () => new Option('--run-dir <dir>', 'a local cluster kept by `quickstart --keep` or `run --keep`: its run folder (instead of -i)');
+  const inv = inventoryOption;
+  const runDir = runDirOption;
   const dry = () => new Option('--dry-run', 'print the plan and touch nothing');
-  const acceptNew = () => new Option('--accept-new', 'ssh: record unknown host keys in .etcdlab/known_hosts instead of refusing them');
+  const acceptNew = acceptNewOption;
 
   cluster
     .command('up')

@@ -2,7 +2,7 @@
  * A workload's faults against the cluster it will run on, before anything is measured: the provider can
  * inject each lasting action, and a member named as a target is in the cluster (pure).
  */
-import { ErrorCodes, FAULT_TARGETS, InputError, LASTING_ACTIONS, type Workload } from '@etcdlab/common';
+import { ErrorCodes, FAULT_TARGETS, type FaultAction, type FaultSpec, InputError, LASTING_ACTIONS, type Workload } from '@etcdlab/common';
 import { PROVIDER_FAULTS } from '../cluster/member-faults.js';
 import type { ProviderName } from '../cluster/target.js';
 
@@ -13,31 +13,48 @@ export function linkNeeds(workload: Workload): { peer: boolean; client: boolean 
   return { peer: links.some((l) => l.from !== 'clients'), client: links.some((l) => l.from !== 'peers') };
 }
 
-export function checkFaultTargets(workload: Workload, cluster: { provider: ProviderName; members?: readonly string[]; keep?: boolean }): void {
-  const problems: { file: string; field: string; message: string; fix: string }[] = [];
+/** The lasting actions (kill, stop, pause, link faults) a workload's faults use, each once. */
+export const lastingActions = (workload: Workload): FaultAction[] => [...new Set(workload.phases.flatMap((p) => (p.faults ?? []).map((f) => f.action)))].filter((a) => LASTING_ACTIONS.includes(a));
+
+type Problem = { file: string; field: string; message: string; fix: string };
+export interface FaultCluster {
+  provider: ProviderName;
+  members?: readonly string[];
+  keep?: boolean;
+  /** What the cluster's mechanism can inject, when it differs from the provider's (a kept local cluster). */
+  can?: readonly FaultAction[];
+}
+
+export function checkFaultTargets(workload: Workload, cluster: FaultCluster): void {
+  const problems: Problem[] = [];
   if (cluster.keep && cluster.provider === 'local' && linkNeeds(workload)) {
     problems.push({ file: '--keep', field: '--keep', message: `${workload.source} has link faults (partition, delay, drop): its cluster's links run through proxies in this process, which end with the run`, fix: 'run it without --keep' });
   }
-  const can = PROVIDER_FAULTS[cluster.provider];
-  workload.phases.forEach((p, i) => {
-    (p.faults ?? []).forEach((f, j) => {
-      const field = `phases[${i}].faults[${j}]`;
-      if (LASTING_ACTIONS.includes(f.action) && !can.includes(f.action)) {
-        problems.push({ file: workload.source, field: `${field}.action`, message: `the ${cluster.provider} provider cannot ${f.action} a member${can.length ? ` (it can: ${can.join(', ')})` : ''}`, fix: 'run it on a local cluster (quickstart / run without -i or --endpoints), or use compact, defrag or move-leader, which work on every cluster (docs/faults.md)' });
-      }
-      if (f.link?.cut && cluster.provider === 'docker' && f.link.from !== 'both') {
-        problems.push({ file: workload.source, field: `${field}.from`, message: `the docker provider cuts a member off from its network entirely; it cannot cut it from ${f.link.from} only`, fix: 'use from: both (or run it on a local cluster)' });
-      }
-      const named = !(FAULT_TARGETS as readonly string[]).includes(f.target) && f.action !== 'compact';
-      if (named && cluster.members && !cluster.members.includes(f.target)) {
-        problems.push({ file: workload.source, field: `${field}.target`, message: `no member named ${f.target} in this cluster`, fix: `use leader, follower, random, or one of: ${cluster.members.join(', ')}` });
-      }
-      const size = cluster.members?.length;
-      const followers = f.target === 'follower' || (f.action === 'move-leader' && f.target === 'leader');
-      const room = size === undefined ? undefined : followers ? size - 1 : size;
-      if (room === 0 && f.action !== 'compact') problems.push({ file: workload.source, field: `${field}.target`, message: `a ${size}-member cluster has no follower`, fix: 'run it on 3 members or more (--members 3)' });
-      else if (room !== undefined && f.count > room) problems.push({ file: workload.source, field: `${field}.count`, message: `${f.count} ${f.target} member(s) asked of a ${size}-member cluster`, fix: `use a count of at most ${room}` });
-    });
-  });
+  const entries = workload.phases.flatMap((p, i) => (p.faults ?? []).map((f, j) => ({ field: `phases[${i}].faults[${j}]`, f })));
+  problems.push(...faultProblems(entries, workload.source, cluster, (field, key) => `${field}.${key}`));
   if (problems.length) throw new InputError(ErrorCodes.workloadInvalid, `${workload.source}: ${problems.length} problem(s) with the faults on this cluster`, problems);
+}
+
+/** Each fault against the cluster: the mechanism can inject it, a named member exists, the count fits. */
+export function faultProblems(entries: readonly { field: string; f: FaultSpec }[], file: string, cluster: FaultCluster, fieldOf: (entry: string, key: string) => string): Problem[] {
+  const problems: Problem[] = [];
+  const can = cluster.can ?? PROVIDER_FAULTS[cluster.provider];
+  for (const { field, f } of entries) {
+    if (LASTING_ACTIONS.includes(f.action) && !can.includes(f.action)) {
+      problems.push({ file, field: fieldOf(field, 'action'), message: `the ${cluster.provider} provider cannot ${f.action} a member${cluster.can ? ' here' : ''}${can.length ? ` (it can: ${can.join(', ')})` : ''}`, fix: cluster.can && cluster.provider === 'local' ? 'a kept local cluster has no link proxies: put the fault in a workload and run it (quickstart -w FILE), or use kill, stop, pause (docs/faults.md)' : 'run it on a local cluster (quickstart / run without -i or --endpoints), or use compact, defrag or move-leader, which work on every cluster (docs/faults.md)' });
+    }
+    if (f.link?.cut && cluster.provider === 'docker' && f.link.from !== 'both') {
+      problems.push({ file, field: fieldOf(field, 'from'), message: `the docker provider cuts a member off from its network entirely; it cannot cut it from ${f.link.from} only`, fix: 'use from: both (or run it on a local cluster)' });
+    }
+    const named = !(FAULT_TARGETS as readonly string[]).includes(f.target) && f.action !== 'compact';
+    if (named && cluster.members && !cluster.members.includes(f.target)) {
+      problems.push({ file, field: fieldOf(field, 'target'), message: `no member named ${f.target} in this cluster`, fix: `use leader, follower, random, or one of: ${cluster.members.join(', ')}` });
+    }
+    const size = cluster.members?.length;
+    const followers = f.target === 'follower' || (f.action === 'move-leader' && f.target === 'leader');
+    const room = size === undefined ? undefined : followers ? size - 1 : size;
+    if (room === 0 && f.action !== 'compact') problems.push({ file, field: fieldOf(field, 'target'), message: `a ${size}-member cluster has no follower`, fix: 'run it on 3 members or more (--members 3)' });
+    else if (room !== undefined && f.count > room) problems.push({ file, field: fieldOf(field, 'count'), message: `${f.count} ${f.target} member(s) asked of a ${size}-member cluster`, fix: `use a count of at most ${room}` });
+  }
+  return problems;
 }

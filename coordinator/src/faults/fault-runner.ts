@@ -22,6 +22,8 @@ export interface FaultTarget {
 export interface PhaseFaults {
   /** Ends the phase's faults (undoing active ones) and returns what happened, in time order. */
   finish(): Promise<FaultRecord[]>;
+  /** Resolves once every window has run its course by itself (injected, lasted, undone, settled). */
+  readonly settled: Promise<void>;
 }
 
 const wallNowMs = (): number => performance.timeOrigin + performance.now();
@@ -100,7 +102,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
     rec.members = pick.names;
     if (lasting && !mech?.supports.includes(w.action)) return fail(rec, `not injected: this provider cannot ${w.action} a member (docs/faults.md)`);
     log.warn({ fault: w.fault, action: w.action, members: rec.members, leader: rec.leaderBefore }, 'fault: injecting');
-    note(`fault: ${w.action} ${w.target}${rec.members.length ? ` (${rec.members.join(', ')})` : ''} at +${(w.fromMs / 1000).toFixed(1)} s${w.toMs !== undefined ? `, undone at +${(w.toMs / 1000).toFixed(1)} s` : ''}`);
+    note(`fault: ${w.action} ${w.action === 'compact' ? 'the cluster' : w.target}${rec.members.length ? ` (${rec.members.join(', ')})` : ''} at +${(w.fromMs / 1000).toFixed(1)} s${w.toMs !== undefined ? `, undone at +${(w.toMs / 1000).toFixed(1)} s` : ''}`);
     try {
       rec.fromMs = wallNowMs();
       if (!lasting) {
@@ -189,6 +191,7 @@ export function startPhaseFaults(windows: readonly FaultWindowPlan[], measuredAt
     }),
   );
   return {
+    settled: Promise.all(tasks).then(() => undefined),
     async finish() {
       ending.abort();
       await Promise.all(tasks);

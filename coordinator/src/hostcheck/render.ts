@@ -48,7 +48,16 @@ export function renderHostsCheck(r: HostsCheckReport, opts: { color?: boolean } 
     for (const reason of h.reasons) lines.push(`${h.name}: ${reason.level.toUpperCase()} ${reason.check}: ${reason.message}`);
     if (h.error?.fix) lines.push(`${h.name}:   fix: ${h.error.fix}`);
     if (h.fsync?.note) lines.push(`${h.name}: note: ${h.fsync.note}`);
+    if (h.faults) lines.push(...faultLines(h.name, h.faults));
   }
   lines.push(`${r.hosts.length} host(s): ${r.summary.ok} ok, ${r.summary.warn} warn, ${r.summary.fail} fail`);
   return lines.join('\n');
+}
+
+/** What faults on purpose a member on the host can take (docs/faults.md), one line per kind it cannot. */
+function faultLines(name: string, f: NonNullable<HostCheck['faults']>): string[] {
+  return [
+    `${name}: faults: ${f.can.length ? f.can.join(', ') : 'none'} (compact, defrag, move-leader need nothing)${f.leftover ? '; a link fault an earlier run left is in place (the next fault run clears it)' : ''}`,
+    ...f.cannot.map((c) => `${name}:   no ${c.action}: ${c.why}`),
+  ];
 }

@@ -2,6 +2,7 @@ import type { HostRole } from '@etcdlab/common';
 import type { FsyncMethod, FsyncResult } from './fsync.js';
 import type { BusyProcess } from '@etcdlab/common';
 import type { SystemdMode } from './facts.js';
+import type { FaultSupport } from './fault-support.js';
 
 /** `etcdlab hosts check --json` (documented in docs/hosts.md). Bump the version on any incompatible change. */
 export const HOSTS_CHECK_SCHEMA = 'etcdlab.hosts-check/1';
@@ -58,6 +59,8 @@ export interface HostCheck {
   fsync?: FsyncResult;
   clock?: { offsetMs: number; rttMs: number; rounds: number; source: 'EPOCHREALTIME' | 'date' };
   systemd?: { state: string; mode: SystemdMode; settled: boolean };
+  /** etcd hosts: the faults on purpose a member here can take (docs/faults.md), and a fault table left behind. */
+  faults?: FaultSupport & { leftover: boolean };
   /** Seconds the whole check of this host took. */
   seconds: number;
 }

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
 import type { ClusterSource, ClusterTarget } from '../cluster/target.js';
-import { checkFaultTargets, linkNeeds } from '../faults/fault-check.js';
+import { checkFaultTargets, lastingActions, linkNeeds } from '../faults/fault-check.js';
 import type { Fleet, FleetFactory } from '../fleet/fleet.js';
 import { reportOutcome } from '../output/outcome.js';
 import { Progress } from '../output/progress.js';
@@ -63,6 +63,8 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       target = await spec.source.acquire({ runDir, logger, note: (l) => progress.note(l), signal, ...(spec.members !== undefined ? { members: spec.members } : {}), ...(links ? { links } : {}) });
       progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
       checkFaultTargets(spec.workload, { provider: target.provider, members: target.members.map((m) => m.name) });
+      const lasting = lastingActions(spec.workload);
+      if (lasting.length && target.faults?.prepare) for (const line of await target.faults.prepare(lasting)) progress.note(line);
       if (spec.resume) {
         const stopped = await stopOrphanAgents(spec.resume, logger);
         if (stopped) progress.note(`stopped ${stopped} agent process(es) the earlier coordinator left; new ones resend their spools`);

@@ -4,6 +4,7 @@
  */
 import type { ClusterOpsFactory } from '../cluster-ops.js';
 import { generate } from './generate.js';
+import { dockerMemberFaults } from './member-faults.js';
 import { restart } from './restart.js';
 import { makeSession } from './session.js';
 import { shell } from './shell.js';
@@ -24,6 +25,7 @@ export const dockerClusterOps: ClusterOpsFactory = (ctx) => {
     shell: (member) => shell(s, member),
     restart: (o) => restart(s, o),
     generate: (o) => generate(s, o),
+    faults: async () => dockerMemberFaults(await s.engine(), s.cfg.cluster, s.cfg.network, ctx.logger),
   };
 };
 

@@ -11,6 +11,7 @@ import { ClusterError, ErrorCodes, InputError } from '@etcdlab/common';
 import type { ClusterInfo, ClusterOps, MemberState } from '../cluster-ops.js';
 import { startLocalCluster } from './cluster.js';
 import { findEtcdBinary } from './etcd-binary.js';
+import { keptMemberFaults } from './kept-faults.js';
 import { probeHealth } from './health.js';
 import { describeExit, initialClusterFlag, memberArgs, memberEnv, spawnMember, type LiveMember, type MemberSpec } from './member.js';
 import { isPidAlive, signalGroup, sleep, tailFile } from './processes.js';
@@ -143,6 +144,7 @@ export function keptClusterOps(runDir: string, ctx: KeptClusterContext): Cluster
         throw new InputError(ErrorCodes.optionInvalid, `the kept cluster has ${s.members.length} member(s), not ${members}`, [{ field: '[members]', message: `${members}`, fix: `cluster up --run-dir ${runDir} starts the ${s.members.length} it has; cluster restart ${members} --wipe --run-dir ${runDir} makes a new one of ${members}` }]);
       return startStopped(s);
     },
+    faults: async () => keptMemberFaults({ state, startStopped: async () => startStopped(await state()) }),
     down: () => stop(false),
     clean: () => stop(true),
     async logs(member, o) {

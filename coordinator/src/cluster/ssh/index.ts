@@ -2,6 +2,7 @@
 import { ErrorCodes, hostsWithRole, InputError } from '@etcdlab/common';
 import type { ClusterInfo, ClusterOps, ClusterOpsFactory, ProviderContext } from '../cluster-ops.js';
 import { sshClusterUp } from './cluster-up.js';
+import { sshMemberFaults } from './member-faults.js';
 import { sshMemberReplace } from './member-replace.js';
 import { sshClusterClean, sshClusterDown, sshClusterInfo, sshClusterLogs, sshMemberStates } from './cluster-lifecycle.js';
 
@@ -14,6 +15,7 @@ export const sshClusterOps: ClusterOpsFactory = (ctx: ProviderContext): ClusterO
   clean: () => sshClusterClean(ctx),
   logs: (member, o) => sshClusterLogs(ctx, member, o),
   replace: (member) => sshMemberReplace(ctx, member),
+  faults: async () => sshMemberFaults(ctx.inventory, ctx.logger, Boolean(ctx.acceptNew)),
 });
 
 /**

@@ -59,16 +59,35 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
   };
 }
 
-function statementOf(w: Omit<FaultWindowSummary, 'statement'>, hadBaseline: boolean): string {
+const faultHead = (w: FaultRecord, fromSec: number): string => {
   const who = w.members.length ? ` (${w.members.join(', ')})` : '';
   const lasting = LASTING_ACTIONS.includes(w.action);
-  const head = `${w.action} ${w.action === 'compact' ? 'the cluster' : w.target}${who} at +${(w.fromSec).toFixed(1)} s${lasting ? ` for ${sec(w.toMs - w.fromMs)}` : `, ${sec(w.toMs - w.fromMs)}`}`;
-  if (w.error) return `${head}: ${w.error}`;
+  return `${w.action} ${w.action === 'compact' ? 'the cluster' : w.target}${who} at +${fromSec.toFixed(1)} s${lasting ? ` for ${sec(w.toMs - w.fromMs)}` : `, ${sec(w.toMs - w.fromMs)}`}`;
+};
+
+/** What the cluster did (election, term, the member back), from the fault's own record. */
+function clusterParts(w: FaultRecord): string[] {
   const parts: string[] = [];
   if (w.electionMs !== undefined) parts.push(`new leader ${w.leaderAfter ?? '?'} after ${sec(w.electionMs)}`);
   else if (w.leaderAfter !== undefined && w.leaderBefore !== undefined && w.leaderAfter !== w.leaderBefore) parts.push(`leader ${w.leaderBefore} → ${w.leaderAfter}`);
   if (w.termBefore !== undefined && w.termAfter !== undefined && w.termAfter > w.termBefore) parts.push(`raft term ${w.termBefore} → ${w.termAfter} (an election)`);
   if (w.backMs !== undefined) parts.push(`member answering ${sec(w.backMs)} after its start`);
+  return parts;
+}
+
+/** A fault outside a run (`etcdlab fault`): what was done and what the cluster did; no client figures. */
+export function drillStatement(rec: FaultRecord): string {
+  const head = faultHead(rec, 0);
+  if (rec.error) return `${head}: ${rec.error}`;
+  const parts = clusterParts(rec);
+  if (parts.length === 0) parts.push(rec.leaderBefore !== undefined && rec.leaderAfter === rec.leaderBefore ? `no leader change (leader ${rec.leaderBefore})` : 'done');
+  return `${head}: ${parts.join('; ')}`;
+}
+
+function statementOf(w: Omit<FaultWindowSummary, 'statement'>, hadBaseline: boolean): string {
+  const head = faultHead(w, w.fromSec);
+  if (w.error) return `${head}: ${w.error}`;
+  const parts = clusterParts(w);
   if (w.writeGapMs !== undefined) parts.push(w.writeGapMs > 0 ? `no write succeeded for ${sec(w.writeGapMs)}` : 'writes never stopped');
   if (w.readGapMs !== undefined) parts.push(w.readGapMs > 0 ? `no read succeeded for ${sec(w.readGapMs)}` : 'reads never stopped');
   const errs = Object.entries(w.errors).sort((a, b) => b[1] - a[1]);
