@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findKnee } from '../src/report/compare/knee.js';
+import { uslLimits } from '../src/report/compare/model.js';
 import { fitUsl, USL_MIN_POINTS, uslAt } from '../src/report/compare/usl.js';
 
 describe('Universal Scalability Law fit', () => {
@@ -47,6 +48,22 @@ describe('Universal Scalability Law fit', () => {
       { numRuns: 30 },
     );
   }, 60_000);
+
+  it('says its limits: the measured range, a peak outside it as an extrapolation, a poor fit as poor', () => {
+    // Known parameters: the peak sqrt((1 - 0.05) / 0.002) = 21.8 clients, inside 1..64 but outside 1..8.
+    const truth = { sigma: 0.05, kappa: 0.002, lambda: 1000 };
+    const wide = [1, 2, 4, 8, 16, 32, 64].map((n) => ({ n, x: uslAt(n, truth) }));
+    const fitWide = fitUsl(wide)!;
+    expect(uslLimits(fitWide, wide.map((p) => p.n))).toEqual(['measured from 1 to 64 clients; the curve is drawn only there']);
+    const narrow = wide.slice(0, 4);
+    const fitNarrow = fitUsl(narrow)!;
+    expect(fitNarrow.peakN).toBeGreaterThan(8);
+    expect(uslLimits(fitNarrow, narrow.map((p) => p.n))[1]).toMatch(/^its peak \(\d+ clients\) lies outside the measured range: an extrapolation/);
+    const zigzag = [1, 2, 4, 8, 16].map((n, i) => ({ n, x: i % 2 ? 100 : 1000 }));
+    const poor = fitUsl(zigzag)!;
+    expect(poor.r2).toBeLessThan(0.9);
+    expect(uslLimits(poor, zigzag.map((p) => p.n)).some((l) => l.startsWith('a poor fit (R²'))).toBe(true);
+  });
 
   it('needs enough different sizes, and gives the same fit every time', () => {
     expect(USL_MIN_POINTS).toBe(4);

@@ -24,7 +24,13 @@ export function comparisonChart(c: CompareModel): ChartOption {
     { text: c.axis === 'clients' ? 'Throughput per client (ops/s)' : 'Throughput per member (ops/s)', left: '55%', top: '51%' },
   ].map((t) => ({ ...t, textStyle: { fontSize: 13, fontFamily: FONT } }));
   // Client sweeps usually double the clients: a log2 axis spaces them evenly.
-  const valueX = (i: number) => ({ type: c.axis === 'clients' && Math.min(...xs) > 0 ? 'log' : 'value', logBase: 2, gridIndex: i, name: xName, nameLocation: 'middle', nameGap: 24, min: Math.min(...xs), max: Math.max(...xs), minInterval: 1, axisLabel: { fontSize: 10 } });
+  // Cluster sizes (and runs) are discrete: a category axis, one tick per compared value, nothing between.
+  const cats = [...new Set(xs)].sort((a, b) => a - b).map(String);
+  const valueX = (i: number) =>
+    c.axis === 'clients'
+      ? { type: Math.min(...xs) > 0 ? 'log' : 'value', logBase: 2, gridIndex: i, name: xName, nameLocation: 'middle', nameGap: 24, min: Math.min(...xs), max: Math.max(...xs), minInterval: 1, axisLabel: { fontSize: 10 } }
+      : { type: 'category', data: cats, boundaryGap: false, gridIndex: i, name: xName, nameLocation: 'middle', nameGap: 24, axisLabel: { fontSize: 10 } };
+  const at = (x: number): number | string => (c.axis === 'clients' ? x : String(x));
   const yAxis = (i: number, name = '') => ({ type: 'value', gridIndex: i, name, min: 0, axisLabel: { fontSize: 10 }, nameTextStyle: { fontSize: 10 } });
   const series: object[] = [];
   const legend: string[] = [];
@@ -33,33 +39,26 @@ export function comparisonChart(c: CompareModel): ChartOption {
   // A client sweep varies one phase: its figures are the run's main phase, not the suite's roles.
   ROLES.forEach((role, k) => {
     if (c.axis === 'clients') return;
-    const pts = c.rows.filter((r) => r.roles[role]).map((r) => [r.x, Math.round((r.roles[role]?.opsPerSec ?? 0) * 10) / 10]);
+    const pts = c.rows.filter((r) => r.roles[role]).map((r) => [at(r.x), Math.round((r.roles[role]?.opsPerSec ?? 0) * 10) / 10]);
     if (pts.length === 0) return;
     legend.push(ROLE_LABEL[role]);
     series.push({ type: 'line', name: ROLE_LABEL[role], xAxisIndex: 0, yAxisIndex: 0, data: pts, color: PALETTE[k], ...mark });
-    const fit = c.usl.find((u) => u.role === role)?.fit;
-    if (fit) series.push({ type: 'line', name: `${ROLE_LABEL[role]} (USL fit)`, xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, color: PALETTE[k], lineStyle: { type: 'dashed', width: 1 }, data: curve(xs, fit) });
-    const per = c.rows.filter((r) => r.roles[role]).map((r) => [r.x, round3((r.roles[role]?.opsPerSec ?? 0) / Math.max(1, r.members))]);
+    const per = c.rows.filter((r) => r.roles[role]).map((r) => [at(r.x), round3((r.roles[role]?.opsPerSec ?? 0) / Math.max(1, r.members))]);
     series.push({ type: 'line', name: ROLE_LABEL[role], xAxisIndex: 3, yAxisIndex: 3, data: per, color: PALETTE[k], ...mark });
   });
   if (c.axis === 'clients' || series.length === 0) {
     legend.push('all ops');
-    series.push({ type: 'line', name: 'all ops', xAxisIndex: 0, yAxisIndex: 0, data: c.rows.map((r) => [r.x, Math.round(r.main.opsPerSec * 10) / 10]), color: PALETTE[0], ...mark });
+    series.push({ type: 'line', name: 'all ops', xAxisIndex: 0, yAxisIndex: 0, data: c.rows.map((r) => [at(r.x), Math.round(r.main.opsPerSec * 10) / 10]), color: PALETTE[0], ...mark });
     const fit = c.usl.find((u) => u.role === 'main')?.fit;
     if (fit) series.push({ type: 'line', name: 'all ops (USL fit)', xAxisIndex: 0, yAxisIndex: 0, showSymbol: false, color: PALETTE[0], lineStyle: { type: 'dashed', width: 1 }, data: curve(xs, fit) });
-    series.push({ type: 'line', name: 'all ops', xAxisIndex: 3, yAxisIndex: 3, data: c.rows.map((r) => [r.x, round3(r.main.opsPerSec / Math.max(1, c.axis === 'clients' ? r.x : r.members))]), color: PALETTE[0], ...mark });
+    series.push({ type: 'line', name: 'all ops', xAxisIndex: 3, yAxisIndex: 3, data: c.rows.map((r) => [at(r.x), round3(r.main.opsPerSec / Math.max(1, c.axis === 'clients' ? r.x : r.members))]), color: PALETTE[0], ...mark });
   }
 
-  const lat = [
-    ['write p50', (r: CompareModel['rows'][number]) => r.write?.p50Us],
-    ['write p99', (r: CompareModel['rows'][number]) => r.write?.p99Us],
-    ['read p50', (r: CompareModel['rows'][number]) => r.read?.p50Us],
-    ['read p99', (r: CompareModel['rows'][number]) => r.read?.p99Us],
-  ] as const;
-  lat.forEach(([name, pick], k) => {
+  // Each test's p99 from the same phase as its throughput beside it (never one phase's latency next to another's rate).
+  ROLES.forEach((role, k) => {
     if (c.axis === 'clients') return;
-    const pts = c.rows.filter((r) => pick(r) !== undefined).map((r) => [r.x, usToMs(pick(r) as number)]);
-    if (pts.length) series.push({ type: 'line', name, xAxisIndex: 1, yAxisIndex: 1, data: pts, color: PALETTE[4 + k], ...mark, ...(name.endsWith('p99') ? { lineStyle: { width: 2, type: 'dashed' } } : {}) });
+    const pts = c.rows.filter((r) => r.roles[role]).map((r) => [at(r.x), usToMs(r.roles[role]?.p99Us ?? 0)]);
+    if (pts.length) series.push({ type: 'line', name: `${ROLE_LABEL[role]} p99`, xAxisIndex: 1, yAxisIndex: 1, data: pts, color: PALETTE[k], ...mark });
   });
   if (c.axis === 'clients') {
     series.push({ type: 'line', name: 'main p50', xAxisIndex: 1, yAxisIndex: 1, data: c.rows.map((r) => [r.x, usToMs(r.main.p50Us)]), color: PALETTE[4], ...mark });

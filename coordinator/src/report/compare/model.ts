@@ -2,7 +2,10 @@ import type { ReportModel, ReportPhase } from '../model/types.js';
 import { findKnee, type KneeResult } from './knee.js';
 import { fitUsl, USL_MIN_POINTS, type UslFit } from './usl.js';
 
-export const COMPARE_SCHEMA_VERSION = 1;
+export const COMPARE_SCHEMA_VERSION = 2;
+
+/** Below this R² a USL fit is shown as poor: its parameters say little. */
+export const USL_GOOD_R2 = 0.9;
 
 /** The four tests of the first seed's benchmark, found in any workload by their op mix and clients. */
 export const ROLES = ['sequentialWrite', 'sequentialRead', 'concurrentWrite', 'mixed'] as const;
@@ -30,9 +33,8 @@ export interface CompareRow {
   /** The position on the comparison's axis. */
   x: number;
   roles: Partial<Record<Role, RoleFigures>>;
-  /** Write latency: the sequential writes (else the concurrent ones); read latency: the sequential reads (else the mixed gets). */
-  write?: { p50Us: number; p99Us: number };
-  read?: { p50Us: number; p99Us: number };
+  /** The run's workload (a comparison of different workloads is warned about). */
+  workload: string;
   /** The main phase: every op together. */
   main: RoleFigures;
   verdict: string;
@@ -57,7 +59,14 @@ export interface CompareModel {
   axis: 'members' | 'clients' | 'run';
   rows: CompareRow[];
   scaling: Scaling[];
-  usl: { role: Role | 'main'; fit?: UslFit; note: string }[];
+  /**
+   * Client sweeps only: the Universal Scalability Law over the client counts, with what it may be read
+   * for (the measured range, the fit's goodness). Cluster sizes get none: a member adds replication
+   * work, not capacity, which is not the law's model; `scaling` says what each size costs instead.
+   */
+  usl: { role: Role | 'main'; fit?: UslFit; note: string; limits?: string[] }[];
+  /** What makes the comparison doubtful (different workloads). */
+  warnings: string[];
   /** Client sweeps: the knee and the latency at best throughput. */
   knee?: KneeResult;
 }
@@ -89,10 +98,6 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
     const r = roleOf(p);
     if (r && !roles[r]) roles[r] = figures(p);
   }
-  const mixed = m.phases.find((p) => p.name === roles.mixed?.phase);
-  const lat = (f?: RoleFigures) => (f ? { p50Us: f.p50Us, p99Us: f.p99Us } : undefined);
-  const write = lat(roles.sequentialWrite ?? roles.concurrentWrite);
-  const read = lat(roles.sequentialRead) ?? (mixed?.ops.get ? { p50Us: mixed.ops.get.latencyUs.p50, p99Us: mixed.ops.get.latencyUs.p99 } : undefined);
   const main = mainPhase(m);
   return {
     runId: m.run.runId,
@@ -100,9 +105,8 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
     dir,
     members: m.run.cluster.members,
     ...(main?.clients !== undefined ? { clients: main.clients } : {}),
+    workload: m.run.workload.name,
     roles,
-    ...(write ? { write } : {}),
-    ...(read ? { read } : {}),
     main: main ? figures(main) : { phase: '-', opsPerSec: 0, p50Us: 0, p99Us: 0 },
     verdict: m.verdict.status,
     warnings: m.warnings.length,
@@ -134,19 +138,28 @@ export function buildComparison(models: readonly { model: ReportModel; dir: stri
     }
 
   const usl: CompareModel['usl'] = [];
-  const targets: (Role | 'main')[] = axis === 'clients' ? ['main'] : [...ROLES];
-  for (const role of targets) {
-    const pts = rows.map((r) => ({ n: r.x, x: role === 'main' ? r.main.opsPerSec : (r.roles[role]?.opsPerSec ?? NaN) })).filter((p) => !Number.isNaN(p.x));
-    if (pts.length === 0) continue;
-    const distinct = new Set(pts.map((p) => p.n)).size;
-    const fit = axis === 'run' ? undefined : fitUsl(pts);
-    usl.push(fit ? { role, fit, note: `fitted over ${fit.points} runs` } : { role, note: axis === 'run' ? 'no size or client axis to fit over' : `needs ${USL_MIN_POINTS} different ${axis} values or more (${distinct} here)` });
+  if (axis === 'clients') {
+    const pts = rows.map((r) => ({ n: r.x, x: r.main.opsPerSec }));
+    const fit = fitUsl(pts);
+    usl.push(fit ? { role: 'main', fit, note: `fitted over ${fit.points} runs`, limits: uslLimits(fit, pts.map((p) => p.n)) } : { role: 'main', note: `needs ${USL_MIN_POINTS} different client counts or more (${new Set(pts.map((p) => p.n)).size} here)` });
   }
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  const warnings = workloads.length > 1 ? [`runs of different workloads are compared (${workloads.map((w) => `${w}: ${rows.filter((r) => r.workload === w).length} run(s)`).join(', ')}): their figures measure different things${axis === 'clients' ? ', so this is not a client sweep' : ''}`] : [];
 
-  const out: CompareModel = { schema: 'etcdlab-compare', schemaVersion: COMPARE_SCHEMA_VERSION, axis, rows, scaling, usl };
+  const out: CompareModel = { schema: 'etcdlab-compare', schemaVersion: COMPARE_SCHEMA_VERSION, axis, rows, scaling, usl, warnings };
   if (axis === 'clients') {
     const knee = findKnee(rows.map((r) => ({ clients: r.x, opsPerSec: r.main.opsPerSec, p50Us: r.main.p50Us, p99Us: r.main.p99Us })));
     if (knee) out.knee = knee;
   }
+  return out;
+}
+
+/** What a fit may be read for: the measured range, its goodness, a peak outside what was measured. */
+export function uslLimits(fit: UslFit, ns: readonly number[]): string[] {
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  const out = [`measured from ${lo} to ${hi} clients; the curve is drawn only there`];
+  if (fit.r2 < USL_GOOD_R2) out.push(`a poor fit (R² ${fit.r2.toFixed(2)} < ${USL_GOOD_R2}): its parameters and peak say little`);
+  if (fit.peakN !== undefined && (fit.peakN < lo || fit.peakN > hi)) out.push(`its peak (${fit.peakN.toFixed(0)} clients) lies outside the measured range: an extrapolation, not a measurement`);
   return out;
 }

@@ -3,19 +3,20 @@ import { TOOL_VERSION } from '../../version.js';
 import { type Cell, esc, figure, STYLE, table } from '../render/html-parts.js';
 import { type CompareModel, type CompareRow, ROLE_LABEL, ROLES } from './model.js';
 
-/** The comparison table: the first seed's columns (throughput of the four tests, write and read latency). */
+/** The comparison table: the first seed's four tests, each one's throughput and p99 from its own phase. */
 export function compareTable(c: CompareModel): { head: string[]; rows: string[][]; numeric: boolean[] } {
   const o = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '-' : f(v));
   // A client sweep varies one phase: its own figures; otherwise the suite's four tests.
   const clients = c.axis === 'clients';
   const head = clients
     ? ['clients', 'run', 'phase', 'ops/s', 'p50 ms', 'p99 ms', 'verdict', 'warnings/flags']
-    : [c.axis === 'members' ? 'members' : 'run #', 'run', 'seq write ops/s', 'seq read ops/s', 'conc write ops/s', 'mixed ops/s', 'write p50 ms', 'write p99 ms', 'read p50 ms', 'read p99 ms', 'verdict', 'warnings/flags'];
+    : [c.axis === 'members' ? 'members' : 'run #', 'run', 'seq write ops/s', 'p99 ms', 'seq read ops/s', 'p99 ms', 'conc write ops/s', 'p99 ms', 'mixed ops/s', 'p99 ms', 'verdict', 'warnings/flags'];
   const rows = c.rows.map((r: CompareRow) =>
     clients
       ? [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, r.main.phase, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us), r.verdict, String(r.warnings + r.etcdFlags)]
       
-      : [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, o(r.roles.sequentialWrite?.opsPerSec, rate), o(r.roles.sequentialRead?.opsPerSec, rate), o(r.roles.concurrentWrite?.opsPerSec, rate), o(r.roles.mixed?.opsPerSec, rate), o(r.write?.p50Us, ms), o(r.write?.p99Us, ms), o(r.read?.p50Us, ms), o(r.read?.p99Us, ms), r.verdict, String(r.warnings + r.etcdFlags)],
+      : // Each test's p99 sits beside its own throughput: both come from the same phase.
+        [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, ...ROLES.flatMap((role) => [o(r.roles[role]?.opsPerSec, rate), o(r.roles[role]?.p99Us, ms)]), r.verdict, String(r.warnings + r.etcdFlags)],
   );
   return { head, rows, numeric: head.map((h, i) => i === 0 || /ops\/s|ms$|warnings/.test(h)) };
 }
@@ -23,22 +24,29 @@ export function compareTable(c: CompareModel): { head: string[]; rows: string[][
 /** Findings in words: scaling smallest to largest, the USL fits, the knee. */
 export function insights(c: CompareModel): string[] {
   const unit = c.axis === 'members' ? 'members' : 'clients';
-  const out: string[] = [];
-  for (const s of c.scaling) out.push(`${ROLE_LABEL[s.role]}: ${rate(s.fromOpsPerSec)} ops/s with ${s.fromX} ${unit} -> ${rate(s.toOpsPerSec)} ops/s with ${s.toX} (${s.ratio.toFixed(2)}x)`);
+  const out: string[] = [...c.warnings.map((w) => `warning: ${w}`)];
+  for (const s of c.scaling) {
+    const cost = c.axis === 'members' && s.ratio < 1 ? `: replication costs ${((1 - s.ratio) * 100).toFixed(0)}% of it` : '';
+    out.push(`${ROLE_LABEL[s.role]}: ${rate(s.fromOpsPerSec)} ops/s with ${s.fromX} ${unit} -> ${rate(s.toOpsPerSec)} ops/s with ${s.toX} (${s.ratio.toFixed(2)}x${cost})`);
+  }
   const first = c.rows[0];
   const last = c.rows[c.rows.length - 1];
   if (first && last && first !== last && c.axis === 'clients') out.push(`${first.main.phase}: ${rate(first.main.opsPerSec)} ops/s at p99 ${ms(first.main.p99Us)} ms with ${first.x} clients -> ${rate(last.main.opsPerSec)} ops/s at p99 ${ms(last.main.p99Us)} ms with ${last.x}`);
   else if (first && last && first !== last) {
-    if (first.write && last.write) out.push(`write p99: ${ms(first.write.p99Us)} ms -> ${ms(last.write.p99Us)} ms`);
-    if (first.read && last.read) out.push(`read p99: ${ms(first.read.p99Us)} ms -> ${ms(last.read.p99Us)} ms`);
+    for (const role of ROLES) {
+      const a = first.roles[role];
+      const b = last.roles[role];
+      if (a && b) out.push(`${ROLE_LABEL[role]} p99: ${ms(a.p99Us)} ms -> ${ms(b.p99Us)} ms (phase ${a.phase === b.phase ? a.phase : `${a.phase} / ${b.phase}`}, the same as its throughput)`);
+    }
   }
+  if (c.axis === 'members') out.push('no USL fit across cluster sizes: a member adds replication work, not capacity, so the law does not model it; the ratios above are the cost of each size');
   for (const u of c.usl) {
     const label = u.role === 'main' ? 'all ops' : ROLE_LABEL[u.role];
     if (!u.fit) out.push(`USL fit (${label}): ${u.note}`);
     else {
       const f = u.fit;
       const peak = f.peakN !== undefined ? `; throughput peaks near ${f.peakN.toFixed(1)} ${unit} at ${rate(f.peakX ?? 0)} ops/s` : '; no retrograde region (kappa = 0)';
-      out.push(`USL fit (${label}): sigma ${f.sigma.toFixed(4)}, kappa ${f.kappa.toExponential(2)}, lambda ${rate(f.lambda)} ops/s, R² ${f.r2.toFixed(3)}${peak}`);
+      out.push(`USL fit (${label}): sigma ${f.sigma.toFixed(4)}, kappa ${f.kappa.toExponential(2)}, lambda ${rate(f.lambda)} ops/s, R² ${f.r2.toFixed(3)}${peak}; ${(u.limits ?? []).join('; ')}`);
     }
   }
   if (c.knee) {
