@@ -19,7 +19,7 @@ export function comparisonChart(c: CompareModel): ChartOption {
   ];
   const titles = [
     { text: c.usl.some((u) => u.fit) ? 'Throughput (ops/s); dashed: USL fit' : 'Throughput (ops/s)', left: 70, top: 34 },
-    { text: 'Latency (ms)', left: '55%', top: 34 },
+    { text: c.axis === 'clients' ? 'Latency (ms)' : 'p99 latency of each test (ms)', left: '55%', top: 34 },
     { text: c.axis === 'clients' ? 'p99 latency (ms) against throughput' : 'Mixed phase: reads and writes (ops/s)', left: 70, top: '51%' },
     { text: c.axis === 'clients' ? 'Throughput per client (ops/s)' : 'Throughput per member (ops/s)', left: '55%', top: '51%' },
   ].map((t) => ({ ...t, textStyle: { fontSize: 13, fontFamily: FONT } }));
@@ -58,7 +58,8 @@ export function comparisonChart(c: CompareModel): ChartOption {
   ROLES.forEach((role, k) => {
     if (c.axis === 'clients') return;
     const pts = c.rows.filter((r) => r.roles[role]).map((r) => [at(r.x), usToMs(r.roles[role]?.p99Us ?? 0)]);
-    if (pts.length) series.push({ type: 'line', name: `${ROLE_LABEL[role]} p99`, xAxisIndex: 1, yAxisIndex: 1, data: pts, color: PALETTE[k], ...mark });
+    // Named as the test: one legend entry (one colour) per test across the panels.
+    if (pts.length) series.push({ type: 'line', name: ROLE_LABEL[role], xAxisIndex: 1, yAxisIndex: 1, data: pts, color: PALETTE[k], ...mark });
   });
   if (c.axis === 'clients') {
     series.push({ type: 'line', name: 'main p50', xAxisIndex: 1, yAxisIndex: 1, data: c.rows.map((r) => [r.x, usToMs(r.main.p50Us)]), color: PALETTE[4], ...mark });
@@ -90,10 +91,11 @@ export function comparisonChart(c: CompareModel): ChartOption {
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: FONT },
     title: [{ text: `etcdlab comparison: ${c.rows.length} runs by ${xName}`, left: 'center', top: 4, textStyle: { fontSize: 15, fontFamily: FONT } }, ...titles],
-    legend: { data: [...new Set(legend)], bottom: 8, textStyle: { fontSize: 11 } },
+    legend: { data: [...new Set(legend)], bottom: 8, itemGap: 28, textStyle: { fontSize: 11 } },
     grid: grids,
     xAxis: [valueX(0), valueX(1), xAxis3, valueX(3)],
-    yAxis: [yAxis(0, 'ops/s'), yAxis(1, 'ms'), yAxis(2, c.axis === 'clients' ? 'p99 ms' : 'ops/s'), yAxis(3, 'ops/s')],
+    // The panel titles carry the units: axis names up there would run into them.
+    yAxis: [yAxis(0), yAxis(1), yAxis(2), yAxis(3)],
     series,
   } as ChartOption;
 }
