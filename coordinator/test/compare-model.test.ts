@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonChart } from '../src/report/compare/charts.js';
 import { buildComparison, roleOf } from '../src/report/compare/model.js';
-import { compareTable, insights, renderCompareHtml, renderCompareMarkdown } from '../src/report/compare/render.js';
+import { compareTable, insights, renderCompareHtml, renderCompareMarkdown, repeatsTable } from '../src/report/compare/render.js';
 import { COMPARE_CHART, svgToPng } from '../src/report/compare/write.js';
 import { renderChartSvg } from '../src/report/charts/ssr.js';
 import type { OpStats, ReportModel, ReportPhase } from '../src/report/index.js';
@@ -55,6 +55,28 @@ describe('comparing runs', () => {
     expect(words).toContain('sequential write p99: 3.40 ms -> 5.80 ms (phase sequential-writes, the same as its throughput)');
     expect(words.some((w) => w.startsWith('no USL fit across cluster sizes'))).toBe(true);
     expect(words.some((w) => /USL fit \(/.test(w))).toBe(false);
+  });
+
+  it('repeats: one point per size with mean ± 95% CI (range), scaling from the means, every run still in the table', () => {
+    const slower = (n: number, f: number) => {
+      const m = suite(n);
+      m.run.runId = `run-${n}-${f}`;
+      for (const p of m.phases) for (const o of [p.all, ...Object.values(p.ops)]) o.throughputOpsPerSec *= f;
+      return m;
+    };
+    const c = buildComparison([slower(1, 1), slower(1, 0.9), slower(3, 1), slower(3, 0.8)].map((model) => ({ model, dir: `/r/${model.run.runId}` })));
+    expect(c.rows).toHaveLength(4);
+    expect(c.points.map((p) => [p.x, p.runIds.length])).toEqual([[1, 2], [3, 2]]);
+    const seq1 = c.points[0]?.roles.sequentialWrite?.opsPerSec;
+    expect(seq1?.mean).toBeCloseTo(855, 9);
+    expect(c.scaling.find((s) => s.role === 'sequentialWrite')?.fromOpsPerSec).toBeCloseTo(855, 9);
+    const rep = repeatsTable(c);
+    expect(rep?.head.slice(0, 4)).toEqual(['members', 'runs', 'seq write ops/s', 'p99 ms']);
+    expect(rep?.rows[0]?.[2]).toMatch(/^855 ± [\d,]+ \(810–900\)$/);
+    expect(insights(c)).toContain('repeats: 2 run(s) at 1, 2 run(s) at 3; figures below are means, the table gives each point\'s 95% confidence interval and range');
+    expect(renderCompareMarkdown(c)).toContain('Repeats: mean ± 95% confidence interval');
+    expect(renderCompareHtml(c, '<svg></svg>')).toContain('id="repeats-table"');
+    expect(repeatsTable(buildComparison([1, 3].map((n) => ({ model: suite(n), dir: `/r/${n}` }))))).toBeUndefined();
   });
 
   it('warns when the runs compared ran different workloads', () => {

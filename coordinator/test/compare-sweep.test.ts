@@ -10,7 +10,7 @@ phases:
 `,
   'w.yaml',
 );
-const opts = (o: Partial<SweepOptions>): SweepOptions => ({ clusterMembers: 3, agents: 2, quick: true, results: 'results', open: false, json: false, ...o });
+const opts = (o: Partial<SweepOptions>): SweepOptions => ({ repeat: 1, clusterMembers: 3, agents: 2, quick: true, results: 'results', open: false, json: false, ...o });
 
 describe('sweep planning', () => {
   it('reads lists of sizes and client counts, refusing bad ones with the fix', () => {
@@ -24,6 +24,17 @@ describe('sweep planning', () => {
         expect((e as { problems: { fix: string }[] }).problems[0]?.fix).toBe('e.g. --members 1,3,5,7');
       }
     }
+  });
+
+  it('--repeat N runs every point once per round, N rounds (interleaved, so drift spreads over all points)', () => {
+    expect(sweepPlan(opts({ members: [1, 3], repeat: 3 }), workload).map((p) => p.label)).toEqual([
+      '1 member(s), repeat 1/3',
+      '3 member(s), repeat 1/3',
+      '1 member(s), repeat 2/3',
+      '3 member(s), repeat 2/3',
+      '1 member(s), repeat 3/3',
+      '3 member(s), repeat 3/3',
+    ]);
   });
 
   it('plans one run per cluster size, or per client count on one cluster size', () => {

@@ -6,7 +6,7 @@ import type { Registrar } from './register.js';
 import { openInBrowser } from './report.js';
 import { Progress } from '../output/progress.js';
 import { checkOutDir } from './options.js';
-import { compareTable, insights } from '../report/compare/render.js';
+import { compareTable, insights, repeatsTable } from '../report/compare/render.js';
 import { type WrittenComparison, writeComparison } from '../report/compare/write.js';
 
 export interface CompareOptions {
@@ -31,6 +31,12 @@ export function printComparison(c: WrittenComparison, opts: { json: boolean }): 
   const table = new Table({ head: t.head, colAligns: t.numeric.map((n) => (n ? 'right' : 'left')), style: process.stdout.isTTY ? {} : { head: [], border: [] } });
   for (const r of t.rows) table.push(r);
   process.stdout.write(`\n${table.toString()}\n\n`);
+  const rep = repeatsTable(c.model);
+  if (rep) {
+    const t2 = new Table({ head: rep.head, colAligns: rep.numeric.map((n) => (n ? 'right' : 'left')), style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+    for (const r of rep.rows) t2.push(r);
+    process.stdout.write(`repeats: mean ± 95% confidence interval (min–max of the runs)\n${t2.toString()}\n\n`);
+  }
   for (const i of insights(c.model)) process.stdout.write(`${i}\n`);
   process.stdout.write(`\ncomparison: ${join(c.dir, 'compare.html')} (and compare.png, compare.md, compare.json)\n`);
 }

@@ -21,6 +21,8 @@ export interface SweepOptions extends Omit<WorkloadOverrides, 'clients'> {
   members?: number[];
   clients?: number[];
   phase?: string;
+  /** Runs per point (interleaved: every point once, then every point again). */
+  repeat: number;
   clusterMembers: number;
   agents: number;
   quick: boolean;
@@ -63,8 +65,20 @@ export function withClients(w: Workload, clients: number, phase?: string): Workl
   };
 }
 
-/** Checks the options before anything starts; returns the points of the sweep (members: a fresh cluster of that size). */
+/**
+ * Checks the options before anything starts; returns the runs of the sweep in order (members: a fresh
+ * cluster of that size). With --repeat N every point is run once, then every point again, N rounds: a
+ * drift of the machine over the sweep (a neighbour, a warming disk) spreads over all points instead of
+ * landing on one.
+ */
 export function sweepPlan(o: SweepOptions, w: Workload, source: Pick<ClusterSource, 'provider' | 'sizes'> = { provider: 'local', sizes: { min: 1, max: 7 } }): { label: string; members?: number; workload: Workload }[] {
+  const points = sweepPoints(o, w, source);
+  const n = o.repeat ?? 1;
+  if (n <= 1) return points;
+  return Array.from({ length: n }, (_, round) => points.map((p) => ({ ...p, label: `${p.label}, repeat ${round + 1}/${n}` }))).flat();
+}
+
+function sweepPoints(o: SweepOptions, w: Workload, source: Pick<ClusterSource, 'provider' | 'sizes'> = { provider: 'local', sizes: { min: 1, max: 7 } }): { label: string; members?: number; workload: Workload }[] {
   if ((o.members === undefined) === (o.clients === undefined))
     throw new InputError(ErrorCodes.optionInvalid, 'sweep needs exactly one of --members and --clients', [{ field: o.members ? '--clients' : '--members', message: o.members ? 'both given' : 'neither given', fix: 'e.g. --members 1,3,5 or --clients 1,2,4,8,16' }]);
   if (o.phase && !w.phases.some((p) => p.name === o.phase))
@@ -151,6 +165,7 @@ export const registerSweep: Registrar = (program, setExit) => {
     .addOption(new Option('--members <list>', 'cluster sizes, e.g. 1,3,5,7').argParser(intListOption('--members', 1, 7)))
     .addOption(new Option('--clients <list>', 'client counts, e.g. 1,2,4,8,16,32').argParser(intListOption('--clients', 1, 10_000)))
     .option('--phase <name>', 'with --clients: the phase whose clients vary (default: every phase)')
+    .addOption(new Option('--repeat <n>', 'runs per point (1..20), interleaved; the comparison shows each point\'s mean, 95% confidence interval and range').argParser(intOption('--repeat', 1, 20)).default(1))
     .addOption(new Option('--cluster-members <n>', 'with --clients on a local cluster: its size (1..7)').argParser(intOption('--cluster-members', 1, 7)).default(3))
     .addOption(new Option('--agents <n>', 'load agents (1..64)').argParser(intOption('--agents', 1, 64)).default(2))
     .option('--quick', "apply the workload's quick overrides", false)

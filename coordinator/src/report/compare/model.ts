@@ -1,5 +1,6 @@
 import type { ReportModel, ReportPhase } from '../model/types.js';
 import { findKnee, type KneeResult } from './knee.js';
+import { type ComparePoint, pointsOf } from './points.js';
 import { fitUsl, USL_MIN_POINTS, type UslFit } from './usl.js';
 
 export const COMPARE_SCHEMA_VERSION = 2;
@@ -58,6 +59,9 @@ export interface CompareModel {
   /** members: cluster sizes differ; clients: the main phase's clients differ; run: neither. */
   axis: 'members' | 'clients' | 'run';
   rows: CompareRow[];
+  /** The rows grouped by x: one per size or client count, with mean, spread and 95% CI over its runs. */
+  points: ComparePoint[];
+  /** Smallest to largest point, from the points' means. */
   scaling: Scaling[];
   /**
    * Client sweeps only: the Universal Scalability Law over the client counts, with what it may be read
@@ -127,14 +131,16 @@ export function buildComparison(models: readonly { model: ReportModel; dir: stri
     .map((r, i) => ({ ...r, x: axis === 'members' ? r.members : axis === 'clients' ? (r.clients ?? 0) : i + 1 }))
     .sort((a, b) => a.x - b.x || a.runId.localeCompare(b.runId));
 
+  // Repeats are one point each; the findings read the points' means (one place for every output).
+  const points = pointsOf(rows, ROLES);
   const scaling: Scaling[] = [];
-  const first = rows[0];
-  const last = rows[rows.length - 1];
+  const first = points[0];
+  const last = points[points.length - 1];
   if (first && last && first !== last)
     for (const role of ROLES) {
-      const a = first.roles[role];
-      const b = last.roles[role];
-      if (a && b) scaling.push({ role, fromX: first.x, toX: last.x, fromOpsPerSec: a.opsPerSec, toOpsPerSec: b.opsPerSec, ratio: a.opsPerSec > 0 ? b.opsPerSec / a.opsPerSec : 0 });
+      const a = first.roles[role]?.opsPerSec.mean;
+      const b = last.roles[role]?.opsPerSec.mean;
+      if (a !== undefined && b !== undefined) scaling.push({ role, fromX: first.x, toX: last.x, fromOpsPerSec: a, toOpsPerSec: b, ratio: a > 0 ? b / a : 0 });
     }
 
   const usl: CompareModel['usl'] = [];
@@ -146,9 +152,9 @@ export function buildComparison(models: readonly { model: ReportModel; dir: stri
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const warnings = workloads.length > 1 ? [`runs of different workloads are compared (${workloads.map((w) => `${w}: ${rows.filter((r) => r.workload === w).length} run(s)`).join(', ')}): their figures measure different things${axis === 'clients' ? ', so this is not a client sweep' : ''}`] : [];
 
-  const out: CompareModel = { schema: 'etcdlab-compare', schemaVersion: COMPARE_SCHEMA_VERSION, axis, rows, scaling, usl, warnings };
+  const out: CompareModel = { schema: 'etcdlab-compare', schemaVersion: COMPARE_SCHEMA_VERSION, axis, rows, points, scaling, usl, warnings };
   if (axis === 'clients') {
-    const knee = findKnee(rows.map((r) => ({ clients: r.x, opsPerSec: r.main.opsPerSec, p50Us: r.main.p50Us, p99Us: r.main.p99Us })));
+    const knee = findKnee(points.map((p) => ({ clients: p.x, opsPerSec: p.main.opsPerSec.mean, p50Us: p.main.p50Us.mean, p99Us: p.main.p99Us.mean })));
     if (knee) out.knee = knee;
   }
   return out;
