@@ -32,6 +32,15 @@ describe('the fault model of a phase', () => {
     expect(durabilityProblems([{ name: 'p', ...(f ? { faults: f } : {}) }])).toEqual([]);
   });
 
+  it('a window\'s recovery span ends where the next fault begins: a gap the next one causes is not this one\'s', () => {
+    const pause: FaultRecord = { fault: 1, action: 'pause', target: 'follower', members: ['etcd-3'], plannedMs: 8000, fromMs: T0 + 8000, toMs: T0 + 10_000 };
+    const gaps: [number, number][] = [[T0 + 3100, T0 + 5600], [T0 + 8200, T0 + 9900]];
+    const f = phaseFaults({ ...phase, faults: [kill, pause], availability: { write: { longestMs: 2500, fromMs: T0 + 3100, toMs: T0 + 5600, agents: {}, gaps } } }, timeline, [{ offsetSec: 8, op: 'put', code: 'DEADLINE_EXCEEDED', count: 5 }]);
+    expect(f?.windows.map((w) => w.writeGapMs)).toEqual([2500, 1700]);
+    expect(f?.windows[0]?.errors).toEqual({});
+    expect(f?.windows[1]?.errors).toEqual({ DEADLINE_EXCEEDED: 5 });
+  });
+
   it('a lost write is a problem that fails the verdict, with examples', () => {
     const f = phaseFaults({ ...phase, durability: { checked: 50, lost: 1, changed: 0, unreadable: 2, compacted: 0, examples: [{ key: 'etcdlab/r/p/7', revision: 42, problem: 'missing at revision 42' }] } }, timeline, []);
     expect(durabilityProblems([{ name: 'p', ...(f ? { faults: f } : {}) }])).toEqual(['E_DURABILITY_LOST: phase p: 50 acknowledged put(s) read back: 1 LOST, 0 with another value, 2 could not be read; e.g. etcdlab/r/p/7 @42: missing at revision 42']);

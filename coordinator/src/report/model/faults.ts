@@ -29,14 +29,17 @@ function median(xs: number[]): number | undefined {
 export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[], errors: readonly ErrorPoint[]): PhaseFaultSummary | undefined {
   if (!phase.faults && !phase.availability && !phase.durability) return undefined;
   const measured = timeline.filter((t) => !t.warmup);
+  const starts = (phase.faults ?? []).map((f) => f.fromMs);
   const windows = (phase.faults ?? []).map((f): FaultWindowSummary => {
     const fromSec = (f.fromMs - phase.startedAtMs) / 1000;
     const toSec = (f.toMs - phase.startedAtMs) / 1000;
-    const spanTo = f.toMs + RECOVERY_SPAN_MS;
+    // The recovery span ends where the next fault begins: what that one causes is its own, not this one's.
+    const spanTo = Math.min(f.toMs + RECOVERY_SPAN_MS, ...starts.filter((s) => s > f.fromMs));
     const writeGapMs = longestOverlapping(phase.availability?.write?.gaps, f.fromMs, spanTo);
     const readGapMs = longestOverlapping(phase.availability?.read?.gaps, f.fromMs, spanTo);
     const errs: Record<string, number> = {};
-    for (const e of errors) if (!e.warmup && e.offsetSec + 1 > fromSec && e.offsetSec < toSec + RECOVERY_SPAN_MS / 1000) errs[e.code] = (errs[e.code] ?? 0) + e.count;
+    const spanToSec = (spanTo - phase.startedAtMs) / 1000;
+    for (const e of errors) if (!e.warmup && e.offsetSec + 1 > fromSec && e.offsetSec < spanToSec) errs[e.code] = (errs[e.code] ?? 0) + e.count;
     const before = median(measured.filter((t) => t.offsetSec + 1 <= fromSec && t.count > 0).map((t) => t.p99Us));
     const back = before === undefined ? undefined : measured.find((t) => t.offsetSec >= Math.floor(toSec) && t.count > 0 && t.p99Us <= before * RECOVERY_FACTOR);
     const p99RecoverySec = back ? Math.max(0, back.offsetSec + 1 - toSec) : undefined;
