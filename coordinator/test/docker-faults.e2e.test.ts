@@ -93,6 +93,19 @@ phases:
     expect(manifest.phases[0]?.faults).toHaveLength(2);
   }, 180_000);
 
+  it('a drill (`etcdlab fault`): the leader killed through the engine and started again, a partition from peers refused with the fix', async () => {
+    const r = await runCli(['fault', 'kill', 'leader', '--for', '2s', '-i', inv, '--json'], { timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const rec = JSON.parse(r.stdout) as { members: string[]; leaderBefore?: string; leaderAfter?: string; statement: string };
+    expect(rec.members).toEqual([rec.leaderBefore]);
+    expect(rec.leaderAfter, rec.statement).not.toBe(rec.leaderBefore);
+    const containers = await tb.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`etcdlab.cluster=${CLUSTER}`] }) });
+    for (const c of containers.filter((x) => /etcd-\d$/.test(x.Names[0] ?? ''))) expect((await tb.docker.getContainer(c.Id).inspect()).State.Running, c.Names[0]).toBe(true);
+    const bad = await runCli(['fault', 'partition', 'follower', '--from', 'peers', '--for', '1s', '-i', inv], { timeoutMs: 30_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--from: the docker provider cuts a member off from its network entirely');
+  }, 120_000);
+
   it('refuses what docker cannot do, before anything starts: a delay, a partition from peers only', async () => {
     const wl = join(dir, 'bad.yaml');
     writeFileSync(wl, 'name: bad\nphases:\n  - name: p\n    ops: { put: 1 }\n    duration: 10s\n    faults:\n      - { action: delay, target: follower, ms: 50ms, at: 1s, for: 2s }\n      - { action: partition, target: leader, from: peers, at: 4s, for: 2s }\n');

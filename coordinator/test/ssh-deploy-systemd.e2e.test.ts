@@ -237,6 +237,12 @@ phases:
     const status = await cli(['cluster', 'status', '-i', inv], 60_000);
     expect(status.code, status.stdout + status.stderr).toBe(0);
     console.log(`[systemd link faults] ${cut?.statement}; ${drop?.statement}`);
+    // The same as a drill: sys-3 cut off from its peers for 2 s, then healed; no table left.
+    const drill = await cli(['fault', 'partition', 'sys-3', '--from', 'peers', '--for', '2s', '-i', inv, '--json'], 90_000);
+    expect(drill.code, drill.stderr).toBe(0);
+    expect((JSON.parse(drill.stdout) as { members: string[] }).members).toEqual(['sys-3']);
+    expect(drill.stderr).toContain('fault undone: links restored for sys-3');
+    expect((await onHost(hosts[2]!.address, 'nft list tables')).stdout).not.toContain('etcdlab_fault');
   });
 
   it('run -i with faults: the agent service SIGKILLed, then its host container restarted, mid-phase: the run completes, both restarts are stated, the witness holds', async () => {
