@@ -39,6 +39,14 @@ describe('the fault model of a phase', () => {
     expect(f?.windows.map((w) => w.writeGapMs)).toEqual([2500, 1700]);
     expect(f?.windows[0]?.errors).toEqual({});
     expect(f?.windows[1]?.errors).toEqual({ DEADLINE_EXCEEDED: 5 });
+    // A gap that starts just before the second fault (its last success came first) is the second's only.
+    const early: [number, number][] = [[T0 + 3100, T0 + 5600], [T0 + 7950, T0 + 9900]];
+    const g = phaseFaults({ ...phase, faults: [kill, pause], availability: { write: { longestMs: 2500, fromMs: T0 + 3100, toMs: T0 + 5600, agents: {}, gaps: early } } }, timeline, []);
+    expect(g?.windows.map((w) => w.writeGapMs)).toEqual([2500, 1950]);
+    // One that starts after the first fault's end, before the second, is still the first's (its recovery).
+    const late: [number, number][] = [[T0 + 6500, T0 + 7500]];
+    const h = phaseFaults({ ...phase, faults: [kill, pause], availability: { write: { longestMs: 1000, fromMs: T0 + 6500, toMs: T0 + 7500, agents: {}, gaps: late } } }, timeline, []);
+    expect(h?.windows.map((w) => w.writeGapMs)).toEqual([1000, 0]);
   });
 
   it('a lost write is a problem that fails the verdict, with examples', () => {

@@ -15,10 +15,19 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}
 const n = (v: number): string => v.toLocaleString('en-US');
 
 type Gap = readonly [number, number];
-const longestOverlapping = (gaps: readonly Gap[] | undefined, from: number, to: number): number | undefined => {
-  const hits = (gaps ?? []).filter(([a, b]) => b > from && a < to).map(([a, b]) => b - a);
-  return hits.length ? Math.round(Math.max(...hits)) : gaps ? 0 : undefined;
-};
+/** A gap starts at the last success before it: up to this long before the fault that caused it. */
+export const GAP_LEAD_MS = 1000;
+
+/**
+ * The longest gap window `i` caused: each gap belongs to the latest fault that began before it started
+ * (less GAP_LEAD_MS), and only while that fault's span lasts, so a gap is never counted for two faults.
+ */
+function longestOwned(gaps: readonly Gap[] | undefined, starts: readonly number[], i: number, spanTo: number): number | undefined {
+  if (!gaps) return undefined;
+  const owner = (at: number): number => starts.reduce((best, s, k) => (s - GAP_LEAD_MS <= at && (best < 0 || s >= (starts[best] as number)) ? k : best), -1);
+  const hits = gaps.filter(([a, b]) => owner(a) === i && a < spanTo && b > (starts[i] as number) - GAP_LEAD_MS).map(([a, b]) => b - a);
+  return hits.length ? Math.round(Math.max(...hits)) : 0;
+}
 
 function median(xs: number[]): number | undefined {
   if (xs.length === 0) return undefined;
@@ -30,13 +39,13 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
   if (!phase.faults && !phase.availability && !phase.durability) return undefined;
   const measured = timeline.filter((t) => !t.warmup);
   const starts = (phase.faults ?? []).map((f) => f.fromMs);
-  const windows = (phase.faults ?? []).map((f): FaultWindowSummary => {
+  const windows = (phase.faults ?? []).map((f, i): FaultWindowSummary => {
     const fromSec = (f.fromMs - phase.startedAtMs) / 1000;
     const toSec = (f.toMs - phase.startedAtMs) / 1000;
     // The recovery span ends where the next fault begins: what that one causes is its own, not this one's.
     const spanTo = Math.min(f.toMs + RECOVERY_SPAN_MS, ...starts.filter((s) => s > f.fromMs));
-    const writeGapMs = longestOverlapping(phase.availability?.write?.gaps, f.fromMs, spanTo);
-    const readGapMs = longestOverlapping(phase.availability?.read?.gaps, f.fromMs, spanTo);
+    const writeGapMs = longestOwned(phase.availability?.write?.gaps, starts, i, spanTo);
+    const readGapMs = longestOwned(phase.availability?.read?.gaps, starts, i, spanTo);
     const errs: Record<string, number> = {};
     const spanToSec = (spanTo - phase.startedAtMs) / 1000;
     for (const e of errors) if (!e.warmup && e.offsetSec + 1 > fromSec && e.offsetSec < spanToSec) errs[e.code] = (errs[e.code] ?? 0) + e.count;
