@@ -78,7 +78,7 @@ export function sweepPlan(o: SweepOptions, w: Workload, source: Pick<ClusterSour
   return Array.from({ length: n }, (_, round) => points.map((p) => ({ ...p, label: `${p.label}, repeat ${round + 1}/${n}` }))).flat();
 }
 
-function sweepPoints(o: SweepOptions, w: Workload, source: Pick<ClusterSource, 'provider' | 'sizes'> = { provider: 'local', sizes: { min: 1, max: 7 } }): { label: string; members?: number; workload: Workload }[] {
+function sweepPoints(o: SweepOptions, w: Workload, source: Pick<ClusterSource, 'provider' | 'sizes'>): { label: string; members?: number; workload: Workload }[] {
   if ((o.members === undefined) === (o.clients === undefined))
     throw new InputError(ErrorCodes.optionInvalid, 'sweep needs exactly one of --members and --clients', [{ field: o.members ? '--clients' : '--members', message: o.members ? 'both given' : 'neither given', fix: 'e.g. --members 1,3,5 or --clients 1,2,4,8,16' }]);
   if (o.phase && !w.phases.some((p) => p.name === o.phase))

@@ -4,7 +4,8 @@ import { estimateClockOffset, type PingSample } from '@etcdlab/common';
 import type { RemoteHost } from '../ssh/index.js';
 import { classifySystemd, parseDf, parseEpochSeconds, parseMeminfo, parseOsRelease, splitSections } from './facts.js';
 import { FSYNC_BLOCK, type FsyncMethod, type FsyncResult, parseDdOutput, parseFioJson, parseProbeLatencies } from './fsync.js';
-import { CLOCK_SCRIPT, FACTS_SCRIPT, PERL_PROBE, PYTHON_PROBE, SAMPLE_SCRIPT, WORKDIR_SUDO_SCRIPT } from './probe-scripts.js';
+import { type FaultProbe, parseFaultProbe } from './fault-support.js';
+import { CLOCK_SCRIPT, FACTS_SCRIPT, FAULT_PROBE_SCRIPT, PERL_PROBE, PYTHON_PROBE, SAMPLE_SCRIPT, WORKDIR_SUDO_SCRIPT } from './probe-scripts.js';
 import { cpuShares, parseLoadavg, parseProcStat } from '@etcdlab/common';
 import { parseCmdlines, parsePidStats, topForeignProcesses } from '@etcdlab/common';
 import type { HostCheck } from './schema.js';
@@ -28,6 +29,11 @@ export async function workDirForUser(remote: RemoteHost, host: { workDir: string
   const r = await remote.exec(script(WORKDIR_SUDO_SCRIPT, host.workDir, host.ssh.user), { timeoutMs: 30_000 });
   if (r.code !== 0) throw new Error(`cannot create ${host.workDir} with sudo -n as ${host.ssh.user}: ${(r.stderr || r.stdout).trim().slice(0, 300) || `exit ${r.code}`}`);
   return r.stdout.trim();
+}
+
+/** What faults on purpose a member on this host can take (fault-support.ts), in one round trip. */
+export async function readFaultProbe(remote: RemoteHost): Promise<FaultProbe> {
+  return parseFaultProbe((await remote.run('fault probe', script(FAULT_PROBE_SCRIPT), { timeoutMs: 30_000 })).stdout);
 }
 
 export async function readFacts(remote: RemoteHost, workDir: string): Promise<Facts> {

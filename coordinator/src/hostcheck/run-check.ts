@@ -2,10 +2,9 @@ import os from 'node:os';
 import { EtcdlabError, type Inventory, type ResolvedHost } from '@etcdlab/common';
 import type { Logger } from 'pino';
 import { connectHost, forEachHost, JumpPool, type RemoteHost } from '../ssh/index.js';
-import { faultSupport, parseFaultProbe } from './fault-support.js';
+import { faultSupport } from './fault-support.js';
 import type { FsyncMethod } from './fsync.js';
-import { FAULT_PROBE_SCRIPT } from './probe-scripts.js';
-import { measureClock, pickFsyncMethod, probeFsync, readFacts, sampleCpu, workDirForUser } from './probes.js';
+import { measureClock, pickFsyncMethod, probeFsync, readFacts, readFaultProbe, sampleCpu, workDirForUser } from './probes.js';
 import { type HostCheck, HOSTS_CHECK_SCHEMA, type HostsCheckReport, type Reason, type Thresholds } from './schema.js';
 import { DEFAULT_THRESHOLDS, judgeHost, worst } from './verdict.js';
 
@@ -78,7 +77,6 @@ export async function checkHosts(o: HostsCheckOptions): Promise<HostsCheckReport
   };
 }
 
-const script = (text: string) => ['sh', '-c', text, 'etcdlab-hostcheck'];
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function baseOf(h: ResolvedHost): Pick<HostCheck, 'name' | 'address' | 'port' | 'user' | 'roles' | 'workDir'> {
@@ -116,7 +114,7 @@ async function measure(remote: RemoteHost, host: ResolvedHost, o: HostsCheckOpti
   const clock = await attempt('clock offset', 'warn', () => measureClock(remote, o.clockRounds ?? 8));
   if (clock) m.clock = clock;
   if (etcd) {
-    const probe = await attempt('fault probe', 'warn', async () => parseFaultProbe((await remote.run('fault probe', script(FAULT_PROBE_SCRIPT), { timeoutMs: 30_000 })).stdout));
+    const probe = await attempt('fault probe', 'warn', () => readFaultProbe(remote));
     if (probe) m.faults = { ...faultSupport(probe, host.ssh.user), leftover: probe.leftover };
   }
   if (facts && facts.workDirWritable === true) {

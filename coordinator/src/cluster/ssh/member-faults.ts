@@ -8,8 +8,8 @@
  */
 import { ClusterError, ErrorCodes, type FaultAction, InputError, type Inventory } from '@etcdlab/common';
 import type { Logger } from 'pino';
-import { faultSupport, parseFaultProbe } from '../../hostcheck/fault-support.js';
-import { FAULT_PROBE_SCRIPT } from '../../hostcheck/probe-scripts.js';
+import { faultSupport } from '../../hostcheck/fault-support.js';
+import { readFaultProbe } from '../../hostcheck/probes.js';
 import type { RemoteHost } from '../../ssh/index.js';
 import { type MemberFaults, PROVIDER_FAULTS } from '../member-faults.js';
 import { etcdServiceName } from './layout.js';
@@ -48,7 +48,7 @@ export function sshMemberFaults(inv: Inventory, log: Logger, acceptNew: boolean)
       const problems: { file: string; field: string; message: string; fix: string }[] = [];
       await withSessions(inv, members.map((m) => m.host), session, async (s) => {
         await s.each('probe for faults', async (r) => {
-          const probe = parseFaultProbe((await r.run('probe for faults', ['sh', '-c', FAULT_PROBE_SCRIPT, 'etcdlab-faults'], { timeoutMs: 30_000 })).stdout);
+          const probe = await readFaultProbe(r);
           const support = faultSupport(probe, r.host.ssh.user);
           for (const c of support.cannot.filter((x) => actions.includes(x.action)))
             problems.push({ file: inv.source, field: `hosts[${r.host.name}]`, message: `${r.host.name} cannot take a ${c.action} fault: ${c.why}`, fix: c.fix });

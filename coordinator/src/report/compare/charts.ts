@@ -87,8 +87,8 @@ export function comparisonChart(c: CompareModel): ChartOption {
       ...(knee ? { markPoint: { symbol: 'pin', symbolSize: 36, itemStyle: { color: RED }, label: { fontSize: 9, formatter: `knee ${knee.clients}` }, data: [{ coord: [Math.round(knee.opsPerSec), usToMs(knee.p99Us)] }] } } : {}),
     });
   } else {
-    series.push({ type: 'bar', name: 'mixed reads', xAxisIndex: 2, yAxisIndex: 2, data: c.points.map((p) => Math.round(mean(c.rows.filter((r) => r.x === p.x).map((r) => r.roles.mixed?.readOpsPerSec ?? 0)))), color: PALETTE[0] });
-    series.push({ type: 'bar', name: 'mixed writes', xAxisIndex: 2, yAxisIndex: 2, data: c.points.map((p) => Math.round(mean(c.rows.filter((r) => r.x === p.x).map((r) => r.roles.mixed?.writeOpsPerSec ?? 0)))), color: PALETTE[3] });
+    series.push({ type: 'bar', name: 'mixed reads', xAxisIndex: 2, yAxisIndex: 2, data: c.points.map((p) => Math.round(p.roles.mixed?.readOpsPerSec?.mean ?? 0)), color: PALETTE[0] });
+    series.push({ type: 'bar', name: 'mixed writes', xAxisIndex: 2, yAxisIndex: 2, data: c.points.map((p) => Math.round(p.roles.mixed?.writeOpsPerSec?.mean ?? 0)), color: PALETTE[3] });
     legend.push('mixed reads', 'mixed writes');
   }
 
@@ -104,8 +104,6 @@ export function comparisonChart(c: CompareModel): ChartOption {
     series,
   } as ChartOption;
 }
-
-const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : 0);
 
 /** Each repeated point's 95% confidence interval as a short vertical bar in the series' colour (named as it, one legend entry). */
 function ciBars(points: readonly [number | string, Spread | undefined][], name: string, axis: number, color: string): object[] {

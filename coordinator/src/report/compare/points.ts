@@ -19,7 +19,8 @@ export interface Spread {
 export interface ComparePoint {
   x: number;
   runIds: string[];
-  roles: Partial<Record<Role, { opsPerSec: Spread; p99Us: Spread; phase: string }>>;
+  /** Mixed: its reads and writes apart too. */
+  roles: Partial<Record<Role, { opsPerSec: Spread; p99Us: Spread; phase: string; readOpsPerSec?: Spread; writeOpsPerSec?: Spread }>>;
   main: { phase: string; opsPerSec: Spread; p50Us: Spread; p99Us: Spread };
 }
 
@@ -49,7 +50,16 @@ export function pointsOf(rows: readonly CompareRow[], roles: readonly Role[]): C
     };
     for (const role of roles) {
       const figs = rs.flatMap((r) => (r.roles[role] ? [r.roles[role]] : []));
-      if (figs.length) point.roles[role] = { phase: figs[0]?.phase ?? '-', opsPerSec: spreadOf(figs.map((f) => f.opsPerSec)), p99Us: spreadOf(figs.map((f) => f.p99Us)) };
+      if (!figs.length) continue;
+      const reads = figs.flatMap((f) => (f.readOpsPerSec !== undefined ? [f.readOpsPerSec] : []));
+      const writes = figs.flatMap((f) => (f.writeOpsPerSec !== undefined ? [f.writeOpsPerSec] : []));
+      point.roles[role] = {
+        phase: figs[0]?.phase ?? '-',
+        opsPerSec: spreadOf(figs.map((f) => f.opsPerSec)),
+        p99Us: spreadOf(figs.map((f) => f.p99Us)),
+        ...(reads.length ? { readOpsPerSec: spreadOf(reads) } : {}),
+        ...(writes.length ? { writeOpsPerSec: spreadOf(writes) } : {}),
+      };
     }
     return point;
   });
