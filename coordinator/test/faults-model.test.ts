@@ -1,10 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError, parseWorkload, type FaultRecord } from '@etcdlab/common';
 import { checkFaultTargets } from '../src/faults/fault-check.js';
 import { pickMembers } from '../src/faults/cluster-roles.js';
-import { durabilityProblems, phaseFaults } from '../src/report/model/faults.js';
+import { durabilityProblems, ownerOf, phaseFaults, RECOVERY_SPAN_MS } from '../src/report/model/faults.js';
 import type { RawPhase } from '../src/report/raw/types.js';
-import type { TimelinePoint } from '../src/report/model/types.js';
+import type { ErrorPoint, TimelinePoint } from '../src/report/model/types.js';
 
 const T0 = 1_000_000;
 const point = (offsetSec: number, p99Ms: number, count = 100): TimelinePoint => ({ offsetSec, count, errors: 0, opsPerSec: count, p50Us: 1000, p90Us: 2000, p99Us: p99Ms * 1000, p999Us: p99Ms * 1000, maxUs: p99Ms * 1000 });
@@ -47,6 +48,75 @@ describe('the fault model of a phase', () => {
     const late: [number, number][] = [[T0 + 6500, T0 + 7500]];
     const h = phaseFaults({ ...phase, faults: [kill, pause], availability: { write: { longestMs: 1000, fromMs: T0 + 6500, toMs: T0 + 7500, agents: {}, gaps: late } } }, timeline, []);
     expect(h?.windows.map((w) => w.writeGapMs)).toEqual([1000, 0]);
+  });
+
+  it('a gap that began more than 1 s before any fault goes to the first fault it runs into, once', () => {
+    const pause: FaultRecord = { fault: 1, action: 'pause', target: 'follower', members: ['etcd-3'], plannedMs: 8000, fromMs: T0 + 8000, toMs: T0 + 10_000 };
+    const at = (gaps: [number, number][]) => phaseFaults({ ...phase, faults: [kill, pause], availability: { write: { longestMs: 0, fromMs: 0, toMs: 0, agents: {}, gaps } } }, timeline, [])?.windows.map((w) => w.writeGapMs);
+    // Straddles the first fault's start (3 s): the first fault's, its whole length.
+    expect(at([[T0 + 1000, T0 + 4500]])).toEqual([3500, 0]);
+    // Runs over both faults' starts: still only the first one's.
+    expect(at([[T0 + 1000, T0 + 9000]])).toEqual([8000, 0]);
+    // Ends before the first fault: nobody's.
+    expect(at([[T0 + 500, T0 + 2900]])).toEqual([0, 0]);
+    // Starts in quiet time after the first fault's span, runs into the second fault: the second's.
+    const later: FaultRecord = { ...pause, fromMs: T0 + 20_000, toMs: T0 + 21_000 };
+    const g = phaseFaults({ ...phase, durationMs: 30_000, faults: [kill, later], availability: { write: { longestMs: 0, fromMs: 0, toMs: 0, agents: {}, gaps: [[T0 + 15_000, T0 + 20_500]] } } }, timeline, []);
+    expect(g?.windows.map((w) => w.writeGapMs)).toEqual([0, 5500]);
+  });
+
+  it('an error interval at a boundary counts for one fault only: the one that began before its end', () => {
+    // The second fault begins at +8.5 s, inside interval 8 (8..9 s), which the first fault's span also reaches.
+    const pause: FaultRecord = { fault: 1, action: 'pause', target: 'follower', members: ['etcd-3'], plannedMs: 8500, fromMs: T0 + 8500, toMs: T0 + 10_000 };
+    const errs: ErrorPoint[] = [7, 8, 9].map((offsetSec) => ({ offsetSec, op: 'put', code: 'UNAVAILABLE', count: offsetSec }));
+    const f = phaseFaults({ ...phase, faults: [kill, pause] }, timeline, errs);
+    expect(f?.windows.map((w) => w.errors)).toEqual([{ UNAVAILABLE: 7 }, { UNAVAILABLE: 17 }]);
+    // An interval that ends exactly at a fault's start holds nothing of it.
+    const g = phaseFaults(phase, timeline, [{ offsetSec: 2, op: 'put', code: 'UNAVAILABLE', count: 3 }]);
+    expect(g?.windows[0]?.errors).toEqual({});
+    // With 2 s intervals, interval 2 (2..4 s) holds the fault's start at 3 s.
+    const h = phaseFaults(phase, timeline, [{ offsetSec: 2, op: 'put', code: 'UNAVAILABLE', count: 3 }], 2);
+    expect(h?.windows[0]?.errors).toEqual({ UNAVAILABLE: 3 });
+  });
+
+  it('the errors over all windows never exceed the phase\'s, and an interval in a window is counted exactly once (property)', () => {
+    // Faults in time order, each starting after the last one's start (they may overlap), at fractional times.
+    const faultsArb = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 9000 }), len: fc.integer({ min: 0, max: 6000 }) }), { minLength: 1, maxLength: 5 });
+    const errsArb = fc.array(fc.record({ offsetSec: fc.integer({ min: 0, max: 40 }), count: fc.integer({ min: 1, max: 50 }), warmup: fc.boolean() }), { maxLength: 30 });
+    fc.assert(
+      fc.property(faultsArb, errsArb, fc.constantFrom(1, 2), (spec, raw, intervalSec) => {
+        let t = T0;
+        const faults: FaultRecord[] = spec.map(({ gap, len }, i) => {
+          t += gap + 0.5;
+          return { ...kill, fault: i, fromMs: t, toMs: t + len };
+        });
+        const errs: ErrorPoint[] = raw.map((e) => ({ offsetSec: e.offsetSec * intervalSec, op: 'put', code: 'UNAVAILABLE', count: e.count, ...(e.warmup ? { warmup: true as const } : {}) }));
+        const p: RawPhase = { ...phase, durationMs: 60_000, faults };
+        const counted = (f: ReturnType<typeof phaseFaults>) => (f?.windows ?? []).reduce((a, w) => a + (w.errors.UNAVAILABLE ?? 0), 0);
+        const measured = errs.filter((e) => !e.warmup).reduce((a, e) => a + e.count, 0);
+        expect(counted(phaseFaults(p, [], errs, intervalSec))).toBeLessThanOrEqual(measured);
+        // One interval alone: in at most one window; in exactly one when it overlaps a fault's window.
+        for (const e of errs.filter((x) => !x.warmup)) {
+          const from = T0 + e.offsetSec * 1000;
+          const windows = (phaseFaults(p, [], [e], intervalSec)?.windows ?? []).filter((w) => Object.keys(w.errors).length > 0);
+          expect(windows.length).toBeLessThanOrEqual(1);
+          const inside = faults.some((f, i) => from < Math.min(f.toMs + RECOVERY_SPAN_MS, faults[i + 1]?.fromMs ?? Infinity) && from + intervalSec * 1000 > f.fromMs);
+          // Overlapping faults can leave a long one's tail to a short later one whose span ended: only the sequential case is pinned.
+          const sequential = faults.every((f, i) => i === 0 || (faults[i - 1] as FaultRecord).toMs <= f.fromMs);
+          if (inside && sequential) expect(windows.length).toBe(1);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('one owner for a stretch: the latest fault begun before it (less the lead) in its span, else the first it runs into', () => {
+    const claims = [{ fromMs: 1000, spanTo: 5000 }, { fromMs: 5000, spanTo: 12_000 }];
+    expect(ownerOf(400, 600, 1000, claims)).toBe(0);
+    expect(ownerOf(4999, 5100, 1000, claims)).toBe(1);
+    expect(ownerOf(-2000, 800, 1000, claims)).toBe(-1);
+    expect(ownerOf(-2000, 1200, 1000, claims)).toBe(0);
+    expect(ownerOf(12_000, 13_000, 1000, claims)).toBe(-1);
   });
 
   it('a lost write is a problem that fails the verdict, with examples', () => {

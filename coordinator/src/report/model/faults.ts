@@ -18,14 +18,36 @@ type Gap = readonly [number, number];
 /** A gap starts at the last success before it: up to this long before the fault that caused it. */
 export const GAP_LEAD_MS = 1000;
 
+/** What a fault may claim of what clients felt: from its start until its recovery span ends. */
+export interface FaultClaim {
+  fromMs: number;
+  spanTo: number;
+}
+
 /**
- * The longest gap window `i` caused: each gap belongs to the latest fault that began before it started
- * (less GAP_LEAD_MS), and only while that fault's span lasts, so a gap is never counted for two faults.
+ * The one fault that owns a stretch [from, to) of what clients felt (a gap, an error interval), or -1.
+ * First the latest fault begun before `from + lead` (a gap starts at the last success before its fault;
+ * an interval holds what happened up to its end), if the stretch starts within that fault's span; else
+ * the first later fault the stretch runs into (its effect began early, or the stretch straddles its
+ * start). One owner per stretch, so nothing is counted for two faults and nothing is dropped between them.
  */
-function longestOwned(gaps: readonly Gap[] | undefined, starts: readonly number[], i: number, spanTo: number): number | undefined {
+export function ownerOf(from: number, to: number, lead: number, claims: readonly FaultClaim[]): number {
+  let k = -1;
+  claims.forEach((c, i) => {
+    if (c.fromMs < from + lead && (k < 0 || c.fromMs >= (claims[k] as FaultClaim).fromMs)) k = i;
+  });
+  if (k >= 0 && from < (claims[k] as FaultClaim).spanTo) return k;
+  let j = -1;
+  claims.forEach((c, i) => {
+    if (c.fromMs >= from + lead && to > c.fromMs && (j < 0 || c.fromMs < (claims[j] as FaultClaim).fromMs)) j = i;
+  });
+  return j;
+}
+
+/** The longest gap window `i` owns: 0 when it owns none, undefined when that class was not measured. */
+function longestOwned(gaps: readonly Gap[] | undefined, claims: readonly FaultClaim[], i: number): number | undefined {
   if (!gaps) return undefined;
-  const owner = (at: number): number => starts.reduce((best, s, k) => (s - GAP_LEAD_MS <= at && (best < 0 || s >= (starts[best] as number)) ? k : best), -1);
-  const hits = gaps.filter(([a, b]) => owner(a) === i && a < spanTo && b > (starts[i] as number) - GAP_LEAD_MS).map(([a, b]) => b - a);
+  const hits = gaps.filter(([a, b]) => ownerOf(a, b, GAP_LEAD_MS, claims) === i).map(([a, b]) => b - a);
   return hits.length ? Math.round(Math.max(...hits)) : 0;
 }
 
@@ -35,23 +57,28 @@ function median(xs: number[]): number | undefined {
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[], errors: readonly ErrorPoint[]): PhaseFaultSummary | undefined {
+export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[], errors: readonly ErrorPoint[], intervalSec = 1): PhaseFaultSummary | undefined {
   if (!phase.faults && !phase.availability && !phase.durability) return undefined;
   const measured = timeline.filter((t) => !t.warmup);
-  const starts = (phase.faults ?? []).map((f) => f.fromMs);
-  const windows = (phase.faults ?? []).map((f, i): FaultWindowSummary => {
+  const faults = phase.faults ?? [];
+  const starts = faults.map((f) => f.fromMs);
+  // The recovery span ends where the next fault begins: what that one causes is its own, not this one's.
+  const claims = faults.map((f): FaultClaim => ({ fromMs: f.fromMs, spanTo: Math.min(f.toMs + RECOVERY_SPAN_MS, ...starts.filter((s) => s > f.fromMs)) }));
+  // Each error interval counts for one fault only (the same rule as the gaps): never twice at a boundary.
+  const intervalMs = intervalSec * 1000;
+  const errorOwner = errors.map((e) => (e.warmup ? -1 : ownerOf(phase.startedAtMs + e.offsetSec * 1000, phase.startedAtMs + e.offsetSec * 1000 + intervalMs, intervalMs, claims)));
+  const windows = faults.map((f, i): FaultWindowSummary => {
     const fromSec = (f.fromMs - phase.startedAtMs) / 1000;
     const toSec = (f.toMs - phase.startedAtMs) / 1000;
-    // The recovery span ends where the next fault begins: what that one causes is its own, not this one's.
-    const spanTo = Math.min(f.toMs + RECOVERY_SPAN_MS, ...starts.filter((s) => s > f.fromMs));
-    const writeGapMs = longestOwned(phase.availability?.write?.gaps, starts, i, spanTo);
-    const readGapMs = longestOwned(phase.availability?.read?.gaps, starts, i, spanTo);
+    const writeGapMs = longestOwned(phase.availability?.write?.gaps, claims, i);
+    const readGapMs = longestOwned(phase.availability?.read?.gaps, claims, i);
     const errs: Record<string, number> = {};
-    const spanToSec = (spanTo - phase.startedAtMs) / 1000;
-    for (const e of errors) if (!e.warmup && e.offsetSec + 1 > fromSec && e.offsetSec < spanToSec) errs[e.code] = (errs[e.code] ?? 0) + e.count;
-    const before = median(measured.filter((t) => t.offsetSec + 1 <= fromSec && t.count > 0).map((t) => t.p99Us));
-    const back = before === undefined ? undefined : measured.find((t) => t.offsetSec >= Math.floor(toSec) && t.count > 0 && t.p99Us <= before * RECOVERY_FACTOR);
-    const p99RecoverySec = back ? Math.max(0, back.offsetSec + 1 - toSec) : undefined;
+    errors.forEach((e, k) => {
+      if (errorOwner[k] === i) errs[e.code] = (errs[e.code] ?? 0) + e.count;
+    });
+    const before = median(measured.filter((t) => t.offsetSec + intervalSec <= fromSec && t.count > 0).map((t) => t.p99Us));
+    const back = before === undefined ? undefined : measured.find((t) => t.offsetSec + intervalSec > toSec && t.count > 0 && t.p99Us <= before * RECOVERY_FACTOR);
+    const p99RecoverySec = back ? Math.max(0, back.offsetSec + intervalSec - toSec) : undefined;
     const w: Omit<FaultWindowSummary, 'statement'> = {
       ...f,
       fromSec,

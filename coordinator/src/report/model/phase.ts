@@ -160,7 +160,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     leases: spec.leases === true,
     intervals: raw.intervals,
   });
-  const faults = phaseFaults(phase, timeline.all ?? [], errorsOverTime);
+  const faults = phaseFaults(phase, timeline.all ?? [], errorsOverTime, intervalSec);
   return {
     name: phase.name,
     startedAtMs: phase.startedAtMs,
