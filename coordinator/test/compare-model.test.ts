@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonChart } from '../src/report/compare/charts.js';
 import { buildComparison, roleOf } from '../src/report/compare/model.js';
+import { fitUsl } from '../src/report/compare/usl.js';
 import { compareTable, insights, renderCompareHtml, renderCompareMarkdown, repeatsTable } from '../src/report/compare/render.js';
 import { COMPARE_CHART, svgToPng } from '../src/report/compare/write.js';
 import { renderChartSvg } from '../src/report/charts/ssr.js';
@@ -79,6 +80,62 @@ describe('comparing runs', () => {
     expect(repeatsTable(buildComparison([1, 3].map((n) => ({ model: suite(n), dir: `/r/${n}` }))))).toBeUndefined();
   });
 
+  it('repeats of one configuration (sweep --members 3 --repeat 5): one point with its interval, no scaling between runs', () => {
+    const runs = [1, 0.9, 1.1, 0.95, 1.05].map((f, i) => {
+      const m = suite(3);
+      m.run.runId = `rep-${i}`;
+      for (const p of m.phases) for (const o of [p.all, ...Object.values(p.ops)]) o.throughputOpsPerSec *= f;
+      return { model: m, dir: `/r/rep-${i}` };
+    });
+    const c = buildComparison(runs);
+    expect(c.axis).toBe('run');
+    expect(c.rows.map((r) => r.x)).toEqual([1, 1, 1, 1, 1]);
+    expect(c.points).toHaveLength(1);
+    const cw = c.points[0]?.roles.concurrentWrite?.opsPerSec;
+    expect(cw).toMatchObject({ n: 5, min: 2500 / 1.2 * 0.9, max: 2500 / 1.2 * 1.1 });
+    expect(cw?.mean).toBeCloseTo(2500 / 1.2, 9);
+    expect(cw?.ci95?.[0]).toBeLessThan(cw?.mean as number);
+    // Five runs of one configuration are noise around one mean, not a trend from the first run to the last.
+    expect(c.scaling).toEqual([]);
+    const rep = repeatsTable(c);
+    expect(rep?.head.slice(0, 2)).toEqual(['config #', 'runs']);
+    expect(rep?.rows).toHaveLength(1);
+    expect(rep?.rows[0]?.[1]).toBe('5');
+    expect(compareTable(c).head[0]).toBe('config #');
+    const words = insights(c);
+    expect(words).toContain('configuration 1: 3 member(s), 10 client(s) in mixed, workload suite: 5 run(s)');
+    expect(words).toContain("repeats: 5 run(s) of configuration 1; the table gives each point's mean, 95% confidence interval and range");
+    expect(words.some((w) => / p99: /.test(w))).toBe(false);
+    expect(renderCompareMarkdown(c)).toContain('## etcdlab comparison: 5 runs by configuration');
+    // The chart draws one point at configuration 1, with its interval as a bar.
+    const svg = renderChartSvg(comparisonChart(c), COMPARE_CHART, 'cmp');
+    expect(svg).toContain('5 runs by configuration');
+    expect(JSON.stringify(comparisonChart(c).series)).toContain(JSON.stringify([['1', Math.round((cw?.ci95?.[0] as number) * 10) / 10], ['1', Math.round((cw?.ci95?.[1] as number) * 10) / 10]]));
+    // Another workload at the same size is its own configuration, not a repeat.
+    const other = suite(3);
+    other.run.runId = 'k8s';
+    other.run.workload = { name: 'kubernetes', source: 'kubernetes.yaml', quick: true };
+    const d = buildComparison([...runs, { model: other, dir: '/r/k8s' }]);
+    expect(d.points.map((p) => [p.x, p.runIds.length])).toEqual([[1, 5], [2, 1]]);
+  });
+
+  it('fits the USL to the points\' means, as the knee reads them, and says so', () => {
+    // Two runs per client count, one high and one low: the fit on the means is not the fit on the runs.
+    const tput = [500, 980, 1900, 3300, 3900, 4050];
+    const swing = [0.6, 1.4, 0.7, 1.3, 0.8, 1.2];
+    const runs = [1, 2, 4, 8, 16, 32].flatMap((clients, i) =>
+      [1, -1].map((sign, k) => ({ model: model(`c-${clients}-${k}`, 3, [phase('writes', clients, { put: op((tput[i] as number) * (sign > 0 ? (swing[i] as number) : 2 - (swing[i] as number)), 1000, 3000) })]), dir: `/r/c${clients}-${k}` })),
+    );
+    const c = buildComparison(runs);
+    const means = c.points.map((p) => ({ n: p.x, x: p.main.opsPerSec.mean }));
+    means.forEach((m, i) => expect(m.x).toBeCloseTo(tput[i] as number, 9));
+    expect(c.usl[0]?.fit).toEqual(fitUsl(means));
+    expect(c.usl[0]?.fit).not.toEqual(fitUsl(c.rows.map((r) => ({ n: r.x, x: r.main.opsPerSec }))));
+    expect(c.usl[0]?.note).toBe('fitted to the means of 6 client counts (12 runs)');
+    expect(insights(c).find((w) => w.startsWith('USL fit (all ops, fitted to the means of 6 client counts (12 runs)): sigma'))).toBeDefined();
+    expect(c.knee?.best.opsPerSec).toBeCloseTo(4050, 9);
+  });
+
   it('warns when the runs compared ran different workloads', () => {
     const other = model('run-k8s', 3, [phase('mixed', 10, { get: op(2000, 2000, 8000), put: op(800, 2500, 9000) })]);
     other.run.workload = { name: 'kubernetes', source: 'kubernetes.yaml', quick: true };
@@ -103,7 +160,7 @@ describe('comparing runs', () => {
     expect(c.usl[0]?.fit).toBeDefined();
     // Its limits are said: the measured range, and a peak beyond it is an extrapolation.
     expect(c.usl[0]?.limits?.[0]).toBe('measured from 1 to 32 clients; the curve is drawn only there');
-    const fitLine = insights(c).find((w) => w.startsWith('USL fit (all ops)'));
+    const fitLine = insights(c).find((w) => w.startsWith('USL fit (all ops, fitted to the means of 6 client counts (6 runs))'));
     expect(fitLine).toContain('measured from 1 to 32 clients');
   });
 

@@ -25,7 +25,21 @@ describe('repeats: mean, spread and 95% confidence interval per point', () => {
     expect(s.ci95?.[1]).toBeCloseTo(110 + half, 9);
     expect(spreadOf([5]).ci95).toBeUndefined();
     expect(t975(2)).toBe(4.303);
-    expect(t975(100)).toBe(1.96);
+  });
+
+  it('takes Student\'s t beyond 30 degrees of freedom from the table, interpolated in 1/df, towards the normal\'s 1.96', () => {
+    // The tabled entries as printed in every t table (two-sided 95%).
+    expect([30, 40, 60, 120].map(t975)).toEqual([2.042, 2.021, 2.0, 1.98]);
+    // Between them and beyond, within 0.001 of the exact quantiles (scipy.stats.t.ppf(0.975, df)).
+    const exact: [number, number][] = [[35, 2.0301], [45, 2.0141], [70, 1.9944], [90, 1.9867], [150, 1.9759], [200, 1.9719], [1000, 1.9623], [1e6, 1.96]];
+    for (const [df, t] of exact) expect(Math.abs(t975(df) - t), `df ${df}`).toBeLessThan(0.001);
+    // Never below the normal's quantile, and falling as the degrees of freedom grow.
+    const dfs = Array.from({ length: 400 }, (_, i) => i + 1);
+    expect(dfs.every((d) => t975(d) >= 1.96 && t975(d + 1) < t975(d))).toBe(true);
+    expect(t975(0)).toBe(Infinity);
+    // 41 runs: the interval uses t(40), not the normal's 1.96.
+    const s = spreadOf(Array.from({ length: 41 }, (_, i) => i));
+    expect(((s.ci95 as [number, number])[1] - s.mean) / (s.sd / Math.sqrt(41))).toBeCloseTo(2.021, 9);
   });
 
   it('with 3 runs the interval always contains each run\'s own figure (property)', () => {

@@ -1,6 +1,6 @@
 import { FONT, PALETTE, RED, round3, usToMs } from '../charts/common.js';
 import type { ChartOption } from '../charts/ssr.js';
-import { type CompareModel, ROLE_LABEL, ROLES } from './model.js';
+import { axisName, type CompareModel, ROLE_LABEL, ROLES } from './model.js';
 import { hasRepeats, type Spread } from './points.js';
 import { uslAt } from './usl.js';
 
@@ -10,7 +10,7 @@ import { uslAt } from './usl.js';
  * for client sweeps, latency against throughput with the knee), and throughput per member (or client).
  */
 export function comparisonChart(c: CompareModel): ChartOption {
-  const xName = c.axis === 'members' ? 'members' : c.axis === 'clients' ? 'clients' : 'run';
+  const xName = axisName(c);
   const xs = c.rows.map((r) => r.x);
   const grids = [
     { left: 70, right: '53%', top: 70, bottom: '55%' },

@@ -31,7 +31,7 @@ export interface CompareRow {
   members: number;
   /** Clients of the run's main phase (the phase a client sweep varies). */
   clients?: number;
-  /** The position on the comparison's axis. */
+  /** The position on the comparison's axis; without one (axis run), the number of the run's configuration. */
   x: number;
   roles: Partial<Record<Role, RoleFigures>>;
   /** The run's workload (a comparison of different workloads is warned about). */
@@ -56,15 +56,15 @@ export interface Scaling {
 export interface CompareModel {
   schema: 'etcdlab-compare';
   schemaVersion: number;
-  /** members: cluster sizes differ; clients: the main phase's clients differ; run: neither. */
+  /** members: cluster sizes differ; clients: the main phase's clients differ; run: neither (points are configurations). */
   axis: 'members' | 'clients' | 'run';
   rows: CompareRow[];
-  /** The rows grouped by x: one per size or client count, with mean, spread and 95% CI over its runs. */
+  /** The rows grouped by x: one per size, client count or configuration, with mean, spread and 95% CI over its runs. */
   points: ComparePoint[];
-  /** Smallest to largest point, from the points' means. */
+  /** Smallest to largest point, from the points' means; none without an axis (configurations have no order). */
   scaling: Scaling[];
   /**
-   * Client sweeps only: the Universal Scalability Law over the client counts, with what it may be read
+   * Client sweeps only: the Universal Scalability Law fitted to the points' means (as the knee), with what it may be read
    * for (the measured range, the fit's goodness). Cluster sizes get none: a member adds replication
    * work, not capacity, which is not the law's model; `scaling` says what each size costs instead.
    */
@@ -119,6 +119,12 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
   };
 }
 
+/** The axis in words (titles, chart axes): without one, the points are configurations. */
+export const axisName = (c: Pick<CompareModel, 'axis'>): string => (c.axis === 'run' ? 'configuration' : c.axis);
+
+/** What makes runs repeats of one another when no axis varies: cluster size, clients, workload. */
+const configOf = (r: Pick<CompareRow, 'members' | 'clients' | 'workload'>): string => JSON.stringify([r.members, r.clients ?? null, r.workload]);
+
 /**
  * Compares runs (pure): cluster sizes when the runs' member counts differ (the first seed's table:
  * sequential write, sequential read, concurrent write, mixed; write and read latency), client counts
@@ -127,8 +133,11 @@ function row(m: ReportModel, dir: string): Omit<CompareRow, 'x'> {
 export function buildComparison(models: readonly { model: ReportModel; dir: string }[]): CompareModel {
   const base = models.map(({ model, dir }) => row(model, dir));
   const axis: CompareModel['axis'] = new Set(base.map((r) => r.members)).size > 1 ? 'members' : new Set(base.map((r) => r.clients)).size > 1 ? 'clients' : 'run';
+  // Without an axis the runs are repeats of configurations (sweep --members 3 --repeat 5): one position per
+  // configuration, numbered in the order first given, so that repeats become one point like any other.
+  const configs = [...new Set(base.map(configOf))];
   const rows: CompareRow[] = base
-    .map((r, i) => ({ ...r, x: axis === 'members' ? r.members : axis === 'clients' ? (r.clients ?? 0) : i + 1 }))
+    .map((r) => ({ ...r, x: axis === 'members' ? r.members : axis === 'clients' ? (r.clients ?? 0) : configs.indexOf(configOf(r)) + 1 }))
     .sort((a, b) => a.x - b.x || a.runId.localeCompare(b.runId));
 
   // Repeats are one point each; the findings read the points' means (one place for every output).
@@ -136,7 +145,8 @@ export function buildComparison(models: readonly { model: ReportModel; dir: stri
   const scaling: Scaling[] = [];
   const first = points[0];
   const last = points[points.length - 1];
-  if (first && last && first !== last)
+  // Configurations have no order to scale along: only a members or clients axis has a smallest and a largest.
+  if (first && last && first !== last && axis !== 'run')
     for (const role of ROLES) {
       const a = first.roles[role]?.opsPerSec.mean;
       const b = last.roles[role]?.opsPerSec.mean;
@@ -145,9 +155,10 @@ export function buildComparison(models: readonly { model: ReportModel; dir: stri
 
   const usl: CompareModel['usl'] = [];
   if (axis === 'clients') {
-    const pts = rows.map((r) => ({ n: r.x, x: r.main.opsPerSec }));
+    // Fitted to the points' means, as the knee is found on them: one curve, one reading of repeats.
+    const pts = points.map((p) => ({ n: p.x, x: p.main.opsPerSec.mean }));
     const fit = fitUsl(pts);
-    usl.push(fit ? { role: 'main', fit, note: `fitted over ${fit.points} runs`, limits: uslLimits(fit, pts.map((p) => p.n)) } : { role: 'main', note: `needs ${USL_MIN_POINTS} different client counts or more (${new Set(pts.map((p) => p.n)).size} here)` });
+    usl.push(fit ? { role: 'main', fit, note: `fitted to the means of ${fit.points} client counts (${rows.length} runs)`, limits: uslLimits(fit, pts.map((p) => p.n)) } : { role: 'main', note: `needs ${USL_MIN_POINTS} different client counts or more (${pts.length} here)` });
   }
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const warnings = workloads.length > 1 ? [`runs of different workloads are compared (${workloads.map((w) => `${w}: ${rows.filter((r) => r.workload === w).length} run(s)`).join(', ')}): their figures measure different things${axis === 'clients' ? ', so this is not a client sweep' : ''}`] : [];

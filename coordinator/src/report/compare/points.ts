@@ -1,6 +1,6 @@
 /**
- * Repeats (pure): the runs of a comparison at the same position on its axis (sweep --repeat N, or the
- * same size compared twice) become one point with the mean, the spread and a 95% confidence interval of
+ * Repeats (pure): the runs of a comparison at the same position on its axis (sweep --repeat N, the same
+ * size compared twice, or without an axis the same configuration) become one point with the mean, the spread and a 95% confidence interval of
  * the mean (Student's t), so a difference between points can be read against the noise between runs.
  */
 import type { CompareRow, Role } from './model.js';
@@ -24,9 +24,37 @@ export interface ComparePoint {
   main: { phase: string; opsPerSec: Spread; p50Us: Spread; p99Us: Spread };
 }
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom; beyond that the normal's. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-export const t975 = (df: number): number => T975[df - 1] ?? 1.96;
+/** Student's t at 0.975 (a two-sided 95% interval), by degrees of freedom: 1..30 each, then sparser. */
+const T975: readonly (readonly [number, number])[] = [
+  ...[12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042].map((t, i) => [i + 1, t] as const),
+  [40, 2.021],
+  [50, 2.009],
+  [60, 2.0],
+  [80, 1.99],
+  [100, 1.984],
+  [120, 1.98],
+];
+/** The normal's 0.975 quantile: t's limit as the degrees of freedom grow. */
+const Z975 = 1.96;
+
+/**
+ * The 0.975 quantile of Student's t with `df` degrees of freedom. Between the table's entries, and from
+ * 120 to the normal's limit, it is interpolated linearly in 1/df, along which t is nearly straight (within
+ * 0.001 of the exact value everywhere); below 1 degree of freedom there is no interval (Infinity).
+ */
+export function t975(df: number): number {
+  if (!(df >= 1)) return Infinity;
+  const hi = T975.findIndex(([d]) => d >= df);
+  if (hi < 0) {
+    const [d, t] = T975[T975.length - 1] as readonly [number, number];
+    return Z975 + (t - Z975) * (d / df);
+  }
+  const [d1, t1] = T975[hi] as readonly [number, number];
+  if (d1 === df || hi === 0) return t1;
+  const [d0, t0] = T975[hi - 1] as readonly [number, number];
+  const w = (1 / d0 - 1 / df) / (1 / d0 - 1 / d1);
+  return t0 + (t1 - t0) * w;
+}
 
 export function spreadOf(values: readonly number[]): Spread {
   const n = values.length;

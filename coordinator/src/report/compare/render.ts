@@ -1,7 +1,7 @@
 import { ms, rate } from '../../output/format.js';
 import { TOOL_VERSION } from '../../version.js';
 import { type Cell, esc, figure, STYLE, table } from '../render/html-parts.js';
-import { type CompareModel, type CompareRow, ROLE_LABEL, ROLES } from './model.js';
+import { axisName, type CompareModel, type CompareRow, ROLE_LABEL, ROLES } from './model.js';
 import { hasRepeats, type Spread } from './points.js';
 
 /** The comparison table: the first seed's four tests, each one's throughput and p99 from its own phase. */
@@ -11,7 +11,7 @@ export function compareTable(c: CompareModel): { head: string[]; rows: string[][
   const clients = c.axis === 'clients';
   const head = clients
     ? ['clients', 'run', 'phase', 'ops/s', 'p50 ms', 'p99 ms', 'verdict', 'warnings/flags']
-    : [c.axis === 'members' ? 'members' : 'run #', 'run', 'seq write ops/s', 'p99 ms', 'seq read ops/s', 'p99 ms', 'conc write ops/s', 'p99 ms', 'mixed ops/s', 'p99 ms', 'verdict', 'warnings/flags'];
+    : [xHead(c), 'run', 'seq write ops/s', 'p99 ms', 'seq read ops/s', 'p99 ms', 'conc write ops/s', 'p99 ms', 'mixed ops/s', 'p99 ms', 'verdict', 'warnings/flags'];
   const rows = c.rows.map((r: CompareRow) =>
     clients
       ? [String(r.x), r.name ? `${r.name} (${r.runId})` : r.runId, r.main.phase, rate(r.main.opsPerSec), ms(r.main.p50Us), ms(r.main.p99Us), r.verdict, String(r.warnings + r.etcdFlags)]
@@ -35,7 +35,7 @@ export function repeatsTable(c: CompareModel): { head: string[]; rows: string[][
   const clients = c.axis === 'clients';
   const head = clients
     ? ['clients', 'runs', 'phase', 'ops/s', 'p50 ms', 'p99 ms']
-    : [c.axis === 'members' ? 'members' : 'run #', 'runs', ...ROLES.flatMap((r) => [`${SHORT[r]} ops/s`, 'p99 ms'])];
+    : [xHead(c), 'runs', ...ROLES.flatMap((r) => [`${SHORT[r]} ops/s`, 'p99 ms'])];
   const rows = c.points.map((p) =>
     clients
       ? [String(p.x), String(p.runIds.length), p.main.phase, spreadCell(p.main.opsPerSec, rate), spreadCell(p.main.p50Us, ms), spreadCell(p.main.p99Us, ms)]
@@ -45,6 +45,17 @@ export function repeatsTable(c: CompareModel): { head: string[]; rows: string[][
 }
 
 const SHORT: Record<(typeof ROLES)[number], string> = { sequentialWrite: 'seq write', sequentialRead: 'seq read', concurrentWrite: 'conc write', mixed: 'mixed' };
+
+/** The first column: the axis, or without one the number of the runs' configuration. */
+const xHead = (c: CompareModel): string => (c.axis === 'members' ? 'members' : c.axis === 'clients' ? 'clients' : 'config #');
+
+/** Without an axis: what each configuration number stands for. */
+function configurations(c: CompareModel): string[] {
+  return c.points.map((p) => {
+    const r = c.rows.find((x) => x.x === p.x);
+    return r ? `configuration ${p.x}: ${r.members} member(s), ${r.clients ?? '?'} client(s) in ${r.main.phase}, workload ${r.workload}: ${p.runIds.length} run(s)` : `configuration ${p.x}`;
+  });
+}
 
 /** Findings in words: scaling smallest to largest, the USL fits, the knee. */
 export function insights(c: CompareModel): string[] {
@@ -56,9 +67,12 @@ export function insights(c: CompareModel): string[] {
   }
   const first = c.points[0];
   const last = c.points[c.points.length - 1];
-  if (hasRepeats(c.points)) out.push(`repeats: ${c.points.map((p) => `${p.runIds.length} run(s) at ${p.x}`).join(', ')}; figures below are means, the table gives each point's 95% confidence interval and range`);
+  if (c.axis === 'run') out.push(...configurations(c));
+  const at = (x: number) => (c.axis === 'run' ? `of configuration ${x}` : `at ${x}`);
+  const means = c.axis === 'run' ? "the table gives each point's mean, 95% confidence interval and range" : "figures below are means, the table gives each point's 95% confidence interval and range";
+  if (hasRepeats(c.points)) out.push(`repeats: ${c.points.map((p) => `${p.runIds.length} run(s) ${at(p.x)}`).join(', ')}; ${means}`);
   if (first && last && first !== last && c.axis === 'clients') out.push(`${first.main.phase}: ${rate(first.main.opsPerSec.mean)} ops/s at p99 ${ms(first.main.p99Us.mean)} ms with ${first.x} clients -> ${rate(last.main.opsPerSec.mean)} ops/s at p99 ${ms(last.main.p99Us.mean)} ms with ${last.x}`);
-  else if (first && last && first !== last) {
+  else if (first && last && first !== last && c.axis === 'members') {
     for (const role of ROLES) {
       const a = first.roles[role];
       const b = last.roles[role];
@@ -72,7 +86,7 @@ export function insights(c: CompareModel): string[] {
     else {
       const f = u.fit;
       const peak = f.peakN !== undefined ? `; throughput peaks near ${f.peakN.toFixed(1)} ${unit} at ${rate(f.peakX ?? 0)} ops/s` : '; no retrograde region (kappa = 0)';
-      out.push(`USL fit (${label}): sigma ${f.sigma.toFixed(4)}, kappa ${f.kappa.toExponential(2)}, lambda ${rate(f.lambda)} ops/s, R² ${f.r2.toFixed(3)}${peak}; ${(u.limits ?? []).join('; ')}`);
+      out.push(`USL fit (${label}, ${u.note}): sigma ${f.sigma.toFixed(4)}, kappa ${f.kappa.toExponential(2)}, lambda ${rate(f.lambda)} ops/s, R² ${f.r2.toFixed(3)}${peak}; ${(u.limits ?? []).join('; ')}`);
     }
   }
   if (c.knee) {
@@ -86,7 +100,7 @@ export function insights(c: CompareModel): string[] {
 export function renderCompareMarkdown(c: CompareModel): string {
   const t = compareTable(c);
   const sep = t.head.map((_h, i) => (t.numeric[i] ? '---:' : '---'));
-  const lines = [`## etcdlab comparison: ${c.rows.length} runs by ${c.axis}`, '', ...[t.head, sep, ...t.rows].map((r) => `| ${r.join(' | ')} |`), ''];
+  const lines = [`## etcdlab comparison: ${c.rows.length} runs by ${axisName(c)}`, '', ...[t.head, sep, ...t.rows].map((r) => `| ${r.join(' | ')} |`), ''];
   const rep = repeatsTable(c);
   if (rep) lines.push('Repeats: mean ± 95% confidence interval (min–max of the runs)', '', ...[rep.head, rep.head.map((_h, i) => (rep.numeric[i] ? '---:' : '---')), ...rep.rows].map((r) => `| ${r.join(' | ')} |`), '');
   for (const i of insights(c)) lines.push(`- ${i}`);
@@ -109,7 +123,7 @@ export function renderCompareHtml(c: CompareModel, chartSvg: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>etcdlab comparison: ${esc(c.rows.length)} runs by ${esc(c.axis)}</h1>
+<header><h1>etcdlab comparison: ${esc(c.rows.length)} runs by ${esc(axisName(c))}</h1>
 <p class="meta">${phases.map(esc).join('<br>')}</p></header>
 <section id="compare-table">${table(t.head, rows, { numeric: t.numeric, id: 'compare' })}</section>
 ${rep ? `<section id="repeats"><h2>Repeats</h2><p class="meta">Each point: mean ± 95% confidence interval of the mean (Student's t), then the range of its runs.</p>${table(rep.head, rep.rows, { numeric: rep.numeric, id: 'repeats-table' })}</section>` : ''}
