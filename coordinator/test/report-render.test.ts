@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSummaryTable } from '../src/output/summary-table.js';
+import { fitLegend, legendRows } from '../src/report/charts/legend-layout.js';
 import { renumberSvgIds, renderChartSvg } from '../src/report/charts/ssr.js';
+import { headlineOf } from '../src/report/model/headline.js';
 import { buildReport, readRun, type ReportModel, toRunSummary, writeReport } from '../src/report/index.js';
 import type { RawRun } from '../src/report/raw/types.js';
 import { CHURN_HEADER, churnCategory, renderChurnCsv } from '../src/report/render/churn-csv.js';
@@ -45,7 +47,9 @@ describe('the HTML report', () => {
     expect(html).not.toMatch(/@import|url\(\s*["']?https?:/i);
     expect(html).not.toMatch(/<img|<link/i);
     const charts = [...html.matchAll(/<figure class="chart" data-chart="([^"]+)"><svg/g)].map((m) => m[1]);
-    expect(charts).toEqual(['etcd-fsync', 'etcd-commit', 'etcd-raft', 'etcd-resources', 'phase-writes-throughput', 'phase-writes-latency', 'phase-writes-percentiles', 'phase-writes-agents', 'phase-writes-errors', 'phase-reads-throughput', 'phase-reads-latency', 'phase-reads-percentiles', 'phase-reads-errors']);
+    // The one-interval reads phase gets no time charts, and no errors chart without an error.
+    expect(charts).toEqual(['etcd-fsync', 'etcd-commit', 'etcd-raft', 'etcd-resources', 'phase-writes-throughput', 'phase-writes-latency', 'phase-writes-percentiles', 'phase-writes-agents', 'phase-writes-errors', 'phase-reads-percentiles']);
+    expect(html).toContain('This phase lasted under three 1-second intervals');
     // Ids inside the SVGs are unique in the document (charts share one id space when inlined).
     const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -166,5 +170,38 @@ describe('writing the report folder', () => {
 
   it('gives each chart its own ids', () => {
     expect(renumberSvgIds('<g clip-path="url(#zr7-c0)" class="zr7-cls-3"></g><clipPath id="zr7-c0"/>', 'x')).toBe('<g clip-path="url(#x-0)" class="x-1"></g><clipPath id="x-0"/>');
+  });
+});
+
+describe('the headline', () => {
+  it('gives the key figures from the model and the verdict in words', () => {
+    const h = headlineOf(model);
+    const busiest = [...model.phases].sort((a, b) => b.all.throughputOpsPerSec - a.all.throughputOpsPerSec)[0];
+    expect(h.figures).toContain(`in ${busiest?.name}`);
+    expect(h.figures).toMatch(/^\S+ on \d+ member\(s\): /);
+    const errors = model.phases.reduce((a, p) => a + p.all.errors, 0);
+    const requests = model.phases.reduce((a, p) => a + p.all.count + p.all.errors, 0);
+    expect(errors).toBe(4);
+    expect(h.figures).toContain(`${errors} failed of ${requests.toLocaleString('en-US')} requests`);
+    expect(h.verdict).toMatch(/^(PASS|FAIL): \d of 1 rule result\(s\) passed$/);
+    expect(renderHtml(model)).toContain(`<p class="headline">${h.figures.replace(/&/g, '&amp;')}</p>`);
+    expect(renderMarkdown(model)).toContain(`**${h.figures}.**`);
+  });
+});
+
+describe('legend layout', () => {
+  it('wraps the entries into rows that fit and grows the chart by them', () => {
+    expect(legendRows([], 900)).toBe(0);
+    expect(legendRows(['a', 'b'], 900)).toBe(1);
+    const many = Array.from({ length: 15 }, (_, i) => `watch-event-${i}`);
+    const rows = legendRows(many, 400);
+    expect(rows).toBeGreaterThan(3);
+    const laid = fitLegend({ legend: { top: 6, right: 10 }, grid: { bottom: 46 }, series: many.map((name) => ({ type: 'line', name, data: [] })) }, { width: 440, height: 300 });
+    expect(laid.height).toBe(300 + rows * 20 + 8);
+    expect(laid.option.legend).toMatchObject({ bottom: 6, left: 'center' });
+    expect((laid.option.legend as { top?: unknown }).top).toBeUndefined();
+    // Multi-panel charts keep their own layout.
+    const panels = { legend: { bottom: 8 }, grid: [{}, {}], series: many.map((name) => ({ type: 'line' as const, name, data: [] })) };
+    expect(fitLegend(panels, { width: 440, height: 300 })).toEqual({ option: panels, height: 300 });
   });
 });

@@ -3,10 +3,17 @@ import { AMBER, frame, type Pair, RED, round3, secondsAxis, spans, thresholdLine
 import type { ChartOption } from './ssr.js';
 
 /** The phases as shaded, labelled spans on run-time charts (seconds since the run's base time). */
-export function phaseSpans(model: ReportModel): { from: number; to: number; label: string }[] {
+export function phaseSpans(model: ReportModel): { from: number; to: number; label?: string }[] {
   const base = Date.parse(model.run.startedAt);
-  return model.phases.map((p) => ({ from: round3((p.startedAtMs - base) / 1000), to: round3((p.startedAtMs + p.durationMs - base) / 1000), label: p.name }));
+  const list = model.phases.map((p) => ({ from: round3((p.startedAtMs - base) / 1000), to: round3((p.startedAtMs + p.durationMs - base) / 1000), label: p.name }));
+  // A band is labelled only when its name fits inside it: short phases side by side piled their names
+  // on top of each other. The phases are named in the tables beside the charts anyway.
+  const pxPerSec = PLOT_PX / Math.max(1, ...list.map((s) => s.to));
+  return list.map((s) => ((s.to - s.from) * pxPerSec >= s.label.length * LABEL_CHAR_PX + 8 ? s : { from: s.from, to: s.to }));
 }
+/** The plot's width in a 960-pixel chart (less the grid's margins), and a 9-pixel label's character width. */
+const PLOT_PX = 960 - 140;
+const LABEL_CHAR_PX = 5.6;
 
 /** Seconds since the run's start, the same span on every run-wide chart: to the end of the last phase or sample. */
 function runAxis(model: ReportModel): ChartOption['xAxis'] {
@@ -101,7 +108,7 @@ export function hostChart(m: ReportModel, h: HostHealth): ChartOption {
     [
       { type: 'line', name: 'CPU busy %', showSymbol: false, data: pick('cpuPct') },
       { type: 'line', name: 'steal %', showSymbol: false, color: RED, data: pick('stealPct') },
-      { type: 'line', name: `busiest foreign process %${h.busiestForeign ? ` (${h.busiestForeign.name})` : ''}`, showSymbol: false, color: AMBER, data: pick('foreignCpuPct') },
+      { type: 'line', name: `busiest foreign process %${h.busiestForeign ? ` (${h.busiestForeign.name.slice(0, 24)})` : ''}`, showSymbol: false, color: AMBER, data: pick('foreignCpuPct') },
     ],
     m,
   );

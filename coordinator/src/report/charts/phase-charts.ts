@@ -101,13 +101,15 @@ export function agentsChart(p: ReportPhase): ChartOption {
     yAxis: [valueAxis('ops/s', { min: 0 }), valueAxis('p99 ms', { position: 'right', min: 0 })],
     series: [
       { type: 'bar', name: 'ops/s', data: p.agents.map((a) => Math.round(a.opsPerSec * 10) / 10), barMaxWidth: 48, label: { show: true, position: 'top', fontSize: 10 } },
-      { type: 'line', name: 'p99 ms', yAxisIndex: 1, data: p.agents.map((a) => usToMs(a.p99Us)), symbolSize: 7 },
+      // An agent with no success has no p99: drawn as a gap, not as a point at zero.
+      { type: 'line', name: 'p99 ms', yAxisIndex: 1, data: p.agents.map((a) => (a.count > 0 ? usToMs(a.p99Us) : null)), symbolSize: 7, connectNulls: false },
     ],
   } as ChartOption;
 }
 
-/** Errors per interval, stacked by op and gRPC code (or a plain statement that there were none). */
-export function errorsChart(p: ReportPhase, intervalSec: number): ChartOption {
+/** Errors per interval, stacked by op and gRPC code; none when the phase had no failed request (the page says so in words). */
+export function errorsChart(p: ReportPhase, intervalSec: number): ChartOption | undefined {
+  if (p.errorsOverTime.every((e) => e.count === 0)) return undefined;
   const offsets = (p.timeline.all ?? []).map((t) => t.offsetSec);
   const keys = [...new Set(p.errorsOverTime.map((e) => `${e.op} ${e.code}`))].sort();
   const series = keys.map((k) => ({
@@ -118,10 +120,10 @@ export function errorsChart(p: ReportPhase, intervalSec: number): ChartOption {
   }));
   const total = p.errorsOverTime.reduce((a, e) => a + e.count, 0);
   return {
-    ...frame(`${p.name}: errors by op and gRPC code`, total ? `${total} failed request(s) in ${intervalSec}-second intervals` : 'no failed request in this phase'),
+    ...frame(`${p.name}: errors by op and gRPC code`, `${total} failed request(s) in ${intervalSec}-second intervals`),
     color: [RED, '#e57373', '#8e0000', '#ff8a65', '#6d4c41', '#b71c1c'],
     xAxis: secondsAxis('seconds from the synchronized start'),
     yAxis: valueAxis('errors', { min: 0 }),
-    series: series.length ? series : [{ type: 'bar', name: 'errors', data: offsets.map((o) => [o, 0] as Pair) }],
+    series,
   } as ChartOption;
 }

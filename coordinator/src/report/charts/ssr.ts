@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as EChartsModule from 'echarts';
 import type { EChartsOption } from 'echarts';
+import { fitLegend } from './legend-layout.js';
 
 // echarts takes about a second to load: load it on the first chart, not whenever the CLI starts.
 const requireEcharts = createRequire(import.meta.url);
@@ -34,9 +35,10 @@ export function renumberSvgIds(svg: string, prefix: string): string {
  * instance is disposed at once: a live instance keeps timers that would hold the process open.
  */
 export function renderChartSvg(option: ChartOption, size: ChartSize, idPrefix: string): string {
-  const chart = echartsLib().init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  const laid = fitLegend(option, size);
+  const chart = echartsLib().init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: laid.height });
   try {
-    chart.setOption({ ...option, animation: false });
+    chart.setOption({ ...laid.option, animation: false });
     return renumberSvgIds(chart.renderToSVGString(), idPrefix);
   } finally {
     chart.dispose();

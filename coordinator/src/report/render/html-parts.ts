@@ -28,7 +28,8 @@ export function table(head: string[], rows: (string | Cell)[][], opts: { numeric
       return `<tr>${tds}</tr>`;
     })
     .join('\n');
-  return `<table${opts.id ? ` id="${esc(opts.id)}"` : ''}${opts.cls ? ` class="${opts.cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  // In a scrolling box: a wide table scrolls on its own at 800 px instead of widening the page.
+  return `<div class="table-box"><table${opts.id ? ` id="${esc(opts.id)}"` : ''}${opts.cls ? ` class="${opts.cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** An SVG chart in a figure, with a name for tests and links. */
@@ -68,6 +69,10 @@ p.witness.bad { color: #8e0000; font-weight: 600; }
 .good { color: #1b6e35; }
 figure.chart { margin: 8px 0 16px; border: 1px solid #e3e3e3; border-radius: 4px; }
 figure.chart svg { display: block; width: 100%; height: auto; }
+.table-box { max-width: 100%; overflow-x: auto; }
+.headline { font-size: 16px; font-weight: 600; margin: 6px 0 4px; }
+details.more { margin: 8px 0 16px; } details.more > summary { cursor: pointer; color: #2f6db5; font-weight: 600; padding: 4px 0; }
+@media (max-width: 900px) { body { padding: 12px 10px 40px; } table { font-size: 12px; } th, td { padding: 2px 5px; } }
 footer { margin-top: 40px; color: #777; font-size: 12px; }
 code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 `;

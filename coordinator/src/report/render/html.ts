@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '../../version.js';
 import { agentsChart, errorsChart, latencyTimelineChart, percentileChart, throughputChart } from '../charts/phase-charts.js';
 import { commitChart, fsyncChart, hostChart, peerRttChart, raftChart, resourcesChart } from '../charts/health-charts.js';
 import { type ChartOption, renderChartSvg } from '../charts/ssr.js';
+import { headlineOf } from '../model/headline.js';
 import type { ReportModel, ReportPhase } from '../model/types.js';
 import { type Cell, esc, figure, list, slug, STYLE, table } from './html-parts.js';
 import { allFlags, ETCD_HEAD, etcdRows, KEY_HEAD, KEY_NUMERIC, keyTableRows } from './key-table.js';
@@ -55,8 +56,8 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions = {}): string {
 
 function verdictSection(model: ReportModel): string {
   const v = model.verdict;
-  const words = v.status === 'NONE' ? 'No verdict: the workload has no rules' : v.status;
-  const out = [`<section id="verdict" class="verdict ${v.status}"><div class="status">${esc(words)}</div>`];
+  const h = headlineOf(model);
+  const out = [`<section id="verdict" class="verdict ${v.status}"><div class="status">${esc(v.status === 'NONE' ? 'No verdict' : v.status)}</div><p class="headline">${esc(h.figures)}</p><p class="meta">${esc(h.verdict)}</p>`];
   if (v.results.length)
     out.push(
       table(
@@ -129,14 +130,19 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   // The witness: etcd's own count of the phase's writes beside the agents'; a gap is flagged with its causes.
   if (p.witness) out.push(`<p class="witness ${p.witness.status === 'equal' ? 'ok' : p.witness.status === 'unexplained' ? 'bad' : 'warn'}">Witness: ${esc(p.witness.statement)}${p.witness.causes.length ? `: ${esc(p.witness.causes.join('; '))}` : ''}</p>`);
   if (p.faults) out.push(faultSection(p));
-  out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)));
-  out.push(chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
+  // Under three intervals a time line says nothing (one or two bars): such a phase shows its figures in
+  // the table and its percentile distribution only.
+  const short = (p.timeline.all ?? []).length < 3;
+  if (short) out.push(`<p class="meta">This phase lasted under three ${intervalSec}-second intervals: no time charts, its figures are in the results table.</p>`);
+  else out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)), chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
+  // The details are folded, so the page reads as a summary first.
+  out.push(`<details class="more"><summary>Percentiles, agents and errors of ${esc(p.name)}</summary>`);
   out.push(chart(`${id}-percentiles`, percentileChart(p)));
   out.push('<h3>Agents</h3>');
   out.push(
     table(
       ['agent', 'host', 'clients', 'count', 'errors', 'ops/s', 'p50 ms', 'p99 ms', 'CPU cores', 'start skew ms', 'ended by'],
-      p.agents.map((a) => [a.agentId, a.host ?? '-', String(a.clients), int(a.count), int(a.errors), rate(a.opsPerSec), ms(a.p50Us), ms(a.p99Us), { text: a.cpuCores.toFixed(2), cls: a.cpuCores > 0.9 ? 'bad' : '' }, a.startSkewMs.toFixed(2), { text: a.endedBy, cls: a.endedBy === 'lost' ? 'bad' : '' }]),
+      p.agents.map((a) => [a.agentId, a.host ?? '-', String(a.clients), int(a.count), int(a.errors), rate(a.opsPerSec), a.count ? ms(a.p50Us) : '-', a.count ? ms(a.p99Us) : '-', { text: a.cpuCores.toFixed(2), cls: a.cpuCores > 0.9 ? 'bad' : '' }, a.startSkewMs.toFixed(2), { text: a.endedBy, cls: a.endedBy === 'lost' ? 'bad' : '' }]),
       { numeric: [false, false, true, true, true, true, true, true, true, true, false] },
     ),
   );
@@ -145,6 +151,7 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   const codes = Object.entries(p.ops).flatMap(([op, s]) => Object.entries(s.errorsByCode).map(([code, c]) => [op, code, int(c)]));
   out.push(codes.length ? table(['op', 'gRPC code', 'count'], codes, { numeric: [false, false, true] }) : '<p class="good">No failed request.</p>');
   out.push(chart(`${id}-errors`, errorsChart(p, intervalSec), 240));
+  out.push('</details>');
   out.push('</section>');
   return out.join('\n');
 }

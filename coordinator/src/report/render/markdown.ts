@@ -1,4 +1,5 @@
 import { int, ms, rate } from '../../output/format.js';
+import { headlineOf } from '../model/headline.js';
 import type { ReportModel } from '../model/types.js';
 import { allFlags, ETCD_HEAD, etcdRows, KEY_HEAD, KEY_NUMERIC, keyTableRows } from './key-table.js';
 
@@ -18,7 +19,8 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('');
   out.push(`Workload **${r.workload.name}**${r.workload.quick ? ' (--quick)' : ''}; ${r.cluster.members}-member ${r.cluster.provider} cluster, etcd ${r.cluster.etcdVersion ?? '?'}; ${r.agents} agent(s); started ${r.startedAt}; status ${r.status}.`);
   if (r.mergedFrom) out.push(`Merged (${r.mergedFrom[0]?.mode ?? ''}) from ${r.mergedFrom.map((m) => `\`${m.runId}\``).join(', ')}.`);
-  out.push('');
+  const h = headlineOf(model);
+  out.push('', `**${h.figures}.** ${h.verdict}.`, '');
   if (model.verdict.results.length) {
     out.push(mdTable(['rule', 'phase', 'op', 'expected', 'actual', 'result'], model.verdict.results.map((x) => [x.rule, x.phase, x.op, x.expected, x.actual, x.status === 'pass' ? 'PASS' : `**${x.status.toUpperCase()}**`])));
     out.push('');
