@@ -33,8 +33,8 @@ export function table(head: string[], rows: (string | Cell)[][], opts: { numeric
 }
 
 /** An SVG chart in a figure, with a name for tests and links. */
-export function figure(name: string, svg: string): string {
-  return `<figure class="chart" data-chart="${esc(name)}">${svg}</figure>`;
+export function figure(name: string, svg: string, points?: number): string {
+  return `<figure class="chart" data-chart="${esc(name)}"${points !== undefined ? ` data-points="${points}"` : ''}>${svg}</figure>`;
 }
 
 export function list(items: string[], cls?: string): string {

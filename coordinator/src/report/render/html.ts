@@ -2,6 +2,7 @@ import { int, ms, rate } from '../../output/format.js';
 import { TOOL_VERSION } from '../../version.js';
 import { agentsChart, errorsChart, latencyTimelineChart, percentileChart, throughputChart } from '../charts/phase-charts.js';
 import { commitChart, fsyncChart, hostChart, peerRttChart, raftChart, resourcesChart } from '../charts/health-charts.js';
+import { dataPoints } from '../charts/common.js';
 import { type ChartOption, renderChartSvg } from '../charts/ssr.js';
 import { headlineOf } from '../model/headline.js';
 import type { ReportModel, ReportPhase } from '../model/types.js';
@@ -22,7 +23,7 @@ export interface HtmlOptions {
 export function renderHtml(model: ReportModel, opts: HtmlOptions = {}): string {
   const width = opts.chartWidth ?? 960;
   let n = 0;
-  const chart = (name: string, option: ChartOption | undefined, height = 300): string => (option ? figure(name, renderChartSvg(option, { width, height }, `c${n++}-${slug(name)}`)) : '');
+  const chart = (name: string, option: ChartOption | undefined, height = 300): string => (option ? figure(name, renderChartSvg(option, { width, height }, `c${n++}-${slug(name)}`), dataPoints(option)) : '');
   const r = model.run;
   const parts: string[] = [];
   parts.push(`<header><h1>etcdlab report: ${esc(r.name ?? r.runId)}</h1><p class="meta">`);
