@@ -41,7 +41,14 @@ export function trustWarnings(raw: RawRun, phases: readonly ReportPhase[], etcdR
 
   for (const h of hosts)
     for (const f of h.flags) if (f.level === 'bad') out.push({ kind: f.metric === 'steal' ? 'host-steal' : 'noisy-neighbour', message: f.message });
-  for (const w of etcdRun) if (w.failedScrapes > 0) out.push({ kind: 'etcd-unreachable', message: `${w.member}: ${w.failedScrapes} scrape(s) of /metrics failed: the member may have been unreachable` });
+  const planned = plannedOutages(raw);
+  for (const w of etcdRun) {
+    if (w.failedScrapes === 0) continue;
+    // A member killed, stopped, paused or cut off on purpose cannot answer its scrapes: that is the
+    // fault, not a reason to doubt the results. Only the failures outside such a window are warned of.
+    const unplanned = Math.min(w.failedScrapes, raw.metrics.filter((s) => s.member === w.member && !s.ok && !planned.some((o) => o.member === w.member && s.t >= o.fromMs && s.t <= o.toMs)).length);
+    if (unplanned > 0) out.push({ kind: 'etcd-unreachable', message: `${w.member}: ${unplanned} scrape(s) of /metrics failed${unplanned < w.failedScrapes ? ` outside its fault windows (${w.failedScrapes - unplanned} more inside them, as expected)` : ''}: the member may have been unreachable` });
+  }
 
   // The run's own notes: CPU and loss are recomputed above; what only the run knew (agent faults) is kept.
   for (const w of raw.runWarnings) {
@@ -56,4 +63,13 @@ function lastReport(raw: RawRun, p: ReportPhase, agentId: string): string {
   let end = -Infinity;
   for (const i of raw.intervals) if (i.agentId === agentId && i.phase === p.name) end = Math.max(end, i.checkpointAtMs ?? i.startMs + i.lengthMs);
   return Number.isFinite(end) ? ` (last heard of at +${((end - p.startedAtMs) / 1000).toFixed(1)} s)` : ' (it reported nothing)';
+}
+
+/** How long after a fault's undo a member may still miss scrapes: a killed member restarts and replays its WAL. */
+export const OUTAGE_TAIL_MS = 10_000;
+
+/** Each member's fault windows that take it off the network (kill, stop, pause, partition), with the tail. */
+function plannedOutages(raw: RawRun): { member: string; fromMs: number; toMs: number }[] {
+  const offline = new Set(['kill', 'stop', 'pause', 'partition']);
+  return raw.phases.flatMap((p) => (p.faults ?? []).filter((f) => offline.has(f.action)).flatMap((f) => f.members.map((member) => ({ member, fromMs: f.fromMs, toMs: f.toMs + OUTAGE_TAIL_MS }))));
 }
