@@ -58,6 +58,8 @@ async function runAndCheck(file: string, wantCode: number): Promise<RunSummary> 
       expect(layout.charts, file).toBeGreaterThan(3);
       const headline = (await page.textContent('#verdict .headline')) ?? '';
       expect(headline, file).toMatch(/ on \d member\(s\): [\d,.]+ ops\/s in /);
+      // A fault preset's headline says what clients felt, from the same figure as the Faults table.
+      if (members === '3') expect(headline, file).toMatch(/longest stretch without a successful write \d+\.\d\d s \(/);
     }
     await page.setViewportSize({ width: 1100, height: 900 });
     await page.goto(`file://${join(summary.runDir, 'report', 'index.html')}`);

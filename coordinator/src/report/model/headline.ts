@@ -32,5 +32,9 @@ export function headlineOf(model: ReportModel): Headline {
   const parts = [`${rate(busiest.all.throughputOpsPerSec)} ops/s in ${busiest.name}${phases.length > 1 ? ' (the busiest phase)' : ''}`];
   if (worst) parts.push(`worst p99 ${ms(worst.p99)} ms (${worst.p} ${worst.op})`);
   parts.push(errors ? `${int(errors)} failed of ${int(requests)} requests` : `no failed request of ${int(requests)}`);
+  // With faults, what clients felt is the figure people ask for first: the longest stretch without a write.
+  const gaps = phases.flatMap((p) => (p.faults?.availability?.write ? [{ p: p.name, ms: p.faults.availability.write.longestMs }] : []));
+  const longest = gaps.reduce<{ p: string; ms: number } | undefined>((a, b) => (!a || b.ms > a.ms ? b : a), undefined);
+  if (longest) parts.push(`longest stretch without a successful write ${(longest.ms / 1000).toFixed(2)} s (${longest.p}, under faults)`);
   return { status: v.status, verdict, figures: `${who}: ${parts.join(', ')}` };
 }
