@@ -1,14 +1,13 @@
 /**
  * The ssh provider as a ClusterSource: the members `cluster up -i` deployed on the inventory's hosts.
- * Before a run, faults a dead coordinator left are cleared, then every member must be healthy; the hosts
- * are checked (dedicated, quiet) and the checks go into the manifest. `sweep --members` recreates the cluster on the first N etcd hosts.
+ * Before a run every member must be healthy; the hosts are checked (dedicated, quiet) and the checks go
+ * into the manifest. `sweep --members` recreates the cluster on the first N etcd hosts.
  */
 import { ClusterError, ErrorCodes, hostsWithRole, type Inventory } from '@etcdlab/common';
 import pino from 'pino';
 import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
 import { sshClusterInfo } from './cluster-lifecycle.js';
-import { recoverLeftFaults } from './fault-recovery.js';
 import { hostChecksForRun, type RunHostChecks } from './host-record.js';
 import { sshMemberFaults } from './member-faults.js';
 import { memberHealth } from './probes.js';
@@ -33,18 +32,9 @@ export function hostCheckLines(c: RunHostChecks): string[] {
   ];
 }
 
-/**
- * Every member answers /health, or a coded error naming the sick ones (nothing was started). `graceMs`:
- * how long to keep asking, after a clean-up (a member just resumed or reconnected needs a moment).
- */
-async function requireHealthy(info: ClusterInfo, inventoryFile: string, graceMs = 0): Promise<void> {
-  const deadline = Date.now() + graceMs;
-  const ask = () => Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
-  let health = await ask();
-  while (health.some(([, h]) => !h.healthy) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    health = await ask();
-  }
+/** Every member answers /health, or a coded error naming the sick ones (nothing was started). */
+async function requireHealthy(info: ClusterInfo, inventoryFile: string): Promise<void> {
+  const health = await Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
   const sick = health.filter(([, h]) => !h.healthy);
   if (sick.length > 0)
     throw new ClusterError(ErrorCodes.clusterUnhealthy, `${sick.length} of ${health.length} member(s) are not healthy; nothing was started`, {
@@ -60,13 +50,9 @@ export function sshSource(inv: Inventory, o: { acceptNew?: boolean } = {}): Clus
     provider: 'ssh',
     label: `cluster ${inv.cluster.name} (${inv.source})`,
     sizes: { min: 1, max: hostsWithRole(inv, 'etcd').length },
-    async precheck(note = (l: string) => void process.stderr.write(`${l}\n`)) {
-      // First what a coordinator that died during a fault left (a paused member, a fault table): it
-      // would fail the health check below, or distort a run without faults unseen (docs/faults.md).
-      const cleared = await recoverLeftFaults(inv, { logger: quiet, note: () => undefined, acceptNew: Boolean(o.acceptNew) });
-      for (const line of cleared) note(line);
+    async precheck() {
       info = await sshClusterInfo(ctxOf());
-      await requireHealthy(info, inv.source, cleared.length ? 30_000 : 0);
+      await requireHealthy(info, inv.source);
     },
     async acquire(ctx): Promise<ClusterTarget> {
       let used = inv;
