@@ -71,7 +71,10 @@ export function spans(list: { from: number; to: number; label?: string; itemStyl
 
 /** Points a chart's series hold with a value (nulls and gaps left out): what the page says it drew. */
 export function dataPoints(option: ChartOption): number {
-  const series = (Array.isArray(option.series) ? option.series : option.series ? [option.series] : []) as { data?: unknown[] }[];
+  const series = seriesOf(option) as { data?: unknown[] }[];
   const has = (d: unknown): boolean => (Array.isArray(d) ? d[d.length - 1] !== null && d[d.length - 1] !== undefined : d !== null && d !== undefined);
   return series.reduce((a, s) => a + (s.data ?? []).filter(has).length, 0);
 }
+
+/** A chart's series as a list (echarts takes one series or many). */
+export const seriesOf = (option: ChartOption): readonly object[] => (Array.isArray(option.series) ? option.series : option.series ? [option.series] : []);

@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { seriesOf } from './common.js';
 
 /** Pixels a legend entry takes at 11 px: the symbol, its gap, the text (DejaVu Sans averages ~6.6 px a character). */
 const ENTRY_PX = (name: string): number => 25 + 10 + Math.ceil(name.length * 6.6);
@@ -8,7 +9,7 @@ const ROW_PX = 20;
 function legendNames(option: EChartsOption): string[] {
   const legend = option.legend as { data?: (string | { name: string })[] } | undefined;
   if (legend?.data) return legend.data.map((d) => (typeof d === 'string' ? d : d.name));
-  const series = (Array.isArray(option.series) ? option.series : option.series ? [option.series] : []) as { name?: string }[];
+  const series = seriesOf(option) as { name?: string }[];
   return [...new Set(series.map((s) => s.name).filter((n): n is string => typeof n === 'string'))];
 }
 

@@ -18,23 +18,15 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 const line = (name: string, data: Pair[], extra: object = {}) => ({ type: 'line' as const, name, data, showSymbol: data.length <= 2, symbolSize: 4, lineStyle: { width: 1.6 }, ...extra });
 
-/**
- * The time axis of a phase: seconds from its start, or, when the phase lasted under three intervals
- * (too short for a line to say anything), one category per interval with the series drawn as bars.
- */
+/** Under three intervals a time line says nothing (one or two points): such a phase gets no time charts. */
+export const hasTimeCharts = (p: ReportPhase): boolean => (p.timeline.all ?? []).length >= 3;
+
+/** The time axis of a phase (seconds from its start), its series, and the warm-up and fault shading. */
 function timeAxis(p: ReportPhase, intervalSec: number) {
-  const offsets = (p.timeline.all ?? []).map((t) => t.offsetSec);
-  const few = offsets.length < 3;
-  const xAxis = few
-    ? { type: 'category', data: offsets.map((o) => `${o}-${o + intervalSec} s`), name: 'interval from the synchronized start', nameLocation: 'middle', nameGap: 26, axisLabel: { fontSize: 10 } }
-    : secondsAxis('seconds from the synchronized start');
-  const series = (name: string, data: Pair[], extra: object = {}) => {
-    if (!few) return line(name, data, extra);
-    const at = new Map(data);
-    return { type: 'bar' as const, name, data: offsets.map((o) => at.get(o) ?? null), barMaxWidth: 40 };
-  };
+  const xAxis = secondsAxis('seconds from the synchronized start');
+  const series = (name: string, data: Pair[], extra: object = {}) => line(name, data, extra);
   const shade = (first: object | undefined) => {
-    if (few || !first) return;
+    if (!first) return;
     // Warm-up in grey, fault windows in red (each item carries its colour).
     const red = { color: 'rgba(200,40,40,0.14)' };
     const area = spans([...warmupSpans(p, intervalSec), ...faultSpans(p).map((f) => ({ ...f, itemStyle: red }))]);
@@ -43,8 +35,9 @@ function timeAxis(p: ReportPhase, intervalSec: number) {
   return { xAxis, series, shade };
 }
 
-/** Successful operations per second over the phase, per op and all together. */
-export function throughputChart(p: ReportPhase, intervalSec: number): ChartOption {
+/** Successful operations per second over the phase, per op and all together (none for a short phase). */
+export function throughputChart(p: ReportPhase, intervalSec: number): ChartOption | undefined {
+  if (!hasTimeCharts(p)) return undefined;
   const ops = opsOf(p);
   const t = timeAxis(p, intervalSec);
   const toPairs = (pts: readonly TimelinePoint[]): Pair[] => pts.map((x) => [x.offsetSec, Math.round(x.opsPerSec * 10) / 10]);
@@ -55,7 +48,8 @@ export function throughputChart(p: ReportPhase, intervalSec: number): ChartOptio
 }
 
 /** p50, p99 and p99.9 per interval, merged over agents (never averaged), in ms. */
-export function latencyTimelineChart(p: ReportPhase, intervalSec: number): ChartOption {
+export function latencyTimelineChart(p: ReportPhase, intervalSec: number): ChartOption | undefined {
+  if (!hasTimeCharts(p)) return undefined;
   const ops = opsOf(p);
   const t = timeAxis(p, intervalSec);
   const base = ops.length === 1 ? (ops[0] as string) : 'all';
@@ -63,7 +57,7 @@ export function latencyTimelineChart(p: ReportPhase, intervalSec: number): Chart
   const pick = (k: 'p50Us' | 'p99Us' | 'p999Us'): Pair[] => pts.map((x) => [x.offsetSec, usToMs(x[k])]);
   const series: object[] = [t.series(`${base} p50`, pick('p50Us')), t.series(`${base} p99`, pick('p99Us')), t.series(`${base} p99.9`, pick('p999Us'))];
   if (ops.length > 1) for (const op of ops) series.push(t.series(`${op} p99`, (p.timeline[op] ?? []).filter((x) => x.count > 0).map((x) => [x.offsetSec, usToMs(x.p99Us)] as Pair), { lineStyle: { width: 1.2, type: 'dashed' } }));
-  const all = series.flatMap((x) => (x as { data: (Pair | number | null)[] }).data.map((d) => (Array.isArray(d) ? d[1] : (d ?? 0))));
+  const all = series.flatMap((x) => (x as { data: Pair[] }).data.map((d) => d[1]));
   t.shade(series[0]);
   const log = wantsLog(all);
   return { ...frame(`${p.name}: latency over time`, `per ${intervalSec}-second interval, ms${log ? ' (log scale)' : ''}`), xAxis: t.xAxis, yAxis: valueAxis('ms', { log }), series } as ChartOption;

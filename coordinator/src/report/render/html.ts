@@ -1,6 +1,6 @@
 import { int, ms, rate } from '../../output/format.js';
 import { TOOL_VERSION } from '../../version.js';
-import { agentsChart, errorsChart, latencyTimelineChart, percentileChart, throughputChart } from '../charts/phase-charts.js';
+import { agentsChart, errorsChart, hasTimeCharts, latencyTimelineChart, percentileChart, throughputChart } from '../charts/phase-charts.js';
 import { commitChart, fsyncChart, hostChart, peerRttChart, raftChart, resourcesChart } from '../charts/health-charts.js';
 import { dataPoints } from '../charts/common.js';
 import { type ChartOption, renderChartSvg } from '../charts/ssr.js';
@@ -131,11 +131,8 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   // The witness: etcd's own count of the phase's writes beside the agents'; a gap is flagged with its causes.
   if (p.witness) out.push(`<p class="witness ${p.witness.status === 'equal' ? 'ok' : p.witness.status === 'unexplained' ? 'bad' : 'warn'}">Witness: ${esc(p.witness.statement)}${p.witness.causes.length ? `: ${esc(p.witness.causes.join('; '))}` : ''}</p>`);
   if (p.faults) out.push(faultSection(p));
-  // Under three intervals a time line says nothing (one or two bars): such a phase shows its figures in
-  // the table and its percentile distribution only.
-  const short = (p.timeline.all ?? []).length < 3;
-  if (short) out.push(`<p class="meta">This phase lasted under three ${intervalSec}-second intervals: no time charts, its figures are in the results table.</p>`);
-  else out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)), chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
+  if (!hasTimeCharts(p)) out.push(`<p class="meta">This phase lasted under three ${intervalSec}-second intervals: no time charts, its figures are in the results table.</p>`);
+  out.push(chart(`${id}-throughput`, throughputChart(p, intervalSec)), chart(`${id}-latency`, latencyTimelineChart(p, intervalSec)));
   // The details are folded, so the page reads as a summary first.
   out.push(`<details class="more"><summary>Percentiles, agents and errors of ${esc(p.name)}</summary>`);
   out.push(chart(`${id}-percentiles`, percentileChart(p)));
