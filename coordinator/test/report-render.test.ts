@@ -183,7 +183,8 @@ describe('the headline', () => {
     const requests = model.phases.reduce((a, p) => a + p.all.count + p.all.errors, 0);
     expect(errors).toBe(4);
     expect(h.figures).toContain(`${errors} failed of ${requests.toLocaleString('en-US')} requests`);
-    expect(h.verdict).toMatch(/^(PASS|FAIL): \d of 1 rule result\(s\) passed$/);
+    expect(h.verdict).toBe(`${model.verdict.status}: ${model.verdict.reason}`);
+    expect(model.verdict.reason).not.toBe('');
     expect(renderHtml(model)).toContain(`<p class="headline">${h.figures.replace(/&/g, '&amp;')}</p>`);
     expect(renderMarkdown(model)).toContain(`**${h.figures}.**`);
   });

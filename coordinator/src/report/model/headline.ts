@@ -9,7 +9,7 @@ import type { ReportModel } from './types.js';
 export interface Headline {
   /** PASS, FAIL, or NONE when the workload has no rules. */
   status: ReportModel['verdict']['status'];
-  /** The verdict in a few words: `PASS: 2 of 2 rules passed`, `no rules: figures only`. */
+  /** The verdict in words, its reason as the run prints it: `PASS: all 2 rule result(s) passed`, `INCOMPLETE: the run was interrupted; ...`. */
   verdict: string;
   /** Key figures: the busiest phase's throughput, the worst p99, the errors. */
   figures: string;
@@ -17,11 +17,8 @@ export interface Headline {
 
 export function headlineOf(model: ReportModel): Headline {
   const v = model.verdict;
-  const passed = v.results.filter((r) => r.status === 'pass').length;
-  const verdict =
-    v.status === 'NONE'
-      ? 'No verdict (the workload has no rules): figures only'
-      : `${v.status}: ${passed} of ${v.results.length} rule result(s) passed${v.problems.length ? `, ${v.problems.length} rule(s) not read` : ''}`;
+  // The verdict's own words, as the run's last line prints them (an interrupted run says why, not "0 of 0").
+  const verdict = v.status === 'NONE' ? 'No verdict (the workload has no rules): figures only' : `${v.status.replaceAll('_', ' ')}: ${v.reason}`;
   const phases = model.phases.filter((p) => p.all.count + p.all.errors > 0);
   const who = `${model.run.workload.name} on ${model.run.cluster.members} member(s)`;
   if (phases.length === 0) return { status: v.status, verdict, figures: `${who}: no operation was measured` };
