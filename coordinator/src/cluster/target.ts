@@ -71,8 +71,8 @@ export interface ClusterSource {
   readonly provider: ProviderName;
   /** One line for the terminal: what this source is. */
   readonly label: string;
-  /** Checks what can be checked before a results folder exists (endpoints answer, members healthy). */
-  precheck(): Promise<void>;
+  /** Checks what can be checked before a results folder exists (endpoints answer, members healthy); `note` is told of any wait. */
+  precheck(note?: (line: string) => void): Promise<void>;
   /**
    * Cluster sizes this source can give (`sweep --members`); absent: only the cluster it has. Giving
    * another size recreates the cluster with empty data (the old members' data is removed).

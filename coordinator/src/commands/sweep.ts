@@ -112,8 +112,8 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   checkResultsRoot(o.results);
   checkOutDir(o.out);
   await precheck?.();
-  await source.precheck();
   const progress = new Progress(process.stderr);
+  await source.precheck((l) => progress.note(l));
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the sweep and keeping what was measured (Ctrl-C again to quit at once)'));
   const dirs: string[] = [];
   let failed = 0;

@@ -90,8 +90,8 @@ export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<n
   if (!spec.resume) checkResultsRoot(spec.resultsRoot);
   checkFaultTargets(spec.workload, { provider: spec.source.provider, keep: Boolean(spec.keep) });
   await spec.precheck?.();
-  await spec.source.precheck();
   const progress = new Progress(process.stderr);
+  await spec.source.precheck((l) => progress.note(l));
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
   try {
     const r = await runOnce(spec, progress, interrupt.signal);

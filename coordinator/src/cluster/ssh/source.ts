@@ -6,6 +6,7 @@
 import { ClusterError, ErrorCodes, hostsWithRole, type Inventory } from '@etcdlab/common';
 import pino from 'pino';
 import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
+import { awaitHealthy } from '../await-healthy.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
 import { sshClusterInfo } from './cluster-lifecycle.js';
 import { hostChecksForRun, type RunHostChecks } from './host-record.js';
@@ -32,12 +33,15 @@ export function hostCheckLines(c: RunHostChecks): string[] {
   ];
 }
 
-/** Every member answers /health, or a coded error naming the sick ones (nothing was started). */
-async function requireHealthy(info: ClusterInfo, inventoryFile: string): Promise<void> {
-  const health = await Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
-  const sick = health.filter(([, h]) => !h.healthy);
+/** How long a run waits for sick members before refusing: an election after a healed fault takes seconds. */
+export const HEALTH_SETTLE_MS = 20_000;
+
+/** Every member answers /health (within HEALTH_SETTLE_MS), or a coded error naming the sick ones (nothing was started). */
+async function requireHealthy(info: ClusterInfo, inventoryFile: string, note?: (line: string) => void): Promise<void> {
+  const probe = () => Promise.all(info.clientEndpoints.map(async (e) => [e, await memberHealth(e, info.tls, 3000)] as const));
+  const sick = await awaitHealthy(probe, { timeoutMs: HEALTH_SETTLE_MS, pollMs: 1000, ...(note ? { note } : {}) });
   if (sick.length > 0)
-    throw new ClusterError(ErrorCodes.clusterUnhealthy, `${sick.length} of ${health.length} member(s) are not healthy; nothing was started`, {
+    throw new ClusterError(ErrorCodes.clusterUnhealthy, `${sick.length} of ${info.clientEndpoints.length} member(s) are not healthy after ${HEALTH_SETTLE_MS / 1000} s; nothing was started`, {
       problems: sick.map(([e, h]) => ({ field: e, message: h.detail, fix: `etcdlab cluster status -i ${inventoryFile} (cluster up -i brings it up)` })),
     });
 }
@@ -50,9 +54,9 @@ export function sshSource(inv: Inventory, o: { acceptNew?: boolean } = {}): Clus
     provider: 'ssh',
     label: `cluster ${inv.cluster.name} (${inv.source})`,
     sizes: { min: 1, max: hostsWithRole(inv, 'etcd').length },
-    async precheck() {
+    async precheck(note) {
       info = await sshClusterInfo(ctxOf());
-      await requireHealthy(info, inv.source);
+      await requireHealthy(info, inv.source, note);
     },
     async acquire(ctx): Promise<ClusterTarget> {
       let used = inv;
