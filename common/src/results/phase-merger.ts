@@ -43,6 +43,11 @@ export interface PhaseMergerOptions {
    * interval this many intervals later. Bounds memory on long phases while tolerating reordering.
    */
   finalizeLagIntervals?: number;
+  /**
+   * Each op of each measured report as it is merged, with its decoded histogram (valid during the call
+   * only): a read-only look for the live view, so it never decodes a report a second time.
+   */
+  onMerged?(report: IntervalReport, op: OpInterval, decoded: SparseHistogram): void;
 }
 
 /** What the live merge knows of a phase; the run's summary is derived from the results folder (report model). */
@@ -72,7 +77,7 @@ export interface LiveStats {
  */
 export class PhaseMerger {
   readonly phase: string;
-  private readonly opts: Required<PhaseMergerOptions>;
+  private readonly opts: Required<Omit<PhaseMergerOptions, 'onMerged'>> & Pick<PhaseMergerOptions, 'onMerged'>;
   private readonly totals = new Map<string, OpAccumulator>();
   /** By agent, then by instance (a restarted agent process is another instance): the integrity sums. */
   private readonly perAgent = new Map<string, Map<string, Map<string, AgentAccumulator>>>();
@@ -131,6 +136,7 @@ export class PhaseMerger {
       let mine = agentOps.get(op.op);
       if (!mine) agentOps.set(op.op, (mine = { sum: new SparseSum(), count: 0, errorsByCode: {} }));
       addIntoAgent(mine, op, decoded, service);
+      this.opts.onMerged?.(r, op, decoded);
       if (isObservation(op.op)) continue;
       const errs = errorTotal(op.errors);
       if (slot) {
@@ -148,6 +154,11 @@ export class PhaseMerger {
     this.watermark.set(r.agentId, Math.max(this.watermark.get(r.agentId) ?? -Infinity, r.intervalStartMs));
     this.finalizeSettled();
     return true;
+  }
+
+  /** The phase's running sums per op (watch events included), read-only: what summarize() reports. */
+  opTotals(): ReadonlyMap<string, Readonly<OpAccumulator>> {
+    return this.totals;
   }
 
   /** Per op of the last report addInterval accepted: its maxima, so the .hlog writer need not decode again. */

@@ -6,6 +6,7 @@ import { defaultSuite } from '../paths.js';
 import { runCommand } from '../run/run-command.js';
 import { chooseCluster } from './cluster-choice.js';
 import { loadWorkloadFile } from './workload-file.js';
+import { addLiveListenOption, parseLiveListen } from '../live/listen-option.js';
 
 export interface QuickstartOptions extends WorkloadOverrides {
   members: number;
@@ -18,6 +19,8 @@ export interface QuickstartOptions extends WorkloadOverrides {
   basePort?: number;
   name?: string;
   tag?: string[];
+  /** --metrics-listen (default: loopback, any free port). */
+  metricsListen?: string;
 }
 
 /**
@@ -26,10 +29,11 @@ export interface QuickstartOptions extends WorkloadOverrides {
  */
 export async function quickstart(o: QuickstartOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything starts.
+  const liveListen = parseLiveListen(o.metricsListen);
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o }));
   const labels = runLabels(o);
   const { source, fleet } = chooseCluster({ agents: o.agents, local: { members: o.members, ...(o.basePort !== undefined ? { basePort: o.basePort } : {}) } });
-  return runCommand({ invocation: { command: 'quickstart', ...o }, workload, resultsRoot: o.results, source, fleet, members: o.members, keep: o.keep, labels }, { json: o.json });
+  return runCommand({ invocation: { command: 'quickstart', ...o }, workload, resultsRoot: o.results, source, fleet, members: o.members, keep: o.keep, labels, liveListen }, { json: o.json });
 }
 
 export const registerQuickstart: Registrar = (program, setExit) => {
@@ -44,5 +48,5 @@ export const registerQuickstart: Registrar = (program, setExit) => {
     .option('-w, --workload <file>', 'workload file (default: workloads/suite.yaml)')
     .option('--results <dir>', 'folder for run results', 'results')
     .addOption(new Option('--base-port <port>', 'fixed ports: client base+2i, peer base+2i+1 (default: free ports)').argParser(intOption('--base-port', 1024, 65000)));
-  addLabelOptions(addOverrideOptions(cmd, { clients: true })).action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
+  addLiveListenOption(addLabelOptions(addOverrideOptions(cmd, { clients: true }))).action(async (o: QuickstartOptions) => setExit(await quickstart(o)));
 };

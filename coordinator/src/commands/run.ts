@@ -8,6 +8,7 @@ import type { Registrar } from './register.js';
 import { runCommand } from '../run/run-command.js';
 import { chooseCluster } from './cluster-choice.js';
 import { loadWorkloadFile } from './workload-file.js';
+import { addLiveListenOption, parseLiveListen } from '../live/listen-option.js';
 
 export interface RunOptions extends WorkloadOverrides {
   endpoints?: string;
@@ -29,6 +30,8 @@ export interface RunOptions extends WorkloadOverrides {
   cert?: string;
   key?: string;
   acceptNew?: boolean;
+  /** --metrics-listen (default: loopback, any free port). */
+  metricsListen?: string;
 }
 
 /** `etcdlab run`: a workload on a cluster given by --endpoints or by an inventory (-i). */
@@ -42,13 +45,14 @@ export async function runWorkloadCommand(o: RunOptions): Promise<number> {
     if (existsSync(join(dir, 'manifest.json'))) return resumeNamedRun(dir, o);
   }
   // Everything that can be wrong with the input is checked before anything starts.
+  const liveListen = parseLiveListen(o.metricsListen);
   const workload = loadWorkloadFile(o.workload, o.quick, overridesOf({ ...o }));
   const choice = chooseCluster(o);
   const cleanKeys = cleanKeysFor(o);
   const reclaim = reclaimFor(o, cleanKeys);
   const labels = runLabels(o);
   // The directory it ran in: a resume resolves the recorded relative paths against it.
-  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, ...(reclaim ? { reclaim } : {}), labels, ...choice }, { json: o.json });
+  return runCommand({ invocation: { command: 'run', ...o, cwd: process.cwd() }, workload, resultsRoot: o.results, ...(o.runId ? { runId: o.runId } : {}), cleanKeys, ...(reclaim ? { reclaim } : {}), labels, liveListen, ...choice }, { json: o.json });
 }
 
 /** A cluster given by --endpoints is the user's own: its run's keys are deleted at the end unless --keep-keys. */
@@ -94,11 +98,13 @@ export async function resumeRunCommand(folder: string, o: RunOptions, given: (na
 }
 
 function resumeState(state: ResumeState, o: RunOptions): Promise<number> {
+  // Not of the folder: where this coordinator shows the run.
+  const liveListen = parseLiveListen(o.metricsListen);
   const inv = state.invocation as unknown as RunOptions;
   const choice = chooseCluster({ ...inv, ...(o.acceptNew ? { acceptNew: true } : {}) });
   const cleanKeys = cleanKeysFor(inv);
   const reclaim = reclaimFor(inv, cleanKeys);
-  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys, ...(reclaim ? { reclaim } : {}), labels: runLabels(inv), ...choice }, { json: o.json });
+  return runCommand({ invocation: state.invocation, workload: state.workload, resultsRoot: String(inv.results), resume: state, cleanKeys, ...(reclaim ? { reclaim } : {}), labels: runLabels(inv), liveListen, ...choice }, { json: o.json });
 }
 
 export const registerRun: Registrar = (program, setExit) => {
@@ -122,7 +128,7 @@ export const registerRun: Registrar = (program, setExit) => {
     .option('--clean-keys', "delete the run's keys at the end on an inventory's cluster too")
     .option('--compact', "after the keys are deleted, compact the cluster's history at its current revision")
     .option('--defrag', 'after the keys are deleted, compact and defragment each member in turn: the database files shrink, the space given back is reported');
-  addLabelOptions(addOverrideOptions(cmd, { clients: true })).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
+  addLiveListenOption(addLabelOptions(addOverrideOptions(cmd, { clients: true }))).action(async (o: RunOptions, c: Command) => setExit(o.resume ? await resumeRunCommand(o.resume, o, (k) => c.getOptionValueSource(camel(k)) === 'cli') : await runWorkloadCommand(o)));
 };
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -9,7 +9,8 @@ import { loadWorkloadFile } from './workload-file.js';
 import { chooseCluster } from './cluster-choice.js';
 import { Progress } from '../output/progress.js';
 import { interruptSignal } from '../run/interrupt.js';
-import { runOnce } from '../run/run-command.js';
+import { liveViewNote, openLiveViewFor, runOnce } from '../run/run-command.js';
+import { addLiveListenOption, parseLiveListen } from '../live/listen-option.js';
 import { checkResultsRoot } from '../run/run-folder.js';
 import { newRunId } from '../run/run-folder.js';
 import type { ClusterSource } from '../cluster/target.js';
@@ -38,6 +39,8 @@ export interface SweepOptions extends Omit<WorkloadOverrides, 'clients'> {
   json: boolean;
   name?: string;
   tag?: string[];
+  /** --metrics-listen (default: loopback, any free port). */
+  metricsListen?: string;
 }
 
 /** A commander parser for a comma-separated list of whole numbers within [min, max]. */
@@ -104,6 +107,7 @@ function sweepPoints(o: SweepOptions, w: Workload, source: Pick<ClusterSource, '
  * or on --endpoints (--clients only). A point that fails is reported and left out; the exit status is then 1.
  */
 export async function sweepCommand(o: SweepOptions): Promise<number> {
+  const liveListen = parseLiveListen(o.metricsListen);
   // The overrides (all but --clients, which a sweep varies) apply to --phase when it is given.
   const workload = loadWorkloadFile(o.workload ?? defaultSuite, o.quick, overridesOf({ ...o, clients: undefined }));
   const { source, fleet, precheck } = chooseCluster({ ...o, local: { members: o.clusterMembers } });
@@ -111,9 +115,21 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   const labels = runLabels(o);
   checkResultsRoot(o.results);
   checkOutDir(o.out);
+  // One live view for the whole sweep, each run shown in turn; opened before anything starts (a port in use is bad input).
+  const view = await openLiveViewFor(liveListen);
+  try {
+    return await sweepRuns(o, { workload, plan, labels, source, fleet, ...(precheck ? { precheck } : {}) }, view);
+  } finally {
+    await view?.close();
+  }
+}
+
+async function sweepRuns(o: SweepOptions, s: { workload: Workload; plan: ReturnType<typeof sweepPlan>; labels: ReturnType<typeof runLabels>; source: ClusterSource; fleet: ReturnType<typeof chooseCluster>['fleet']; precheck?: () => Promise<void> }, view: Awaited<ReturnType<typeof openLiveViewFor>>): Promise<number> {
+  const { workload, plan, labels, source, fleet, precheck } = s;
   await precheck?.();
   const progress = new Progress(process.stderr);
   await source.precheck((l) => progress.note(l));
+  if (view) progress.note(liveViewNote(view));
   const interrupt = interruptSignal(() => progress.note('interrupted: stopping the sweep and keeping what was measured (Ctrl-C again to quit at once)'));
   const dirs: string[] = [];
   let failed = 0;
@@ -125,6 +141,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
         { invocation: { command: 'sweep', point: point.label, ...o }, workload: point.workload, resultsRoot: o.results, source, fleet, labels, ...(point.members !== undefined ? { members: point.members } : {}) },
         progress,
         interrupt.signal,
+        view,
       );
       if (!summary || error || summary.status !== 'completed' || !summary.integrity.ok) {
         failed++;
@@ -173,5 +190,5 @@ export const registerSweep: Registrar = (program, setExit) => {
     .option('--out <dir>', 'where to write the comparison (default: next to the runs)')
     .option('--open', 'open the HTML comparison in a browser', false)
     .option('--json', 'print only the comparison JSON on stdout', false);
-  addLabelOptions(addOverrideOptions(cmd, { clients: false })).action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
+  addLiveListenOption(addLabelOptions(addOverrideOptions(cmd, { clients: false }))).action(async (o: SweepOptions) => setExit(await sweepCommand(o)));
 };

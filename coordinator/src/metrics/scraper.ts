@@ -22,6 +22,8 @@ export interface ScraperOptions {
   logger?: Logger;
   /** The coordinator clock (ms since the epoch). */
   now?: () => number;
+  /** Each sample as it is written (the live view); what it throws is logged, never the scraper's problem. */
+  onSample?(sample: MetricsSample): void;
 }
 
 export interface ScrapeStats {
@@ -86,6 +88,11 @@ export function startMetricsScraper(o: ScraperOptions): MetricsScraper {
     }
     stats.samples++;
     streams.get(t.member)?.write(JSON.stringify(sample) + '\n');
+    try {
+      o.onSample?.(sample);
+    } catch (err) {
+      o.logger?.warn({ err: String(err) }, 'live view: a metrics sample was not taken');
+    }
   };
 
   // A member still answering the previous scrape is skipped this tick rather than asked twice.

@@ -17,10 +17,12 @@ import {
   GAP_MIN_MS,
   type InProgressPhase,
   type LivePhaseSummary,
+  type OpInterval,
   planPhase,
   RateSchedule,
   warmupIntervals,
   ProtocolError,
+  type SparseHistogram,
   type Workload,
 } from '@etcdlab/common';
 import type { Logger } from 'pino';
@@ -61,6 +63,14 @@ export interface EngineOptions {
   faultTarget?: FaultTarget;
   /** A line for the terminal as each fault is injected and undone. */
   onFaultNote?(line: string): void;
+  /** A read-only look at each phase as it is merged (the live view, docs/live.md). */
+  watch?: PhaseWatcher;
+}
+
+/** What the live view is given of each phase; it must never throw (run-session guards it). */
+export interface PhaseWatcher {
+  phaseStarted(info: { name: string; measuredAtMs: number; intervalMs: number; agents: readonly string[] }, merger: PhaseMerger): void;
+  merged(phase: string, report: IntervalReport, op: OpInterval, decoded: SparseHistogram): void;
 }
 
 export interface EngineResume {
@@ -140,7 +150,9 @@ async function runPhase(phase: PhaseSpec, opts: PhaseOpts, result: EngineResult)
   const startAtMs = adopt ? adopt.phase.startAtMs : wallNowMs() + opts.leadMs;
   // The measured part starts after the warm-up (whole intervals); warm-up reports are in the raw logs only.
   const measuredAtMs = adopt ? adopt.phase.measuredAtMs : startAtMs + warmupIntervals(phase.warmupMs, opts.intervalMs) * opts.intervalMs;
-  const merger = new PhaseMerger({ phase: phase.name, agentIds: present, intervalMs: opts.intervalMs, startAtMs: measuredAtMs });
+  const { watch } = opts;
+  const merger = new PhaseMerger({ phase: phase.name, agentIds: present, intervalMs: opts.intervalMs, startAtMs: measuredAtMs, ...(watch ? { onMerged: (r: IntervalReport, op: OpInterval, d: SparseHistogram) => watch.merged(phase.name, r, op, d) } : {}) });
+  watch?.phaseStarted({ name: phase.name, measuredAtMs, intervalMs: opts.intervalMs, agents: present }, merger);
   // What the earlier coordinator received of it is already in the folder: merged, not written again.
   for (const r of adopt?.seed ?? []) merger.addInterval(r);
   const instanceOf = new Map(adopt ? Object.entries(adopt.phase.instances) : [...opts.agents].map(([id, a]) => [id, a.instance]));

@@ -14,6 +14,9 @@ import { interruptSignal } from './interrupt.js';
 import { checkResultsRoot, createRunDir, createRunLogger } from './run-folder.js';
 import { executeRun } from './run-session.js';
 import { type ResumeState, stopOrphanAgents } from './resume.js';
+import type { LiveListen } from '../live/listen-option.js';
+import { LiveModel } from '../live/live-model.js';
+import { type LiveView, openLiveView } from '../live/live-server.js';
 
 export interface RunSpec {
   /** The command as the user typed it (recorded in the manifest). */
@@ -38,6 +41,8 @@ export interface RunSpec {
   reclaim?: 'compact' | 'defrag';
   /** --name and --tag (the manifest's `name` and `tags`). */
   labels?: { name?: string; tags?: Record<string, string> };
+  /** --metrics-listen: where the live view listens during the run, or off (docs/live.md). */
+  liveListen?: LiveListen;
 }
 
 export interface RunResult {
@@ -50,9 +55,12 @@ export interface RunResult {
  * input leaves no folder behind; whatever was measured is written even when the run fails or is
  * interrupted. Never throws for a failed run: the error comes back beside the summary.
  */
-export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSignal): Promise<RunResult> {
+export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSignal, view?: LiveView): Promise<RunResult> {
   const { runId, runDir } = spec.resume ?? createRunDir(spec.resultsRoot, spec.runId);
   const logger = createRunLogger(runDir);
+  // The view shows this run from now on (a sweep's next run replaces it).
+  const live = view ? new LiveModel(runId, spec.workload) : undefined;
+  view?.show(live, (err) => logger.warn({ err: String(err) }, 'live view: a request failed'));
   logger.info({ invocation: spec.invocation, provider: spec.source.provider, resume: Boolean(spec.resume) }, spec.resume ? 'run resumed' : 'run');
   let target: ClusterTarget | undefined;
   try {
@@ -76,7 +84,7 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       logger.error({ err: String(err) }, 'run not started');
       return { error: err as Error };
     }
-    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}), ...(spec.reclaim ? { reclaim: spec.reclaim } : {}), ...(spec.labels ? { labels: spec.labels } : {}) });
+    return await executeRun({ runId, runDir, workload: spec.workload, target, fleet, logger, progress, signal, invocation: spec.invocation, ...(spec.resume ? { resume: spec.resume } : {}), ...(spec.cleanKeys ? { cleanKeys: true } : {}), ...(spec.reclaim ? { reclaim: spec.reclaim } : {}), ...(spec.labels ? { labels: spec.labels } : {}), ...(live ? { live } : {}) });
   } catch (err) {
     return { error: err as Error };
   } finally {
@@ -89,15 +97,27 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
 export async function runCommand(spec: RunSpec, o: { json: boolean }): Promise<number> {
   if (!spec.resume) checkResultsRoot(spec.resultsRoot);
   checkFaultTargets(spec.workload, { provider: spec.source.provider, keep: Boolean(spec.keep) });
-  await spec.precheck?.();
-  const progress = new Progress(process.stderr);
-  await spec.source.precheck((l) => progress.note(l));
-  const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
+  // Before anything is contacted or started: a port in use is bad input.
+  const view = await openLiveViewFor(spec.liveListen);
   try {
-    const r = await runOnce(spec, progress, interrupt.signal);
-    if (!r.summary) throw r.error;
-    return reportOutcome(r.summary, r.error, o);
+    await spec.precheck?.();
+    const progress = new Progress(process.stderr);
+    if (view) progress.note(liveViewNote(view));
+    await spec.source.precheck((l) => progress.note(l));
+    const interrupt = interruptSignal(() => progress.note('interrupted: stopping the run and keeping what was measured (Ctrl-C again to quit at once)'));
+    try {
+      const r = await runOnce(spec, progress, interrupt.signal, view);
+      if (!r.summary) throw r.error;
+      return reportOutcome(r.summary, r.error, o);
+    } finally {
+      interrupt.dispose();
+    }
   } finally {
-    interrupt.dispose();
+    await view?.close();
   }
 }
+
+/** The live view of --metrics-listen (default: loopback, any free port), or none with `off`. */
+export const openLiveViewFor = async (listen: LiveListen | undefined): Promise<LiveView | undefined> => (listen && listen !== 'off' ? openLiveView(listen) : undefined);
+
+export const liveViewNote = (view: LiveView): string => `live view: ${view.url} (metrics at /metrics)`;

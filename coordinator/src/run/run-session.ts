@@ -21,6 +21,8 @@ import { ResultsWriter } from './results-writer.js';
 import { startHostSampling } from './host-sampling.js';
 import { TOOL_VERSION } from '../version.js';
 import { type MetricsScraper, scrapeTargets, startMetricsScraper } from '../metrics/index.js';
+import type { LiveModel } from '../live/live-model.js';
+import { liveFeed } from '../live/live-feed.js';
 
 export interface RunRequest {
   runId: string;
@@ -41,6 +43,8 @@ export interface RunRequest {
   reclaim?: 'compact' | 'defrag';
   /** --name and --tag. */
   labels?: { name?: string; tags?: Record<string, string> };
+  /** The live view's model of this run (docs/live.md), fed read-only as the run goes. */
+  live?: LiveModel;
 }
 
 /**
@@ -56,6 +60,8 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   const writer = new ResultsWriter(req.runDir, startedAt.getTime());
   const { target, fleet } = req;
   const server = new AgentServer(fleet.token, logger);
+  const live = req.live && liveFeed(req.live, logger);
+  const unfollow = live?.follow(server);
   const phases: LivePhaseSummary[] = [];
   const records: PhaseRecord[] = [...(resume?.records ?? [])];
   const warnings: string[] = [...(resume?.warnings ?? [])];
@@ -94,7 +100,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
   logger.info({ url: address.url }, 'coordinator listening for agents');
   // etcd's own metrics, scraped from this machine on the run's clock for the whole run (docs/reports.md).
   const targets = scrapeTargets(target.endpoints, target.members);
-  const scraper: MetricsScraper | undefined = targets.length ? startMetricsScraper({ targets, runDir: req.runDir, runBaseMs: startedAt.getTime(), ...(target.tls ? { tls: target.tls } : {}), logger }) : undefined;
+  const scraper: MetricsScraper | undefined = targets.length ? startMetricsScraper({ targets, runDir: req.runDir, runBaseMs: startedAt.getTime(), ...(target.tls ? { tls: target.tls } : {}), logger, ...(live ? { onSample: live.sample } : {}) }) : undefined;
   const probe = revisionProbe(target.endpoints, target.tls, logger);
   try {
     await fleet.start(address.url);
@@ -111,6 +117,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     }
     for (const a of roster) progress.note(`  agent ${a.agentId} (${fleet.kind === 'processes' ? '' : `${a.host}, `}pid ${a.pid}) online, clock offset ${a.clock.offsetMs.toFixed(2)} ms ± ${(a.clock.rttMs / 2).toFixed(2)} ms`);
     if (fleet.monitors.length) monitors = await syncMonitors(server, fleet.monitors, logger);
+    live?.agents([...roster, ...monitors.filter((m) => m.connected)], fleet.ids.length);
     writer.writeJson('manifest.json', running());
     sampling = startHostSampling({
       server,
@@ -135,11 +142,17 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
       onFaultNote: (line) => progress.note(line),
       faultTarget: { members: target.members, endpoints: target.endpoints, ...(target.tls ? { tls: target.tls } : {}), ...(target.faults ? { faults: target.faults } : {}) },
       onInterval: (r, maxima) => writer.appendInterval(r, maxima),
-      onLive: (m, online, asked) => progress.live(m.live(performance.timeOrigin + performance.now()), online, roster.length, asked),
+      onLive: (m, online, asked) => {
+        const stats = m.live(performance.timeOrigin + performance.now());
+        progress.live(stats, online, roster.length, asked);
+        live?.tick(stats, asked);
+      },
+      ...(live ? { watch: live.watch } : {}),
       onPhaseStart: (inProgress) => writer.writeJson('manifest.json', running({ inProgress })),
       onPhaseDone: (p, record) => {
         phases.push(p);
         records.push(record);
+        live?.phaseDone(p.name, p.durationMs, record);
         // The record so far, in case this process does not live to write the last one (docs/resilience.md).
         writer.writeJson('manifest.json', running());
         progress.phaseDone(p.name, p.all.count, p.all.errors, p.durationMs / 1000, record);
@@ -172,6 +185,7 @@ export async function executeRun(req: RunRequest): Promise<{ summary: RunSummary
     await fleet.stop();
     await probe.close();
     await sampling?.stop();
+    unfollow?.();
     await server.close();
     await scraper?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'metrics scraper did not stop cleanly'));
     await writer.close();
