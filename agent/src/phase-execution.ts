@@ -72,6 +72,8 @@ export class PhaseExecution {
     await runner?.prepare();
     const wait = startPerf - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // The CPU figure is the load's: connecting and opening watchers before the start is set-up.
+    reports.markCpu();
     const startSkewMs = joinPerf === undefined ? performance.now() - startPerf : 0;
     const joinedAtMs = joinPerf === undefined ? undefined : Math.max(0, joinPerf - startPerf - warmupMs);
     this.logger.info({ phase: plan.phase, startSkewMs, clients: plan.clients, total: plan.total, durationMs: plan.durationMs, ...(rejoin ? { rejoinedAtMs: joinedAtMs } : {}) }, rejoin ? 'phase rejoined' : 'phase started');
@@ -137,6 +139,11 @@ class IntervalReports {
     private readonly agentId: string,
     private readonly phase: string,
   ) {}
+
+  /** Counts CPU from now on (the phase's start): what came before was set-up, not load. */
+  markCpu(): void {
+    this.cpuMark = process.cpuUsage();
+  }
 
   close(closed: ClosedInterval): ExecReport[] {
     const out = this.build(closed);

@@ -124,6 +124,19 @@ describe('the report model, recomputed from a results folder', () => {
     expect(mixed?.percentiles.all?.at(-1)?.totalCount).toBe(gets.length + (a1[0]?.length ?? 0));
   });
 
+  it('warns of a CPU-bound agent only over at least one interval (a phase cut short is mostly its edges)', async () => {
+    const short: SynthRun = {
+      ...run,
+      runId: 'synthetic-short-cpu',
+      phases: [{ ...(run.phases[0] as SynthRun['phases'][number]), durationMs: 40, agents: [{ id: 'agent-1', intervals: [{ cpuUs: 270_000, ops: { put: { values: [100] } } }] }] }],
+    };
+    const dir = tmp();
+    await writeSyntheticRun(dir, short);
+    const model = buildReport(readRun(dir));
+    expect(model.phases[0]?.agents[0]?.cpuCores).toBeCloseTo(6.75, 2);
+    expect(model.warnings.filter((w) => w.kind === 'agent-cpu-bound')).toEqual([]);
+  });
+
   it('names the reasons to doubt a result', async () => {
     const dir = tmp();
     const doubtful: SynthRun = {

@@ -6,6 +6,7 @@ import { dataPoints } from '../charts/common.js';
 import { type ChartOption, renderChartSvg } from '../charts/ssr.js';
 import { headlineOf } from '../model/headline.js';
 import type { ReportModel, ReportPhase } from '../model/types.js';
+import { TRUST_BOUNDS } from '../model/warnings.js';
 import { type Cell, esc, figure, list, slug, STYLE, table } from './html-parts.js';
 import { allFlags, ETCD_HEAD, etcdRows, KEY_HEAD, KEY_NUMERIC, keyTableRows } from './key-table.js';
 
@@ -140,7 +141,7 @@ function phaseSection(p: ReportPhase, intervalSec: number, chart: ChartFn): stri
   out.push(
     table(
       ['agent', 'host', 'clients', 'count', 'errors', 'ops/s', 'p50 ms', 'p99 ms', 'CPU cores', 'start skew ms', 'ended by'],
-      p.agents.map((a) => [a.agentId, a.host ?? '-', String(a.clients), int(a.count), int(a.errors), rate(a.opsPerSec), a.count ? ms(a.p50Us) : '-', a.count ? ms(a.p99Us) : '-', { text: a.cpuCores.toFixed(2), cls: a.cpuCores > 0.9 ? 'bad' : '' }, a.startSkewMs.toFixed(2), { text: a.endedBy, cls: a.endedBy === 'lost' ? 'bad' : '' }]),
+      p.agents.map((a) => [a.agentId, a.host ?? '-', String(a.clients), int(a.count), int(a.errors), rate(a.opsPerSec), a.count ? ms(a.p50Us) : '-', a.count ? ms(a.p99Us) : '-', { text: a.cpuCores.toFixed(2), cls: a.cpuCores > TRUST_BOUNDS.agentCpuCores ? 'bad' : '' }, a.startSkewMs.toFixed(2), { text: a.endedBy, cls: a.endedBy === 'lost' ? 'bad' : '' }]),
       { numeric: [false, false, true, true, true, true, true, true, true, true, false] },
     ),
   );
