@@ -45,6 +45,13 @@ rules:
     ]);
   });
 
+  it('reads latency bounds in microseconds, milliseconds and seconds, exact to the microsecond; refuses another unit naming the ones it takes', () => {
+    const w = parseWorkload('name: x\nphases:\n  - { name: p, ops: { get: 1 }, clients: 2, total: 10 }\nrules:\n  - { phase: p, metric: latency.p50, max: 800us }\n  - { phase: p, metric: latency.p99, max: 2.5ms }\n  - { phase: p, metric: latency.max, max: 1s }\n  - { phase: p, metric: latency.p90, max: 3 }\n', 'ok.yaml');
+    expect((w.rules ?? []).map((r) => r.max)).toEqual([800, 2500, 1_000_000, 3000]);
+    const problems = problemsOf('name: x\nphases:\n  - { name: p, ops: { get: 1 }, clients: 2, total: 10 }\nrules:\n  - { phase: p, metric: latency.p50, max: 800ns }\n');
+    expect(problems.map((x) => `${x.field}: ${x.message} / ${x.fix}`)).toEqual(['rules[0].max: "800ns" is not a latency / write e.g. 500ms, 2s, 800us, or a number of milliseconds']);
+  });
+
   it('names problems in the spelling the file uses: kebab-case pattern flags, a rule field typo, bounds above 0', () => {
     const problems = problemsOf(`name: x
 patterns:

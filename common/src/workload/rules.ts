@@ -5,7 +5,7 @@ import { parseDurationMs } from '../duration.js';
 /**
  * Pass/fail rules a workload carries for its report (e.g. etcdctl check perf's PASS conditions). etcdlab
  * only validates and stores them; the report evaluates them against the merged results. Bounds are
- * inclusive. Latency bounds are durations (`500ms`) or numbers of milliseconds, stored in microseconds.
+ * inclusive. Latency bounds are durations (`500ms`, `800us`) or numbers of milliseconds, stored in microseconds.
  */
 export const RULE_METRICS = [
   'errors',
@@ -48,7 +48,7 @@ export const metricRuleSchema = z
       const v = r[key];
       if (v === undefined) continue;
       if (r.metric.startsWith('latency.')) {
-        if (latencyUs(v) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${v}" is not a latency`, params: { fix: 'write e.g. 500ms, or a number of milliseconds' } });
+        if (latencyUs(v) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${v}" is not a latency`, params: { fix: 'write e.g. 500ms, 2s, 800us, or a number of milliseconds' } });
       } else if (typeof v !== 'number' && !(r.metric === 'errorRate' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v))) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${r.metric} bounds are numbers`, params: { fix: r.metric === 'errorRate' ? 'write a share, e.g. 0.001 or 0.1%' : 'write a number, e.g. 0' } });
       } else if (percent(v) < 0) {
@@ -81,6 +81,10 @@ export interface Rule {
 
 function latencyUs(v: number | string): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v * 1000) : undefined;
+  // Exact to the microsecond the histograms record (2.5ms is 2500 us, not 3 ms), and in microseconds
+  // too: a local etcd's p50 is a few hundred of them.
+  const fine = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s)\s*$/.exec(v);
+  if (fine) return Math.round(Number(fine[1]) * (fine[2] === 's' ? 1_000_000 : fine[2] === 'ms' ? 1000 : 1));
   const ms = parseDurationMs(v);
   return ms === undefined ? undefined : Math.round(ms * 1000);
 }
