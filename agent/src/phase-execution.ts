@@ -170,7 +170,8 @@ class IntervalReports {
     if (warm || closed.warmupOps.length > 0) {
       out.push({ ...base, ops: warm ? [...closed.warmupOps, ...closed.ops] : closed.warmupOps, cpuUs: warm ? cpu.user + cpu.system : 0, lateStarts: warm ? late : 0, warmup: true, ...(warm && writes > 0 ? { writes } : {}) });
     }
-    if (!warm) out.push({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late, ...(dropped > 0 ? { droppedStarts: dropped } : {}), ...(writes > 0 ? { writes } : {}) });
+    const failedAt = Object.keys(closed.errorEndpoints).length > 0 ? { errorEndpoints: closed.errorEndpoints } : {};
+    if (!warm) out.push({ ...base, ops: closed.ops, cpuUs: cpu.user + cpu.system, lateStarts: late, ...(dropped > 0 ? { droppedStarts: dropped } : {}), ...(writes > 0 ? { writes } : {}), ...failedAt });
     return out;
   }
 }

@@ -271,7 +271,8 @@ export class PhaseRunner {
       if (this.gaps && !warm) this.gaps.success(this.classOf.has(op) ? this.classOf.get(op) : opClass(name), end);
       this.recorder.success(name, (end - fromPerf) * 1000, end, sendPerf === undefined ? undefined : (end - sendPerf) * 1000, warm);
     } catch (err) {
-      this.recorder.failure(op, errorCode(err), performance.now(), warm);
+      const endpoint = (err as { endpoint?: unknown } | undefined)?.endpoint;
+      this.recorder.failure(op, errorCode(err), performance.now(), warm, typeof endpoint === 'string' ? endpoint : undefined);
     }
   }
 

@@ -19,6 +19,8 @@ export interface ClosedInterval {
   ops: OpInterval[];
   /** Operations that started during the warm-up and ended in this interval (reported apart, flagged). */
   warmupOps: OpInterval[];
+  /** Failed requests of the interval (after the warm-up) by the endpoint they were sent to: which member clients felt a fault on. */
+  errorEndpoints: Record<string, number>;
 }
 
 /**
@@ -33,6 +35,7 @@ export interface ClosedInterval {
 export class PhaseRecorder {
   private readonly slots = new Map<string, OpSlot>();
   private readonly warmupSlots = new Map<string, OpSlot>();
+  private errorEndpoints: Record<string, number> = {};
   private current: number;
 
   constructor(
@@ -48,7 +51,7 @@ export class PhaseRecorder {
 
   /** The interval in progress as it stands, without closing it (a checkpoint). */
   peek(): ClosedInterval {
-    return { index: this.current, ops: snapshot(this.slots), warmupOps: snapshot(this.warmupSlots) };
+    return { index: this.current, ops: snapshot(this.slots), warmupOps: snapshot(this.warmupSlots), errorEndpoints: { ...this.errorEndpoints } };
   }
 
   private slot(op: string, warmup: boolean): OpSlot {
@@ -88,11 +91,12 @@ export class PhaseRecorder {
     if (serviceUs !== undefined) (s.finalService ??= new LatencyCounts(true)).record(serviceUs);
   }
 
-  failure(op: string, code: string, nowPerf: number, warmup = false): void {
+  failure(op: string, code: string, nowPerf: number, warmup = false, endpoint?: string): void {
     this.advance(nowPerf);
     const s = this.slot(op, warmup);
     s.intervalErrors[code] = (s.intervalErrors[code] ?? 0) + 1;
     if (!warmup) s.finalErrors[code] = (s.finalErrors[code] ?? 0) + 1;
+    if (!warmup && endpoint !== undefined) this.errorEndpoints[endpoint] = (this.errorEndpoints[endpoint] ?? 0) + 1;
   }
 
   /** Closes the interval in progress (at the end of the phase). */
@@ -112,7 +116,9 @@ export class PhaseRecorder {
   }
 
   private close(): void {
-    this.onClose({ index: this.current, ops: drain(this.slots), warmupOps: drain(this.warmupSlots) });
+    const errorEndpoints = this.errorEndpoints;
+    this.errorEndpoints = {};
+    this.onClose({ index: this.current, ops: drain(this.slots), warmupOps: drain(this.warmupSlots), errorEndpoints });
     this.current++;
   }
 }

@@ -33,6 +33,15 @@ describe('the fault model of a phase', () => {
     expect(durabilityProblems([{ name: 'p', ...(f ? { faults: f } : {}) }])).toEqual([]);
   });
 
+  it('names the members the failed requests were sent to, with the same window rule as the errors', () => {
+    const errs: ErrorPoint[] = [{ offsetSec: 3, op: 'put', code: 'UNAVAILABLE', count: 40 }];
+    const f = phaseFaults(phase, timeline, errs, 1, [{ offsetSec: 0, member: 'etcd-1', count: 1 }, { offsetSec: 3, member: 'etcd-2', count: 38 }, { offsetSec: 3, member: 'etcd-1', count: 2 }]);
+    const w = f?.windows[0];
+    expect(w?.errorsByMember).toEqual({ 'etcd-2': 38, 'etcd-1': 2 });
+    expect(w?.statement).toContain('; errors UNAVAILABLE 40; failed requests were sent to etcd-2 (38), etcd-1 (2);');
+    expect(phaseFaults(phase, timeline, errs)?.windows[0]?.errorsByMember).toBeUndefined();
+  });
+
   it('a window\'s recovery span ends where the next fault begins: a gap the next one causes is not this one\'s', () => {
     const pause: FaultRecord = { fault: 1, action: 'pause', target: 'follower', members: ['etcd-3'], plannedMs: 8000, fromMs: T0 + 8000, toMs: T0 + 10_000 };
     const gaps: [number, number][] = [[T0 + 3100, T0 + 5600], [T0 + 8200, T0 + 9900]];

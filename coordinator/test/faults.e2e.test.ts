@@ -112,6 +112,10 @@ describe('faults on a local 3-member cluster', () => {
     expect(w.writeGapMs).toBeLessThan(1000);
     // The clients connected to it: every request in flight there waits out its deadline.
     expect(w.errors.DEADLINE_EXCEEDED ?? 0).toBeGreaterThan(0);
+    // ... and the report says which member they were sent to: the one cut off, most of all.
+    const sent = Object.entries(w.errorsByMember ?? {}).sort((a, b) => b[1] - a[1]);
+    expect(sent[0]?.[0], JSON.stringify(w.errorsByMember)).toBe(w.members[0]);
+    expect(w.statement).toContain(`failed requests were sent to ${w.members[0]} (`);
   });
 
   it('Ctrl-C during a pause: exit 130, the member resumed, the kept cluster healthy, nothing paused; then drills on the kept cluster (`etcdlab fault`): a leader kill, a pause ended by Ctrl-C, a link fault refused', async () => {

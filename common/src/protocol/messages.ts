@@ -98,6 +98,8 @@ export const intervalReportSchema = z.strictObject({
   cpuUs: z.number().min(0),
   /** Open loop: starts that could not be made on time (the client pool was busy). */
   lateStarts: z.number().int().min(0),
+  /** Failed requests of the interval by the endpoint (origin) they were sent to; absent when none failed. */
+  errorEndpoints: z.record(z.string().max(300), z.number().int().min(0)).optional(),
   /** Open loop: operations due before the phase end that were never started (sent in the interval of the end). */
   droppedStarts: z.number().int().min(0).optional(),
   /** A warm-up interval: written to the raw logs, left out of the phase's results. */

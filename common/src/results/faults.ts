@@ -134,6 +134,8 @@ export interface FaultWindowSummary extends FaultRecord {
   readGapMs?: number;
   /** Errors by code in the intervals the window and its recovery span. */
   errors: Record<string, number>;
+  /** The same failed requests by the member they were sent to (the agents' connection's endpoint). */
+  errorsByMember?: Record<string, number>;
   /** Seconds from the window's end until an interval's p99 was back within RECOVERY_FACTOR of the p99 before it. */
   p99RecoverySec?: number;
   /** One line: what was done, to whom, and what clients felt. */

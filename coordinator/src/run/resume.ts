@@ -162,6 +162,7 @@ function seedReports(runDir: string, runId: string, phase: string): IntervalRepo
       lateStarts: i.lateStarts,
       ops: i.ops.map((o) => ({ op: o.op, count: o.count, errors: o.errors, histogram: o.histogram || EMPTY, ...(o.serviceHistogram ? { serviceHistogram: o.serviceHistogram } : {}) })),
       ...(i.droppedStarts !== undefined ? { droppedStarts: i.droppedStarts } : {}),
+      ...(i.errorEndpoints ? { errorEndpoints: i.errorEndpoints } : {}),
       ...(i.warmup ? { warmup: true } : {}),
       ...(i.writes !== undefined ? { writes: i.writes } : {}),
       ...(i.checkpointAtMs !== undefined ? { checkpointAtMs: i.checkpointAtMs } : {}),

@@ -4,7 +4,7 @@
  */
 import { type FaultRecord, type FaultWindowSummary, LASTING_ACTIONS, type PhaseFaultSummary } from '@etcdlab/common';
 import type { RawPhase } from '../raw/types.js';
-import type { ErrorPoint, TimelinePoint } from './types.js';
+import type { ErrorPoint, MemberErrorPoint, TimelinePoint } from './types.js';
 
 /** What clients feel of a fault is looked for until this long after it ends (elections, reconnects, catch-up). */
 export const RECOVERY_SPAN_MS = 5000;
@@ -57,7 +57,7 @@ function median(xs: number[]): number | undefined {
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[], errors: readonly ErrorPoint[], intervalSec = 1): PhaseFaultSummary | undefined {
+export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[], errors: readonly ErrorPoint[], intervalSec = 1, memberErrors: readonly MemberErrorPoint[] = []): PhaseFaultSummary | undefined {
   if (!phase.faults && !phase.availability && !phase.durability) return undefined;
   const measured = timeline.filter((t) => !t.warmup);
   const faults = phase.faults ?? [];
@@ -66,7 +66,9 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
   const claims = faults.map((f): FaultClaim => ({ fromMs: f.fromMs, spanTo: Math.min(f.toMs + RECOVERY_SPAN_MS, ...starts.filter((s) => s > f.fromMs)) }));
   // Each error interval counts for one fault only (the same rule as the gaps): never twice at a boundary.
   const intervalMs = intervalSec * 1000;
-  const errorOwner = errors.map((e) => (e.warmup ? -1 : ownerOf(phase.startedAtMs + e.offsetSec * 1000, phase.startedAtMs + e.offsetSec * 1000 + intervalMs, intervalMs, claims)));
+  const ownerAt = (offsetSec: number) => ownerOf(phase.startedAtMs + offsetSec * 1000, phase.startedAtMs + offsetSec * 1000 + intervalMs, intervalMs, claims);
+  const errorOwner = errors.map((e) => (e.warmup ? -1 : ownerAt(e.offsetSec)));
+  const memberOwner = memberErrors.map((e) => ownerAt(e.offsetSec));
   const windows = faults.map((f, i): FaultWindowSummary => {
     const fromSec = (f.fromMs - phase.startedAtMs) / 1000;
     const toSec = (f.toMs - phase.startedAtMs) / 1000;
@@ -75,6 +77,10 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
     const errs: Record<string, number> = {};
     errors.forEach((e, k) => {
       if (errorOwner[k] === i) errs[e.code] = (errs[e.code] ?? 0) + e.count;
+    });
+    const byMember: Record<string, number> = {};
+    memberErrors.forEach((e, k) => {
+      if (memberOwner[k] === i) byMember[e.member] = (byMember[e.member] ?? 0) + e.count;
     });
     const before = median(measured.filter((t) => t.offsetSec + intervalSec <= fromSec && t.count > 0).map((t) => t.p99Us));
     const back = before === undefined ? undefined : measured.find((t) => t.offsetSec + intervalSec > toSec && t.count > 0 && t.p99Us <= before * RECOVERY_FACTOR);
@@ -86,6 +92,7 @@ export function phaseFaults(phase: RawPhase, timeline: readonly TimelinePoint[],
       ...(writeGapMs !== undefined ? { writeGapMs } : {}),
       ...(readGapMs !== undefined ? { readGapMs } : {}),
       errors: errs,
+      ...(Object.keys(byMember).length ? { errorsByMember: byMember } : {}),
       ...(p99RecoverySec !== undefined ? { p99RecoverySec: Math.round(p99RecoverySec * 10) / 10 } : {}),
     };
     return { ...w, statement: statementOf(w, before !== undefined) };
@@ -131,6 +138,8 @@ function statementOf(w: Omit<FaultWindowSummary, 'statement'>, hadBaseline: bool
   if (w.readGapMs !== undefined) parts.push(w.readGapMs > 0 ? `no read succeeded for ${sec(w.readGapMs)}` : 'reads never stopped');
   const errs = Object.entries(w.errors).sort((a, b) => b[1] - a[1]);
   parts.push(errs.length ? `errors ${errs.map(([c, k]) => `${c} ${n(k)}`).join(', ')}` : 'no errors');
+  const sent = Object.entries(w.errorsByMember ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (sent.length) parts.push(`failed requests were sent to ${sent.map(([m, k]) => `${m} (${n(k)})`).join(', ')}`);
   if (w.p99RecoverySec !== undefined) parts.push(`p99 back to its level ${w.p99RecoverySec.toFixed(1)} s after`);
   else if (hadBaseline) parts.push('p99 not back to its level before the phase ended');
   return `${head}: ${parts.join('; ')}`;

@@ -1,7 +1,7 @@
 import { isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
 import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
 import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
-import type { AgentStats, ErrorPoint, ReportPhase, TimelinePoint } from './types.js';
+import type { AgentStats, ErrorPoint, MemberErrorPoint, ReportPhase, TimelinePoint } from './types.js';
 import { phaseFaults } from './faults.js';
 import { witnessOf } from './witness.js';
 
@@ -57,6 +57,8 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   const cpuUs = new Map<string, number>();
   const timeline: Record<string, TimelinePoint[]> = { all: [] };
   const errorsOverTime: ErrorPoint[] = [];
+  const memberErrors: MemberErrorPoint[] = [];
+  const memberOf = memberNames(raw);
   let lateStarts = 0;
   let droppedStarts = 0;
   let agentWrites = 0;
@@ -68,6 +70,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
   while (k < intervals.length) {
     const slot = slotOf(intervals[k] as RawInterval);
     const ops = new Map<string, OpAccumulator>();
+    const slotMembers = new Map<string, number>();
     const all = new OpAccumulator();
     let warmup = false;
     for (; k < intervals.length && slotOf(intervals[k] as RawInterval) === slot; k++) {
@@ -78,6 +81,10 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
       agentWrites += i.writes ?? 0;
       writesById.set(i.agentId, (writesById.get(i.agentId) ?? 0) + (i.writes ?? 0));
       if (!i.warmup) {
+        for (const [endpoint, count] of Object.entries(i.errorEndpoints ?? {})) if (count > 0) {
+          const member = memberOf(endpoint);
+          slotMembers.set(member, (slotMembers.get(member) ?? 0) + count);
+        }
         lateStarts += i.lateStarts;
         droppedStarts += i.droppedStarts ?? 0;
         cpuUs.set(i.agentId, (cpuUs.get(i.agentId) ?? 0) + i.cpuUs);
@@ -96,6 +103,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
       }
     }
     const offsetSec = (slot * raw.intervalMs) / 1000;
+    for (const [member, count] of [...slotMembers].sort(([a], [b]) => a.localeCompare(b))) memberErrors.push({ offsetSec, member, count });
     const covered = Math.min(intervalSec, Math.max(0, seconds - offsetSec)) || intervalSec;
     const point = (acc: OpAccumulator) => ({ ...timelinePoint(offsetSec, acc, covered), ...(warmup ? { warmup: true as const } : {}) });
     timeline.all?.push(point(all));
@@ -160,7 +168,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
     leases: spec.leases === true,
     intervals: raw.intervals,
   });
-  const faults = phaseFaults(phase, timeline.all ?? [], errorsOverTime, intervalSec);
+  const faults = phaseFaults(phase, timeline.all ?? [], errorsOverTime, intervalSec, memberErrors);
   return {
     name: phase.name,
     startedAtMs: phase.startedAtMs,
@@ -191,4 +199,37 @@ function eventsOf(totals: ReadonlyMap<string, OpAccumulator>, seconds: number): 
   if (!timed && !untimed) return undefined;
   const count = (timed?.count ?? 0) + (untimed?.count ?? 0);
   return { count, perSec: seconds > 0 ? count / seconds : 0, timed: timed?.count ?? 0, ...(timed ? { latencyUs: latencyStats(timed.histogram) } : {}) };
+}
+
+/**
+ * Member names by the endpoint agents dialled, from the cluster record: its `endpoints` line up with its
+ * `memberDetails` (a local run with link faults dials each member through its client proxy), and a
+ * member's own client URL names it too. An endpoint of no member is named by itself.
+ */
+function memberNames(raw: RawRun): (endpoint: string) => string {
+  const byOrigin = new Map<string, string>();
+  const origin = (u: unknown): string | undefined => {
+    try {
+      return typeof u === 'string' ? new URL(u).origin : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const details = (Array.isArray(raw.cluster.memberDetails) ? (raw.cluster.memberDetails as unknown[]) : []).map((d) => d as { name?: unknown; clientUrl?: unknown });
+  const aligned = raw.cluster.endpoints.length === details.length;
+  details.forEach((m, i) => {
+    if (typeof m.name !== 'string') return;
+    const own = origin(m.clientUrl);
+    const dialled = aligned ? origin(raw.cluster.endpoints[i]) : undefined;
+    if (own) byOrigin.set(own, m.name);
+    if (dialled) byOrigin.set(dialled, m.name);
+  });
+  const seen = new Map<string, string>();
+  return (endpoint) => {
+    let name = seen.get(endpoint);
+    if (name !== undefined) return name;
+    name = byOrigin.get(origin(endpoint) ?? endpoint) ?? endpoint;
+    seen.set(endpoint, name);
+    return name;
+  };
 }

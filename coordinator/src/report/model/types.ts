@@ -48,6 +48,13 @@ export interface ErrorPoint {
   warmup?: true;
 }
 
+/** Failed requests of one interval sent to one member (agents' errorEndpoints, named by the cluster record). */
+export interface MemberErrorPoint {
+  offsetSec: number;
+  member: string;
+  count: number;
+}
+
 export interface AgentStats {
   agentId: string;
   host?: string;

@@ -40,6 +40,7 @@ export const intervalLineSchema = z.looseObject({
   cpuUs: num.min(0).default(0),
   lateStarts: num.int().min(0).default(0),
   droppedStarts: num.int().min(0).optional(),
+  errorEndpoints: z.record(str, num.int().min(0)).optional(),
   warmup: z.boolean().optional(),
   writes: num.int().min(0).optional(),
   instance: str.optional(),

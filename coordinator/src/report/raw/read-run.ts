@@ -151,7 +151,7 @@ function joinAgent(dir: string, agentId: string, baseTimeMs: number, notes: stri
       ops.push({ op: op.op, count: op.count, errors: op.errors, histogram: e?.histogram ?? '', ...(service ? { serviceHistogram: service.histogram } : {}) });
     }
     if (cut) continue;
-    out.push({ agentId: l.agentId, seq: l.seq, phase: l.phase, startMs: l.intervalStartMs, lengthMs: l.intervalMs, cpuUs: l.cpuUs, lateStarts: l.lateStarts, ...(l.droppedStarts ? { droppedStarts: l.droppedStarts } : {}), ...(l.warmup ? { warmup: true } : {}), ...(l.writes !== undefined ? { writes: l.writes } : {}), ...(l.instance ? { instance: l.instance } : {}), ...(l.checkpointAtMs !== undefined ? { checkpointAtMs: l.checkpointAtMs } : {}), ops });
+    out.push({ agentId: l.agentId, seq: l.seq, phase: l.phase, startMs: l.intervalStartMs, lengthMs: l.intervalMs, cpuUs: l.cpuUs, lateStarts: l.lateStarts, ...(l.droppedStarts ? { droppedStarts: l.droppedStarts } : {}), ...(l.errorEndpoints ? { errorEndpoints: l.errorEndpoints } : {}), ...(l.warmup ? { warmup: true } : {}), ...(l.writes !== undefined ? { writes: l.writes } : {}), ...(l.instance ? { instance: l.instance } : {}), ...(l.checkpointAtMs !== undefined ? { checkpointAtMs: l.checkpointAtMs } : {}), ops });
   }
   const left = [...queue.values()].flat();
   if (left.length) notes.push(`${hlogFile}: ${left.length} histogram line(s) without an interval line (tags ${[...new Set(left.map((e) => e.tag))].slice(0, 5).join(', ')}) are not part of the results`);

@@ -29,6 +29,8 @@ export interface RawInterval {
   lateStarts: number;
   /** Open loop: operations due before the phase end that were never started. */
   droppedStarts?: number;
+  /** Failed requests by the endpoint they were sent to (which member clients felt a fault on). */
+  errorEndpoints?: Record<string, number>;
   /** A warm-up interval: kept in the raw logs and shown on the timeline, left out of the phase's results. */
   warmup?: boolean;
   /** Writes etcd acknowledged with a new revision (the witness). */
