@@ -12,7 +12,7 @@ import { CHURN_HEADER, churnCategory, renderChurnCsv } from '../src/report/rende
 import { percentileCsvs } from '../src/report/render/csv.js';
 import { INTERVALS_HEADER, renderIntervalsCsv } from '../src/report/render/intervals-csv.js';
 import { renderHtml } from '../src/report/render/html.js';
-import { KEY_HEAD, keyTableRows } from '../src/report/render/key-table.js';
+import { allFlags, KEY_HEAD, keyTableRows } from '../src/report/render/key-table.js';
 import { renderMarkdown } from '../src/report/render/markdown.js';
 import { fsyncSample, latencies, prng, writeSyntheticRun } from './helpers/synthetic-run.js';
 
@@ -74,6 +74,15 @@ describe('the HTML report', () => {
       ['reads', 'range', '10', '0'],
     ]);
     for (const r of rows) expect(html).toContain(`<tr>${r.map((c, i) => (i < 2 ? `<td>${c}</td>` : `<td class="num">${c}</td>`)).join('')}</tr>`);
+  });
+
+  it('says a whole-run etcd flag only when no phase said it already (one phase is the whole run)', () => {
+    const one = model.phases[0]!;
+    expect(one.etcd.some((w) => w.flags.length > 0), 'the synthetic run has a flagged phase').toBe(true);
+    const single: ReportModel = { ...model, phases: [one], etcd: { ...model.etcd, run: one.etcd } };
+    const said = allFlags(single).map((f) => f.message);
+    expect(said.filter((m) => m.startsWith('whole run:'))).toEqual([]);
+    expect(said.length).toBe(new Set(one.etcd.flatMap((w) => w.flags.map((f) => f.message))).size);
   });
 
   it('mirrors the terminal table in the Markdown summary', () => {

@@ -56,9 +56,13 @@ export function etcdRows(model: ReportModel): { cells: string[]; bad: Set<number
   return [...model.phases.flatMap((p) => p.etcd.map((w) => etcdRow(p.name, w))), ...model.etcd.run.map((w) => etcdRow('whole run', w))];
 }
 
-/** Every flag in words, phases first, then the whole run, without repeats. */
+/**
+ * Every flag in words, phases first, then the whole run, without repeats: a whole-run flag that says
+ * what a phase's flag already said (one phase, or all of it in one) is not said twice.
+ */
 export function allFlags(model: ReportModel): { level: 'bad' | 'warn'; message: string }[] {
   const seen = new Set<string>();
+  const inPhases = new Set(model.phases.flatMap((p) => p.etcd.flatMap((w) => w.flags.map((f) => f.message))));
   const out: { level: 'bad' | 'warn'; message: string }[] = [];
   const add = (where: string, f: { level: 'bad' | 'warn'; message: string }) => {
     const message = `${where}: ${f.message}`;
@@ -68,7 +72,7 @@ export function allFlags(model: ReportModel): { level: 'bad' | 'warn'; message: 
     }
   };
   for (const p of model.phases) for (const w of p.etcd) for (const f of w.flags) add(p.name, f);
-  for (const w of model.etcd.run) for (const f of w.flags) add('whole run', f);
+  for (const w of model.etcd.run) for (const f of w.flags) if (!inPhases.has(f.message)) add('whole run', f);
   for (const h of model.hosts) for (const f of h.flags) add('host', f);
   return out;
 }
