@@ -20,11 +20,26 @@ export interface MemberFaults {
   link(member: string, fault: LinkFault): Promise<void>;
   clearLink(member: string): Promise<void>;
   /**
-   * Before anything is measured: checks that every member can take the workload's lasting actions
-   * (throws InputError naming the host and the fix), and undoes what a coordinator that died during a
-   * fault left behind; returns lines saying what it cleared.
+   * Before anything is measured: which hosts cannot take the lasting actions asked (the caller refuses
+   * them, as a run or as a drill does), and what a coordinator that died during a fault left behind,
+   * undone (lines saying what was cleared).
    */
-  prepare?(actions: readonly FaultAction[]): Promise<string[]>;
+  prepare?(actions: readonly FaultAction[]): Promise<FaultPreparation>;
+}
+
+/** A member's host that cannot take an action, with why and the fix on the host. */
+export interface HostRefusal {
+  /** The inventory file. */
+  file: string;
+  host: string;
+  action: FaultAction;
+  why: string;
+  fix: string;
+}
+
+export interface FaultPreparation {
+  notes: string[];
+  refusals: HostRefusal[];
 }
 
 /** The lasting faults each provider can inject (docs/faults.md); compact, defrag and move-leader work on all. */

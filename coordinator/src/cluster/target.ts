@@ -71,7 +71,10 @@ export interface ClusterSource {
   readonly provider: ProviderName;
   /** One line for the terminal: what this source is. */
   readonly label: string;
-  /** Checks what can be checked before a results folder exists (endpoints answer, members healthy); `note` is told of any wait. */
+  /**
+   * Checks what can be checked before a results folder exists (endpoints answer, members healthy);
+   * `note` gets lines on what it did first (ssh: faults a dead coordinator left, cleared) and on any wait.
+   */
   precheck(note?: (line: string) => void): Promise<void>;
   /**
    * Cluster sizes this source can give (`sweep --members`); absent: only the cluster it has. Giving

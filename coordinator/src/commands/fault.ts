@@ -9,7 +9,7 @@ import { Option } from 'commander';
 import pino from 'pino';
 import { drillStatement } from '../report/model/faults.js';
 import { runDrill } from '../faults/drill.js';
-import { faultProblems } from '../faults/fault-check.js';
+import { drillRefusal, faultProblems } from '../faults/fault-check.js';
 import { interruptSignal } from '../run/interrupt.js';
 import { clusterOptions, opsFrom, type ClusterCommandOptions } from './cluster-ops-options.js';
 import { intOption } from './options.js';
@@ -72,7 +72,11 @@ export const registerFault: Registrar = (program, setExit) => {
     const problems = faultProblems([{ field: '', f: spec }], o.inventory ?? o.runDir ?? '', { provider: ops.provider, members: info.members.map((m) => m.name), can: mech?.supports ?? [] }, (_e, key) => optionOf(key));
     if (problems.length) throw new InputError(ErrorCodes.optionInvalid, `etcdlab fault ${action}: ${problems.length} problem(s) with this cluster`, problems);
     const logger = pino({ level: process.env.ETCDLAB_LOG_LEVEL ?? 'silent' }, pino.destination(2));
-    if (mech?.prepare && spec.forMs !== undefined) for (const line of await mech.prepare([spec.action])) note(line);
+    if (mech?.prepare && spec.forMs !== undefined) {
+      const prep = await mech.prepare([spec.action]);
+      for (const line of prep.notes) note(line);
+      if (prep.refusals.length) throw drillRefusal(`etcdlab fault ${action}`, prep.refusals);
+    }
     const warnings: string[] = [];
     const interrupt = interruptSignal(() => note('interrupted: undoing the fault (Ctrl-C again to quit at once, leaving it in place)'));
     try {

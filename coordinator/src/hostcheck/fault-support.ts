@@ -6,8 +6,11 @@
 import type { FaultAction } from '@etcdlab/common';
 import { splitSections } from './facts.js';
 
-/** The nftables table a link fault lives in; deleting it undoes every link fault on the host. */
-export const FAULT_TABLE = 'etcdlab_fault';
+/**
+ * The prefix of the nftables tables link faults live in: one per member (`etcdlab_fault_<member>`,
+ * link-rules.ts), so deleting every table with it undoes every link fault on the host.
+ */
+export const FAULT_TABLE_PREFIX = 'etcdlab_fault';
 
 export interface FaultProbe {
   /** root, sudo (password-less `sudo -n`), or none. */
@@ -16,10 +19,16 @@ export interface FaultProbe {
   systemd: string;
   /** nft found and `nft list tables` ran (with the privilege above); else why not. */
   nft: true | string;
+  /** Where nft was found (a non-root PATH often lacks /usr/sbin): the faults run this one. */
+  nftPath?: string;
   /** The kernel has sch_netem (loaded or loadable). */
   netem: boolean;
   /** A link fault a coordinator left behind (it died before undoing it). */
   leftover: boolean;
+  /** Those tables, by name (every inet table with the prefix, the old single `etcdlab_fault` too). */
+  tables: string[];
+  /** The machine's own addresses (other members on them share it). */
+  addresses: string[];
 }
 
 export interface FaultSupport {
@@ -31,13 +40,17 @@ export function parseFaultProbe(text: string): FaultProbe {
   const s = splitSections(text);
   const priv = (s.get('priv') ?? '').trim();
   const nft = (s.get('nft') ?? '').trim();
-  const tables = s.get('tables') ?? '';
+  const tables = [...(s.get('tables') ?? '').matchAll(new RegExp(`^table inet (${FAULT_TABLE_PREFIX}[\\w./-]*)\\s*$`, 'gm'))].map((m) => m[1] as string);
+  const nftPath = (s.get('nftpath') ?? '').trim();
   return {
     privilege: priv === 'root' || priv === 'sudo' ? priv : 'none',
     systemd: (s.get('systemd') ?? '').trim() || 'absent',
     nft: nft === 'ok' ? true : nft || 'not probed',
+    ...(nft === 'ok' && nftPath.startsWith('/') ? { nftPath } : {}),
     netem: (s.get('netem') ?? '').trim() === 'yes',
-    leftover: new RegExp(`^table inet ${FAULT_TABLE}$`, 'm').test(tables),
+    leftover: tables.length > 0,
+    tables,
+    addresses: (s.get('addrs') ?? '').split('\n').map((a) => a.trim()).filter(Boolean),
   };
 }
 

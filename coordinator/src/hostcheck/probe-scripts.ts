@@ -95,7 +95,8 @@ print join(',', @lat), "\\n";
 
 /**
  * What faults on purpose need (fault-support.ts): root or sudo -n, systemd, a working nft (found outside
- * a non-root PATH too), sch_netem, and the tables (a link fault left behind shows there). Constant text.
+ * a non-root PATH too, and its path printed so the faults run that one), sch_netem, the tables (a link
+ * fault left behind shows there) and the machine's addresses (which members share it). Constant text.
  */
 export const FAULT_PROBE_SCRIPT = `
 if [ "$(id -u)" = 0 ]; then p=root; sudo=; elif sudo -n true 2>/dev/null; then p=sudo; sudo="sudo -n"; else p=none; sudo=; fi
@@ -104,7 +105,9 @@ s=$(timeout 10 systemctl is-system-running 2>/dev/null); echo "@@systemd \${s:-a
 nft=; for d in /usr/sbin /sbin /usr/bin /bin; do [ -x "$d/nft" ] && { nft=$d/nft; break; }; done
 if [ -z "$nft" ]; then echo "@@nft no nft command on the host"
 elif [ "$p" = none ]; then echo "@@nft no privilege to run nft"
-elif out=$($sudo "$nft" list tables 2>&1); then echo "@@nft ok"; echo @@tables; echo "$out"
+elif out=$($sudo "$nft" list tables 2>&1); then echo "@@nft ok"; echo "@@nftpath $nft"; echo @@tables; echo "$out"
 else echo "@@nft $nft list tables failed: $(echo "$out" | head -n 1)"; fi
+ip=$(command -v ip 2>/dev/null); for d in /usr/sbin /sbin; do [ -z "$ip" ] && [ -x "$d/ip" ] && ip=$d/ip; done
+echo @@addrs; if [ -n "$ip" ]; then "$ip" -o addr show 2>/dev/null | awk '{print $4}' | cut -d/ -f1; else hostname -I 2>/dev/null | tr ' ' '\\n'; fi
 if [ -d /sys/module/sch_netem ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n -q sch_netem 2>/dev/null; } || /sbin/modprobe -n -q sch_netem 2>/dev/null; then echo "@@netem yes"; else echo "@@netem no"; fi
 `;

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { InputError, type RunSummary, type Workload } from '@etcdlab/common';
 import type { ClusterSource, ClusterTarget } from '../cluster/target.js';
-import { checkFaultTargets, lastingActions, linkNeeds } from '../faults/fault-check.js';
+import { checkFaultTargets, lastingActions, linkNeeds, runRefusal } from '../faults/fault-check.js';
 import type { Fleet, FleetFactory } from '../fleet/fleet.js';
 import { reportOutcome } from '../output/outcome.js';
 import { Progress } from '../output/progress.js';
@@ -72,7 +72,11 @@ export async function runOnce(spec: RunSpec, progress: Progress, signal: AbortSi
       progress.note(`cluster healthy: ${target.endpoints.join(', ')} (etcd ${target.etcdVersion ?? '?'})`);
       checkFaultTargets(spec.workload, { provider: target.provider, members: target.members.map((m) => m.name) });
       const lasting = lastingActions(spec.workload);
-      if (lasting.length && target.faults?.prepare) for (const line of await target.faults.prepare(lasting)) progress.note(line);
+      if (lasting.length && target.faults?.prepare) {
+        const prep = await target.faults.prepare(lasting);
+        for (const line of prep.notes) progress.note(line);
+        if (prep.refusals.length) throw runRefusal(prep.refusals);
+      }
       if (spec.resume) {
         const stopped = await stopOrphanAgents(spec.resume, logger);
         if (stopped) progress.note(`stopped ${stopped} agent process(es) the earlier coordinator left; new ones resend their spools`);

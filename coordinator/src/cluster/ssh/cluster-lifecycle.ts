@@ -8,6 +8,7 @@ import { etcdServiceSpec } from './etcd-service.js';
 import { WORKDIR_MARKER } from './install-etcd.js';
 import { agentServiceName, etcdServiceName, hostLayout, unitPath } from './layout.js';
 import { type SshMember, sshMembers } from './members.js';
+import { recoverMembers } from './fault-recovery.js';
 import { loadPki, removePki } from './pki.js';
 import { memberIsLeader, memberVersion } from './probes.js';
 import { detectInit, privileged, ServiceManager } from './services.js';
@@ -58,17 +59,20 @@ export async function sshMemberStates(ctx: Ctx): Promise<MemberState[]> {
   }
 }
 
-/** Stops every member (followers first, then the leader, so the leader does not wait for a transfer), keeps data. */
+/** Undoes faults a dead coordinator left, then stops every member (followers first, then the leader, so the leader does not wait for a transfer), keeps data. */
 export async function sshClusterDown(ctx: Ctx): Promise<void> {
   const inv = ctx.inventory;
   assertSshInventory(inv);
   const members = sshMembers(inv);
   if (ctx.dryRun) {
     ctx.note(`plan: stop ${members.length} member(s) of cluster ${inv.cluster.name} (followers first, then the leader); data stays. Nothing will be changed (--dry-run)`);
-    for (const m of members) ctx.note(`[${m.name}] stop ${etcdServiceName(inv)} (systemd: disable --now; fallback: supervisor, then etcd)`);
+    for (const m of members) ctx.note(`[${m.name}] delete the etcdlab fault tables (nftables), SIGCONT, then stop ${etcdServiceName(inv)} (systemd: disable --now; fallback: supervisor, then etcd)`);
     return;
   }
-  await withSessions(inv, members.map((m) => m.host), sessionOpts(ctx), (s) => stopMembers(inv, s));
+  await withSessions(inv, members.map((m) => m.host), sessionOpts(ctx), async (s) => {
+    for (const line of await recoverMembers(inv, s)) ctx.note(line);
+    await stopMembers(inv, s);
+  });
 }
 
 /** Followers in parallel, then the leader (found from etcd's own metrics; none found: all at once). */
@@ -85,8 +89,9 @@ async function stopMembers(inv: Inventory, s: HostSessions): Promise<void> {
 }
 
 /**
- * Removes everything etcdlab made on every host of the inventory: agent and member services (units or
- * supervisors), their files, the data, and the work directory when etcdlab created it.
+ * Removes everything etcdlab made on every host of the inventory: fault tables a dead coordinator left,
+ * agent and member services (units or supervisors), their files, the data, and the work directory when
+ * etcdlab created it.
  */
 export async function sshClusterClean(ctx: Ctx): Promise<void> {
   const inv = ctx.inventory;
@@ -95,13 +100,14 @@ export async function sshClusterClean(ctx: Ctx): Promise<void> {
     ctx.note(`plan: remove everything etcdlab made for cluster ${inv.cluster.name}; nothing will be changed (--dry-run)`);
     for (const h of inv.hosts) {
       const l = hostLayout(h);
-      ctx.note(`[${h.name}] stop and remove ${etcdServiceName(inv)}, ${agentServiceName(inv, 'agent')}, ${agentServiceName(inv, 'monitor')} (units in ${posix.dirname(unitPath('x'))} or fallback supervisors)`);
+      ctx.note(`[${h.name}] ${h.roles.includes('etcd') ? 'delete the etcdlab fault tables (nftables), SIGCONT the member, ' : ''}stop and remove ${etcdServiceName(inv)}, ${agentServiceName(inv, 'agent')}, ${agentServiceName(inv, 'monitor')} (units in ${posix.dirname(unitPath('x'))} or fallback supervisors)`);
       ctx.note(`[${h.name}] remove ${l.etcdDir} (data included), ${l.agentDir}, ${l.runDir}, ${l.svcScript}; then ${l.workDir} if empty`);
     }
     return;
   }
   // Every host answers first (nothing is removed anywhere otherwise); members stop leader last; then each host is emptied.
   await withSessions(inv, inv.hosts, sessionOpts(ctx), async (s) => {
+    for (const line of await recoverMembers(inv, s)) ctx.note(line);
     await stopMembers(inv, s);
     await s.each('cluster clean', (remote, task) => cleanHost(inv, remote, task));
   });

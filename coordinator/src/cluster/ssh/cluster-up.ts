@@ -9,6 +9,7 @@ import { checkHostEtcd, installEtcdBinary, prepareWorkDir } from './install-etcd
 import { type HostLayout, hostLayout } from './layout.js';
 import { type SshMember, sshMembers } from './members.js';
 import { sourceLine, upPlan } from './plan.js';
+import { recoverMembers } from './fault-recovery.js';
 import { ensurePki, type SshPki } from './pki.js';
 import { memberHealth, memberVersion } from './probes.js';
 import { putIfChanged, ServiceManager } from './services.js';
@@ -44,8 +45,8 @@ const UP_TIMEOUT_MS = 90_000;
 
 /**
  * `cluster up` for the ssh provider: check the source here, connect to every etcd host and probe it
- * (nothing changes unless all answer and fit), then per host in parallel: work directory, binary,
- * configuration, service, start; finally wait until every member is healthy.
+ * (nothing changes unless all answer and fit), undo faults a dead coordinator left, then per host in
+ * parallel: work directory, binary, configuration, service, start; finally wait until every member is healthy.
  */
 export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   const inv = ctx.inventory;
@@ -62,6 +63,8 @@ export async function sshClusterUp(ctx: ProviderContext): Promise<ClusterInfo> {
   const source = await prepareSource(inv, { cacheDir: `${stateDir()}/cache` });
   return withSessions(inv, hostsWithRole(inv, 'etcd'), { logger: ctx.logger, note: ctx.note, acceptNew: Boolean(ctx.acceptNew) }, async (s) => {
     const facts = await preflight(inv, s, source);
+    // A member a dead coordinator left paused or cut off would never get healthy below.
+    for (const line of await recoverMembers(inv, s)) ctx.note(line);
     const pki = inv.cluster.tls ? await ensurePki(inv, members) : undefined;
     const refused: SshMember[] = [];
     await s.each('cluster up', async (remote, task) => {

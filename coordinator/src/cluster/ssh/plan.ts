@@ -8,6 +8,7 @@ export function upPlan(inv: Inventory, sourceLine: string): string[] {
   const members = sshMembers(inv);
   const lines = [`plan: cluster ${inv.cluster.name}, ${members.length} member(s), nothing will be changed (--dry-run)`];
   lines.push('  every host: connect (host key checked against known_hosts), probe arch and init system; no host is changed unless all answer');
+  lines.push('  then every host: delete the etcdlab fault tables (nftables) and send the member SIGCONT, undoing faults a coordinator that died left (docs/faults.md)');
   for (const m of members) {
     const l = hostLayout(m.host);
     const svc = etcdServiceName(inv);

@@ -1,7 +1,7 @@
 /**
  * The ssh provider as a ClusterSource: the members `cluster up -i` deployed on the inventory's hosts.
- * Before a run every member must be healthy; the hosts are checked (dedicated, quiet) and the checks go
- * into the manifest. `sweep --members` recreates the cluster on the first N etcd hosts.
+ * Before a run, faults a dead coordinator left are cleared, then every member must be healthy; the hosts
+ * are checked (dedicated, quiet) and the checks go into the manifest. `sweep --members` recreates the cluster on the first N etcd hosts.
  */
 import { ClusterError, ErrorCodes, hostsWithRole, type Inventory } from '@etcdlab/common';
 import pino from 'pino';
@@ -9,6 +9,7 @@ import type { ClusterInfo, ProviderContext } from '../cluster-ops.js';
 import { awaitHealthy } from '../await-healthy.js';
 import { type ClusterSource, type ClusterTarget, clusterRecord } from '../target.js';
 import { sshClusterInfo } from './cluster-lifecycle.js';
+import { recoverLeftFaults } from './fault-recovery.js';
 import { hostChecksForRun, type RunHostChecks } from './host-record.js';
 import { sshMemberFaults } from './member-faults.js';
 import { memberHealth } from './probes.js';
@@ -54,7 +55,11 @@ export function sshSource(inv: Inventory, o: { acceptNew?: boolean } = {}): Clus
     provider: 'ssh',
     label: `cluster ${inv.cluster.name} (${inv.source})`,
     sizes: { min: 1, max: hostsWithRole(inv, 'etcd').length },
-    async precheck(note) {
+    async precheck(note = (l: string) => void process.stderr.write(`${l}\n`)) {
+      // First what a coordinator that died during a fault left (a paused member, a fault table): it
+      // would fail the health check below, or distort a run without faults unseen (docs/faults.md).
+      const cleared = await recoverLeftFaults(inv, { logger: quiet, note: () => undefined, acceptNew: Boolean(o.acceptNew) });
+      for (const line of cleared) note(line);
       info = await sshClusterInfo(ctxOf());
       await requireHealthy(info, inv.source, note);
     },
