@@ -66,8 +66,12 @@ beforeAll(async () => {
     ...(i === 1 ? { user: vars.sudo_user as string } : {}),
   }));
   inv = path.join(scratch, 'inventory.yaml');
+  // The far-end test puts and reads through etcd's JSON gateway, which a config file leaves off unless asked.
   const yaml = (hs: TestHost[]) =>
-    inventoryYaml({ name: 'fault-recovery', ssh: { user: 'root', port: 22, identityFile: vars.key as string, knownHostsFile: path.join(scratch, 'known_hosts') }, coordinator: { address: '198.18.0.1', port: 7380 }, hosts: hs, cluster: { name: 'rec', clientPort: 2379, peerPort: 2380 } });
+    inventoryYaml({ name: 'fault-recovery', ssh: { user: 'root', port: 22, identityFile: vars.key as string, knownHostsFile: path.join(scratch, 'known_hosts') }, coordinator: { address: '198.18.0.1', port: 7380 }, hosts: hs, cluster: { name: 'rec', clientPort: 2379, peerPort: 2380 } }).replace(
+      '  tls: false\n',
+      '  tls: false\n  extraFlags: { enable-grpc-gateway: true }\n',
+    );
   writeFileSync(inv, yaml(hosts).replace('port: 7380', `port: ${await freePortOn(['198.18.0.1'])}`));
   writeFileSync(path.join(scratch, 'same-machine.yaml'), yaml([host(2), { ...host(2), name: 'sys-3b', address: primary3 }]));
   const up = await cli(['cluster', 'up', '-i', inv]);
