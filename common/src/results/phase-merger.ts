@@ -3,7 +3,7 @@ import { latencyStats, OpAccumulator } from './stats.js';
 import { SparseDecoder, SparseSum, type SparseHistogram, addSparse, decodeSparse, sparseMaxValue } from '../histogram-sparse.js';
 import type { IntervalReport, OpInterval, PhaseDone } from '../protocol/messages.js';
 import { SeqRanges } from './seq-ranges.js';
-import type { AgentPhaseSummary, IntegrityMismatch, IntervalStat, OpSummary, PhaseSummary } from './summary.js';
+import { type AgentPhaseSummary, cpuCoresOf, type IntegrityMismatch, type IntervalStat, type OpSummary, type PhaseSummary } from './summary.js';
 
 /** One agent's sums for the integrity check: compact sparse sums, not 188 KB histograms (1,000 agents x 10 ops). */
 interface AgentAccumulator {
@@ -275,7 +275,7 @@ export class PhaseMerger {
         errors: mine.filter(([op]) => !isObservation(op)).reduce((a, [, m]) => a + errorTotal(m.errorsByCode), 0),
         startSkewMs: d?.startSkewMs ?? 0,
         elapsedMs: d?.elapsedMs ?? 0,
-        cpuCores: (this.cpuUs.get(agentId) ?? 0) / 1000 / durationMs,
+        cpuCores: cpuCoresOf(this.cpuUs.get(agentId) ?? 0, durationMs),
         endedBy: d?.endedBy ?? 'lost',
       };
     });

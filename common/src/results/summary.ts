@@ -6,6 +6,9 @@ import type { PhaseOutcome } from './phase-record.js';
 /** Version of the summary JSON layout (docs/results.md); bumped on any incompatible change. */
 export const SUMMARY_SCHEMA_VERSION = 2;
 
+/** An agent's CPU time over the phase's wall time (1.0 = one core busy); 0 for a phase of no length. The run and the report both read it from here. */
+export const cpuCoresOf = (cpuUs: number, durationMs: number): number => (durationMs > 0 ? cpuUs / 1000 / durationMs : 0);
+
 export interface OpSummary {
   /** Successful operations. */
   count: number;

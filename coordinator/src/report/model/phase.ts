@@ -1,4 +1,4 @@
-import { isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
+import { cpuCoresOf, isObservation, openLoopCheck, RateSchedule } from '@etcdlab/common';
 import type { RawInterval, RawPhase, RawRun } from '../raw/types.js';
 import { decodeInterval, latencyStats, OpAccumulator, opStats, percentileDistribution } from './hist.js';
 import type { AgentStats, ErrorPoint, MemberErrorPoint, ReportPhase, TimelinePoint } from './types.js';
@@ -139,7 +139,7 @@ export function buildPhase(raw: RawRun, phase: RawPhase, intervals: readonly Raw
       opsPerSec: seconds > 0 ? acc.count / seconds : 0,
       p50Us: l.p50,
       p99Us: l.p99,
-      cpuCores: phase.durationMs > 0 ? (cpuUs.get(agentId) ?? 0) / 1000 / phase.durationMs : 0,
+      cpuCores: cpuCoresOf(cpuUs.get(agentId) ?? 0, phase.durationMs),
       startSkewMs: timing?.startSkewMs ?? 0,
       endedBy: timing?.endedBy ?? 'unknown',
     };
